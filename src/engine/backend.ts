@@ -1,0 +1,139 @@
+/**
+ * Picks the TF.js backend the toolkit computes on, and says why.
+ *
+ * Order of preference (first that loads wins):
+ *  1. `tensorflow-gpu`: `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA; a user's GPU machine),
+ *  2. `tensorflow`: `@tensorflow/tfjs-node` (libtensorflow on the CPU),
+ *  3. `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK + SIMD; the CPU default here),
+ *  4. `cpu`: the pure-JavaScript reference backend (slow, always present).
+ *
+ * The two native packages cannot be installed on machines without access to their download host,
+ * so they are never dependencies of this package: they are loaded by a guarded `require` when the
+ * user has installed them. The environment variable `TRACT_BACKEND` overrides everything; naming a
+ * backend that cannot load is an error, not a silent fallback.
+ *
+ * @module engine/backend
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The backends the toolkit knows, in default order of preference. */
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** What {@link initBackend} chose and why it skipped the others. */
+export interface BackendReport {
+  /** The backend now active. */
+  chosen: BackendName;
+  /** The name TF.js uses for it (`tf.getBackend()`). */
+  tfName: string;
+  /** Why this one: preference order, `prefer` option or `TRACT_BACKEND`. */
+  reason: string;
+  /** Backends tried before it, each with the reason it was not used. */
+  skipped: { name: BackendName; reason: string }[];
+  /** `@tensorflow/tfjs-core` version. */
+  tfjsVersion: string;
+}
+
+export interface InitBackendOptions {
+  /** A backend or an ordered list to try; default: {@link BACKENDS}. */
+  prefer?: BackendName | readonly BackendName[];
+  /** Environment to read `TRACT_BACKEND` from (default `process.env`); for tests. */
+  env?: Record<string, string | undefined>;
+}
+
+/** A `require` that TypeScript and bundlers leave alone, for optional native packages. */
+function optionalRequire(name: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(name);
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0];
+}
+
+/** Tries to make one backend active; returns the reason for failure, or null on success. */
+async function tryBackend(name: BackendName): Promise<string | null> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      try {
+        optionalRequire(pkg);
+      } catch (err) {
+        return `${pkg} is not installed or failed to load (${errorText(err)})`;
+      }
+      // Both packages register their backend under the TF.js name 'tensorflow'.
+      const ok = await tf.setBackend('tensorflow').catch(() => false);
+      return ok ? null : `${pkg} loaded but its 'tensorflow' backend did not initialise`;
+    }
+    case 'wasm': {
+      try {
+        optionalRequire('@tensorflow/tfjs-backend-wasm');
+      } catch (err) {
+        return `@tensorflow/tfjs-backend-wasm failed to load (${errorText(err)})`;
+      }
+      const ok = await tf.setBackend('wasm').catch(() => false);
+      return ok ? null : 'the wasm backend did not initialise';
+    }
+    case 'cpu': {
+      const ok = await tf.setBackend('cpu').catch(() => false);
+      return ok ? null : 'the cpu backend did not initialise';
+    }
+  }
+}
+
+function parseBackendName(value: string, source: string): BackendName {
+  const name = value.trim() as BackendName;
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(`${source}: unknown backend '${value}' (expected one of ${BACKENDS.join(', ')})`);
+  }
+  return name;
+}
+
+/**
+ * Chooses and activates a TF.js backend.
+ *
+ * @example
+ * ```ts
+ * const report = await initBackend();            // best available
+ * await initBackend({ prefer: 'cpu' });          // the slow exact reference, for tests
+ * // TRACT_BACKEND=cpu npm start                 // override from the shell
+ * ```
+ * @throws if `TRACT_BACKEND` names an unknown backend or one that cannot load, or if no
+ *   backend in `prefer` can load.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  const env = options.env ?? process.env;
+  const forced = env.TRACT_BACKEND?.trim();
+  let order: BackendName[];
+  let reason: string;
+  if (forced) {
+    order = [parseBackendName(forced, 'TRACT_BACKEND')];
+    reason = `TRACT_BACKEND=${forced}`;
+  } else if (options.prefer !== undefined) {
+    const list = typeof options.prefer === 'string' ? [options.prefer] : [...options.prefer];
+    if (list.length === 0) throw new Error('initBackend: prefer is an empty list');
+    order = list.map((n) => parseBackendName(n, 'initBackend prefer'));
+    reason = `first loadable of prefer=[${order.join(', ')}]`;
+  } else {
+    order = [...BACKENDS];
+    reason = 'first loadable in the default order';
+  }
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of order) {
+    const failure = await tryBackend(name);
+    if (failure === null) {
+      return { chosen: name, tfName: tf.getBackend(), reason, skipped, tfjsVersion: tf.version_core };
+    }
+    skipped.push({ name, reason: failure });
+  }
+  const details = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  throw new Error(`initBackend: no backend could be initialised (${reason}): ${details}`);
+}
+
+/** One line for logs: `backend wasm (first loadable in the default order; skipped: ...)`. */
+export function describeBackend(report: BackendReport): string {
+  const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  return `backend ${report.chosen} (${report.reason}${skipped ? `; skipped ${skipped}` : ''})`;
+}

@@ -1,0 +1,14 @@
+import { strict as assert } from 'node:assert';
+import * as api from '../src';
+
+describe('public API (src/index.ts)', () => {
+  it('exports the foundation under the names the issues and docs use', () => {
+    for (const name of [
+      'initBackend', 'Rng', 'assertClose', 'pearson', 'spearman', 'kendallTauB', 'rmse', 'pearsonTest', 'kendallTest',
+      'bootstrapCI', 'pairedBootstrapDiff', 'dropInvalid', 'expectedScore', 'raftLoss', 'tokenCrossEntropy',
+      'cotRaftLoss', 'findScorePositions', 'parseScore',
+    ]) {
+      assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
+    }
+  });
+});
