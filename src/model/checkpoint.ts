@@ -1,0 +1,280 @@
+/**
+ * Loading and saving models.
+ *
+ * - The project's own format is Hugging Face-compatible: `config.json` + `model.safetensors`
+ *   (float32) + the tokenizer file(s), written into a temporary folder that is renamed into place,
+ *   so an interrupted save never leaves a half-written checkpoint.
+ * - Import: Hugging Face Llama / Mistral / Qwen2 folders (single or sharded safetensors with
+ *   `model.safetensors.index.json`; F32/F16/BF16 → float32; `tokenizer.json`), and llama2.c `.bin`
+ *   checkpoints with their `tokenizer.bin` (interleaved RoPE converted to the half-split layout).
+ *
+ * Errors name the file and the tensor: unknown architecture, missing tensor, shape mismatch,
+ * truncated file.
+ *
+ * @module model/checkpoint
+ */
+import * as tf from '@tensorflow/tfjs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { HfTokenizer } from '../tokenizer/hf';
+import { Llama2cTokenizer } from '../tokenizer/llama2c';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import { fromHfConfig, toHfConfig, validateConfig, type LlamaConfig } from './config';
+import { LlamaModel, isTransposedWeight, parameterShapes } from './llama';
+import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from './safetensors';
+
+/** A loaded model with its tokenizer and where it came from. */
+export interface LoadedModel {
+  model: LlamaModel;
+  tokenizer: Tokenizer;
+  /** 'hf' or 'llama2c', and the path it was read from. */
+  format: 'hf' | 'llama2c';
+  path: string;
+}
+
+/** The Hugging Face [out, in] layout of a stored parameter → our stored layout. */
+function toStored(name: string, raw: RawTensor): tf.Tensor {
+  const t = tf.tensor(raw.data, raw.shape, 'float32');
+  if (!isTransposedWeight(name)) return t;
+  const tt = tf.transpose(t);
+  t.dispose();
+  return tt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// llama2.c
+
+/**
+ * Reads a llama2.c checkpoint (legacy `.bin`): a 7 × int32 header (dim, hidden_dim, n_layers,
+ * n_heads, n_kv_heads, vocab_size (negative: separate classifier), seq_len), then float32 weights.
+ * The q and k projections are permuted from llama2.c's interleaved rotary pairs to the half-split
+ * layout (a per-head row permutation that leaves every attention score unchanged).
+ */
+export function readLlama2cModel(path: string): LlamaModel {
+  const buf = readFileSync(path);
+  if (buf.length < 28) throw new Error(`${path}: truncated llama2.c checkpoint (${buf.length} bytes, header needs 28)`);
+  const header = Array.from({ length: 7 }, (_, i) => buf.readInt32LE(4 * i));
+  const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabRaw, seqLen] = header;
+  const config = validateConfig(
+    {
+      architecture: 'llama',
+      dim,
+      nLayers,
+      nHeads,
+      nKvHeads,
+      headDim: dim / nHeads,
+      hiddenDim,
+      vocabSize: Math.abs(vocabRaw),
+      maxSeqLen: seqLen,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      tiedEmbeddings: vocabRaw > 0,
+      ropeStyle: 'halfSplit', // after the permutation below
+      attentionBias: false,
+      ropeScaling: null,
+    },
+    `${path} header [${header}]`,
+  );
+  const hd = config.headDim;
+  const kvDim = nKvHeads * hd;
+  let offset = 28;
+  const take = (name: string, count: number): Float32Array => {
+    const end = offset + 4 * count;
+    if (end > buf.length) throw new Error(`${path}: truncated llama2.c checkpoint: tensor '${name}' needs bytes ${offset}-${end}, file has ${buf.length}`);
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + 4 * i);
+    offset = end;
+    return out;
+  };
+  // HF-layout arrays per layer, stacked in the file as [L, ...]
+  const emb = take('token_embedding', config.vocabSize * dim);
+  const rmsAtt = take('rms_att', nLayers * dim);
+  const wq = take('wq', nLayers * dim * dim);
+  const wk = take('wk', nLayers * kvDim * dim);
+  const wv = take('wv', nLayers * kvDim * dim);
+  const wo = take('wo', nLayers * dim * dim);
+  const rmsFfn = take('rms_ffn', nLayers * dim);
+  const w1 = take('w1', nLayers * hiddenDim * dim);
+  const w2 = take('w2', nLayers * dim * hiddenDim);
+  const w3 = take('w3', nLayers * hiddenDim * dim);
+  const rmsFinal = take('rms_final', dim);
+  take('freq_cis_real', (seqLen * hd) / 2);
+  take('freq_cis_imag', (seqLen * hd) / 2);
+  const wcls = config.tiedEmbeddings ? null : take('wcls', config.vocabSize * dim);
+  if (offset !== buf.length) throw new Error(`${path}: ${buf.length - offset} unexpected trailing bytes after the weights`);
+
+  /** Rows of an [out, in] matrix reordered within each head: interleaved pairs → half-split. */
+  const permuteHeads = (w: Float32Array, heads: number, inDim: number): Float32Array => {
+    const out = new Float32Array(w.length);
+    for (let h = 0; h < heads; h++) {
+      for (let j = 0; j < hd / 2; j++) {
+        out.set(w.subarray((h * hd + 2 * j) * inDim, (h * hd + 2 * j + 1) * inDim), (h * hd + j) * inDim);
+        out.set(w.subarray((h * hd + 2 * j + 1) * inDim, (h * hd + 2 * j + 2) * inDim), (h * hd + hd / 2 + j) * inDim);
+      }
+    }
+    return out;
+  };
+  const tensors = new Map<string, tf.Tensor>();
+  const put = (name: string, data: Float32Array, shape: number[]) => tensors.set(name, toStored(name, { data, shape }));
+  put('model.embed_tokens.weight', emb, [config.vocabSize, dim]);
+  for (let l = 0; l < nLayers; l++) {
+    const p = `model.layers.${l}`;
+    const slice = (a: Float32Array, size: number) => a.subarray(l * size, (l + 1) * size);
+    put(`${p}.input_layernorm.weight`, slice(rmsAtt, dim), [dim]);
+    put(`${p}.self_attn.q_proj.weight`, permuteHeads(slice(wq, dim * dim), nHeads, dim), [dim, dim]);
+    put(`${p}.self_attn.k_proj.weight`, permuteHeads(slice(wk, kvDim * dim), nKvHeads, dim), [kvDim, dim]);
+    put(`${p}.self_attn.v_proj.weight`, slice(wv, kvDim * dim), [kvDim, dim]);
+    put(`${p}.self_attn.o_proj.weight`, slice(wo, dim * dim), [dim, dim]);
+    put(`${p}.post_attention_layernorm.weight`, slice(rmsFfn, dim), [dim]);
+    put(`${p}.mlp.gate_proj.weight`, slice(w1, hiddenDim * dim), [hiddenDim, dim]);
+    put(`${p}.mlp.down_proj.weight`, slice(w2, dim * hiddenDim), [dim, hiddenDim]);
+    put(`${p}.mlp.up_proj.weight`, slice(w3, hiddenDim * dim), [hiddenDim, dim]);
+  }
+  put('model.norm.weight', rmsFinal, [dim]);
+  if (wcls) put('lm_head.weight', wcls, [config.vocabSize, dim]);
+  return new LlamaModel(config, tensors);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hugging Face
+
+/** Harmless buffers some checkpoints carry; everything else unexpected is an error. */
+const IGNORED_TENSORS = /\.rotary_emb\.inv_freq$/;
+
+/** Reads the safetensors file(s) of a Hugging Face model folder into our stored layout. */
+function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor> {
+  const single = join(dir, 'model.safetensors');
+  const index = join(dir, 'model.safetensors.index.json');
+  const files = new Map<string, SafetensorsFile>();
+  const where = new Map<string, SafetensorsFile>();
+  const open = (file: string) => {
+    let f = files.get(file);
+    if (!f) {
+      if (!existsSync(file)) throw new Error(`${file}: missing shard`);
+      f = new SafetensorsFile(file);
+      files.set(file, f);
+    }
+    return f;
+  };
+  if (existsSync(index)) {
+    const weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map;
+    if (!weightMap) throw new Error(`${index}: no weight_map`);
+    for (const [name, file] of Object.entries(weightMap)) where.set(name, open(join(dir, file)));
+  } else if (existsSync(single)) {
+    const f = open(single);
+    for (const name of f.entries.keys()) where.set(name, f);
+  } else {
+    const pt = readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.pt'));
+    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json${pt ? ` (found ${pt}: convert PyTorch weights to safetensors first)` : ''}`);
+  }
+  const shapes = parameterShapes(config);
+  for (const name of where.keys()) {
+    if (shapes.has(name) || IGNORED_TENSORS.test(name)) continue;
+    if (name === 'lm_head.weight' && config.tiedEmbeddings) continue; // a tied copy
+    throw new Error(`${where.get(name)!.path}: unexpected tensor '${name}' for a ${config.architecture} model (unsupported variant?)`);
+  }
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const [name, stored] of shapes) {
+      const file = where.get(name);
+      if (!file) throw new Error(`${dir}: missing tensor '${name}'`);
+      const raw = file.read(name);
+      const expected = isTransposedWeight(name) ? [stored[1], stored[0]] : stored;
+      if (raw.shape.join(',') !== expected.join(',')) {
+        throw new Error(`${file.path}: tensor '${name}' has shape [${raw.shape}], expected [${expected}] from config.json`);
+      }
+      tensors.set(name, toStored(name, raw));
+    }
+  } catch (err) {
+    tf.dispose([...tensors.values()]);
+    throw err;
+  }
+  return tensors;
+}
+
+/** Loads a Hugging Face model folder (config.json, safetensors, tokenizer.json or tokenizer.bin). */
+export function loadHfModel(dir: string): LoadedModel {
+  const cfgPath = join(dir, 'config.json');
+  if (!existsSync(cfgPath)) throw new Error(`${dir}: no config.json`);
+  const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  const config = fromHfConfig(raw, cfgPath);
+  const model = new LlamaModel(config, readHfTensors(dir, config));
+  return { model, tokenizer: loadTokenizer(dir), format: 'hf', path: dir };
+}
+
+/** The tokenizer of a model folder: `tokenizer.json`, else a llama2.c `tokenizer.bin`. */
+export function loadTokenizer(dir: string): Tokenizer {
+  const json = join(dir, 'tokenizer.json');
+  if (existsSync(json)) return HfTokenizer.fromFile(json);
+  const bin = join(dir, 'tokenizer.bin');
+  if (existsSync(bin)) return Llama2cTokenizer.fromFile(bin);
+  throw new Error(`${dir}: no tokenizer.json or tokenizer.bin`);
+}
+
+/**
+ * Loads a model from a path:
+ *  - a folder with `config.json`: Hugging Face format (also the project's own checkpoints);
+ *  - a folder with one llama2.c `.bin` checkpoint and a `tokenizer.bin` / `tok*.bin` tokenizer;
+ *  - a llama2.c `.bin` file (its tokenizer beside it).
+ */
+export function loadModel(path: string): LoadedModel {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  if (statSync(path).isDirectory()) {
+    if (existsSync(join(path, 'config.json'))) return loadHfModel(path);
+    const bins = readdirSync(path).filter((f) => f.endsWith('.bin'));
+    const toks = bins.filter((f) => f === 'tokenizer.bin' || /^tok.*\.bin$/.test(f));
+    const models = bins.filter((f) => !toks.includes(f));
+    if (models.length !== 1 || toks.length !== 1) {
+      throw new Error(`${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`);
+    }
+    return {
+      model: readLlama2cModel(join(path, models[0])),
+      tokenizer: Llama2cTokenizer.fromFile(join(path, toks[0])),
+      format: 'llama2c',
+      path,
+    };
+  }
+  const dir = dirname(path);
+  const tok = ['tokenizer.bin', ...readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f) && f !== basename(path))].find((f) => existsSync(join(dir, f)));
+  if (!tok) throw new Error(`${path}: no tokenizer.bin beside the checkpoint`);
+  return { model: readLlama2cModel(path), tokenizer: Llama2cTokenizer.fromFile(join(dir, tok)), format: 'llama2c', path };
+}
+
+/** The parameters of a model in Hugging Face layout, as raw float32 arrays. */
+export function hfTensors(model: LlamaModel): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  for (const [name, v] of model.params) {
+    const t = isTransposedWeight(name) ? tf.tidy(() => tf.transpose(v)) : v;
+    out.set(name, { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() });
+    if (t !== v) t.dispose();
+  }
+  return out;
+}
+
+/**
+ * Saves a model as a Hugging Face-compatible folder (config.json, model.safetensors in float32, and
+ * the tokenizer files copied from `tokenizerFrom`, if given). The folder is written under a
+ * temporary name and renamed into place; an existing folder at `dir` is replaced only after the new
+ * one is complete.
+ * @param metadata extra strings stored in the safetensors header (e.g. the training step).
+ */
+export function saveCheckpoint(model: LlamaModel, dir: string, options: { tokenizerFrom?: string; metadata?: Record<string, string> } = {}): void {
+  if (model.lora) throw new Error('saveCheckpoint: merge the LoRA adapters first (mergeLora), or save them with saveLora');
+  const partial = `${dir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  writeFileAtomic(join(partial, 'config.json'), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
+  writeSafetensors(join(partial, 'model.safetensors'), hfTensors(model), options.metadata);
+  if (options.tokenizerFrom) {
+    const src = options.tokenizerFrom;
+    const files = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.bin'].filter((f) => existsSync(join(src, f)));
+    const llama2cTok = readdirSync(src).find((f) => /^tok.*\.bin$/.test(f));
+    if (files.length === 0 && !llama2cTok) throw new Error(`saveCheckpoint: no tokenizer files in ${src}`);
+    for (const f of files) copyFileSync(join(src, f), join(partial, f));
+    if (!files.includes('tokenizer.bin') && !files.includes('tokenizer.json') && llama2cTok) copyFileSync(join(src, llama2cTok), join(partial, 'tokenizer.bin'));
+  }
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(partial, dir);
+  rmSync(old, { recursive: true, force: true });
+}

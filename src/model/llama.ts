@@ -1,0 +1,333 @@
+/**
+ * A Llama-architecture decoder on TF.js, read top to bottom like nanoGPT's `model.py`:
+ * token embedding → nLayers × [RMSNorm → grouped-query causal attention with RoPE → residual,
+ * RMSNorm → SwiGLU MLP → residual] → RMSNorm → output head (tied or separate).
+ *
+ * The same class runs llama2.c models (stories260K) and Hugging Face Llama / Mistral / Qwen2
+ * checkpoints. Parameters are named as in Hugging Face (`model.layers.0.self_attn.q_proj.weight`)
+ * but linear weights are stored as [in, out] (the transpose of Hugging Face's [out, in]) so that the
+ * forward is a plain 2-D matmul; checkpoint I/O transposes.
+ *
+ * Two forwards share one code path:
+ *  - {@link LlamaModel.forward}: [B, T] ids → [B, T, V] logits (training, scoring); an attention
+ *    mask supports padded batches (left or right padding, per-row positions).
+ *  - {@link LlamaModel.forwardWithCache}: the incremental forward for generation; keys and values of
+ *    earlier positions come from a {@link KvCache}.
+ *
+ * @module model/llama
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../engine/rng';
+import { gatherRows } from '../engine/ops';
+import { validateConfig, type LlamaConfig } from './config';
+import { applyRope, ropeTables, type RopeTables } from './rope';
+import type { LoraAdapters } from './lora';
+
+/** Linear layers of one block, by Hugging Face module name. */
+export const ATTENTION_LINEARS = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
+export const MLP_LINEARS = ['gate_proj', 'up_proj', 'down_proj'] as const;
+export type LinearName = (typeof ATTENTION_LINEARS)[number] | (typeof MLP_LINEARS)[number];
+
+/** Hugging Face module path of a linear layer. */
+export function linearPath(layer: number, name: LinearName): string {
+  const group = (ATTENTION_LINEARS as readonly string[]).includes(name) ? 'self_attn' : 'mlp';
+  return `model.layers.${layer}.${group}.${name}`;
+}
+
+/** Shape [in, out] of a linear layer's stored weight. */
+export function linearShape(c: LlamaConfig, name: LinearName): [number, number] {
+  const q = c.nHeads * c.headDim;
+  const kv = c.nKvHeads * c.headDim;
+  switch (name) {
+    case 'q_proj': return [c.dim, q];
+    case 'k_proj':
+    case 'v_proj': return [c.dim, kv];
+    case 'o_proj': return [q, c.dim];
+    case 'gate_proj':
+    case 'up_proj': return [c.dim, c.hiddenDim];
+    case 'down_proj': return [c.hiddenDim, c.dim];
+  }
+}
+
+/** Every parameter of a config with its stored shape (linear weights as [in, out]). */
+export function parameterShapes(c: LlamaConfig): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  shapes.set('model.embed_tokens.weight', [c.vocabSize, c.dim]);
+  for (let l = 0; l < c.nLayers; l++) {
+    shapes.set(`model.layers.${l}.input_layernorm.weight`, [c.dim]);
+    for (const name of [...ATTENTION_LINEARS, ...MLP_LINEARS]) {
+      shapes.set(`${linearPath(l, name)}.weight`, linearShape(c, name));
+      if (c.attentionBias && (name === 'q_proj' || name === 'k_proj' || name === 'v_proj')) {
+        shapes.set(`${linearPath(l, name)}.bias`, [linearShape(c, name)[1]]);
+      }
+    }
+    shapes.set(`model.layers.${l}.post_attention_layernorm.weight`, [c.dim]);
+  }
+  shapes.set('model.norm.weight', [c.dim]);
+  if (!c.tiedEmbeddings) shapes.set('lm_head.weight', [c.dim, c.vocabSize]);
+  return shapes;
+}
+
+/** True for parameters stored transposed relative to Hugging Face ([in, out] vs [out, in]). */
+export function isTransposedWeight(name: string): boolean {
+  return name === 'lm_head.weight' || /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name);
+}
+
+/** Keys and values of earlier positions, per layer, for incremental decoding. */
+export interface KvCache {
+  /** [B, nKvHeads, Tpast, headDim] per layer. */
+  k: tf.Tensor4D[];
+  v: tf.Tensor4D[];
+  /** [B][Tpast] 1 where the cached position holds a real token, 0 for padding. */
+  valid: number[][];
+  /** Next rotary position of each row (its count of real tokens so far). */
+  nextPosition: number[];
+}
+
+/** Disposes the tensors of a cache. */
+export function disposeCache(cache: KvCache | null | undefined): void {
+  if (cache) tf.dispose([...cache.k, ...cache.v]);
+}
+
+/** Options of a forward pass. */
+export interface ForwardOptions {
+  /** [B, T] 1 for real tokens, 0 for padding (default all 1). */
+  attentionMask?: readonly (readonly number[])[];
+  /** Training mode: enables LoRA dropout. */
+  training?: boolean;
+}
+
+type IdGrid = tf.Tensor2D | readonly (readonly number[])[];
+
+const NEG = -1e9;
+
+/** A Llama-family decoder. Owns its variables: call {@link LlamaModel.dispose} when done. */
+export class LlamaModel {
+  readonly config: LlamaConfig;
+  /** Parameters by Hugging Face name; linear weights stored as [in, out]. */
+  readonly params: Map<string, tf.Variable>;
+  /** LoRA adapters, when attached (see `model/lora.ts`). */
+  lora: LoraAdapters | null = null;
+  private readonly rope: RopeTables;
+
+  /**
+   * @param tensors parameters in the stored layout ({@link parameterShapes}); they become variables
+   *   (the tensors are disposed after copying).
+   */
+  constructor(config: LlamaConfig, tensors: Map<string, tf.Tensor>) {
+    this.config = validateConfig({ ...config });
+    const shapes = parameterShapes(this.config);
+    for (const name of tensors.keys()) {
+      if (!shapes.has(name)) throw new Error(`LlamaModel: unexpected parameter '${name}'`);
+    }
+    this.params = new Map();
+    for (const [name, shape] of shapes) {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`LlamaModel: missing parameter '${name}' (shape [${shape}])`);
+      if (t.shape.join(',') !== shape.join(',')) {
+        throw new Error(`LlamaModel: parameter '${name}' has shape [${t.shape}], expected [${shape}]`);
+      }
+      this.params.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true, name));
+    }
+    this.rope = ropeTables(this.config);
+  }
+
+  /**
+   * A randomly initialised model: normal(0, 0.02) weights (output projections scaled by
+   * 1/sqrt(2·nLayers), as GPT-2), unit norms, zero biases. Seeds come from `seed`.
+   */
+  static init(config: LlamaConfig, seed: number | string = 0): LlamaModel {
+    const c = validateConfig({ ...config });
+    const rng = new Rng(seed).fork('model/init');
+    const tensors = new Map<string, tf.Tensor>();
+    for (const [name, shape] of parameterShapes(c)) {
+      if (name.endsWith('norm.weight')) tensors.set(name, tf.ones(shape));
+      else if (name.endsWith('.bias')) tensors.set(name, tf.zeros(shape));
+      else {
+        const std = /(o_proj|down_proj)\.weight$/.test(name) ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
+        tensors.set(name, tf.randomNormal(shape, 0, std, 'float32', rng.fork(name).tfSeed()));
+      }
+    }
+    return new LlamaModel(c, tensors);
+  }
+
+  /** The variables training updates: the LoRA adapters when attached, else every parameter. */
+  trainableVariables(): tf.Variable[] {
+    return this.lora ? this.lora.variables() : [...this.params.values()];
+  }
+
+  /** Frees the variables, the rotary tables and any adapters. */
+  dispose(): void {
+    tf.dispose([...this.params.values(), this.rope.cos, this.rope.sin, this.rope.rot]);
+    this.lora?.dispose();
+  }
+
+  private param(name: string): tf.Variable {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`LlamaModel: no parameter '${name}'`);
+    return p;
+  }
+
+  /** y = x W (+ b) (+ LoRA): x [N, in] → [N, out]. */
+  private linear(x: tf.Tensor2D, layer: number, name: LinearName, training: boolean): tf.Tensor2D {
+    const path = linearPath(layer, name);
+    let y: tf.Tensor2D = tf.matMul(x, this.param(`${path}.weight`) as tf.Tensor2D); // [N, out]
+    const bias = this.params.get(`${path}.bias`);
+    if (bias) y = tf.add(y, bias);
+    return this.lora ? this.lora.apply(path, x, y, training) : y;
+  }
+
+  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. */
+  private rmsNorm(x: tf.Tensor2D, weight: string): tf.Tensor2D {
+    const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), this.param(weight));
+  }
+
+  /**
+   * The training / scoring forward.
+   * @param inputIds [B, T] token ids
+   * @returns logits [B, T, V]; the caller owns them.
+   */
+  forward(inputIds: IdGrid, options: ForwardOptions = {}): tf.Tensor3D {
+    const ids = toIdRows(inputIds);
+    return tf.tidy(() => this.run(ids, options.attentionMask ?? null, null, options.training ?? false).logits);
+  }
+
+  /**
+   * The incremental forward: runs `inputIds` after the positions held in `cache` (none when null)
+   * and returns the logits and a new cache that also holds these positions. The old cache is left
+   * to the caller to dispose.
+   * @param inputIds [B, T] new token ids
+   * @param options.attentionMask [B, T] validity of the new tokens (left padding in a prompt batch)
+   */
+  forwardWithCache(inputIds: IdGrid, cache: KvCache | null, options: ForwardOptions = {}): { logits: tf.Tensor3D; cache: KvCache } {
+    const ids = toIdRows(inputIds);
+    const out = tf.tidy(() => {
+      const r = this.run(ids, options.attentionMask ?? null, cache, false);
+      return { logits: r.logits, k: r.k, v: r.v };
+    });
+    const b = ids.length;
+    const mask = options.attentionMask ?? ids.map((row) => row.map(() => 1));
+    const valid = Array.from({ length: b }, (_, i) => [...(cache?.valid[i] ?? []), ...mask[i]]);
+    const nextPosition = Array.from({ length: b }, (_, i) => (cache?.nextPosition[i] ?? 0) + mask[i].reduce((s, m) => s + (m ? 1 : 0), 0));
+    return { logits: out.logits, cache: { k: out.k, v: out.v, valid, nextPosition } };
+  }
+
+  /** The shared forward; returns logits and the full keys/values (past + new) of every layer. */
+  private run(
+    ids: number[][],
+    attentionMask: readonly (readonly number[])[] | null,
+    cache: KvCache | null,
+    training: boolean,
+  ): { logits: tf.Tensor3D; k: tf.Tensor4D[]; v: tf.Tensor4D[] } {
+    const c = this.config;
+    const b = ids.length;
+    const t = ids[0].length;
+    if (cache && cache.valid.length !== b) throw new Error(`forward: cache holds ${cache.valid.length} rows, batch has ${b}`);
+    if (attentionMask && (attentionMask.length !== b || attentionMask.some((r) => r.length !== t))) {
+      throw new Error(`forward: attentionMask must have shape [${b}, ${t}]`);
+    }
+    for (const [i, row] of ids.entries()) {
+      for (const [j, id] of row.entries()) {
+        if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`forward: inputIds[${i}][${j}] = ${id} is outside [0, ${c.vocabSize})`);
+      }
+    }
+    const past = cache ? cache.valid[0].length : 0;
+    const tk = past + t;
+    const h = c.nHeads;
+    const kvh = c.nKvHeads;
+    const g = h / kvh;
+    const hd = c.headDim;
+
+    // positions: each row counts only its real tokens (left padding shifts nothing)
+    const positions = new Int32Array(b * t);
+    for (let i = 0; i < b; i++) {
+      let p = cache ? cache.nextPosition[i] : 0;
+      for (let j = 0; j < t; j++) {
+        const real = attentionMask ? attentionMask[i][j] !== 0 : true;
+        positions[i * t + j] = real ? p : Math.max(0, p - 1);
+        if (real) p++;
+      }
+    }
+    const maxPos = positions.reduce((m, p) => Math.max(m, p), 0);
+    if (maxPos >= c.maxSeqLen) throw new Error(`forward: position ${maxPos} exceeds maxSeqLen ${c.maxSeqLen}`);
+    const posT = tf.tensor1d(positions, 'int32');
+    const cos = tf.reshape(tf.gather(this.rope.cos, posT), [b, t, 1, hd]) as tf.Tensor4D; // [B, T, 1, hd]
+    const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, hd]) as tf.Tensor4D;
+
+    // attention biases: causal [G*T, Tk] (query i sits at key index past + i), key padding [B, 1, 1, Tk]
+    const causal = new Float32Array(g * t * tk);
+    for (let gi = 0; gi < g; gi++) {
+      for (let i = 0; i < t; i++) {
+        const row = (gi * t + i) * tk;
+        for (let j = past + i + 1; j < tk; j++) causal[row + j] = NEG;
+      }
+    }
+    const causalBias = tf.tensor4d(causal, [1, 1, g * t, tk]);
+    let keyBias: tf.Tensor4D | null = null;
+    if (attentionMask || cache) {
+      const kb = new Float32Array(b * tk);
+      for (let i = 0; i < b; i++) {
+        for (let j = 0; j < tk; j++) {
+          const valid = j < past ? cache!.valid[i][j] : attentionMask ? attentionMask[i][j - past] : 1;
+          if (!valid) kb[i * tk + j] = NEG;
+        }
+      }
+      keyBias = tf.tensor4d(kb, [b, 1, 1, tk]);
+    }
+
+    const flatIds = tf.tensor1d(ids.flat(), 'int32');
+    let x = gatherRows(this.param('model.embed_tokens.weight') as tf.Tensor2D, flatIds); // [N, D], N = B·T
+    const scale = 1 / Math.sqrt(hd);
+    const ks: tf.Tensor4D[] = [];
+    const vs: tf.Tensor4D[] = [];
+    for (let l = 0; l < c.nLayers; l++) {
+      // --- attention ---
+      const xn = this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`); // [N, D]
+      let q = tf.reshape(this.linear(xn, l, 'q_proj', training), [b, t, h, hd]) as tf.Tensor4D; // [B, T, H, hd]
+      let k = tf.reshape(this.linear(xn, l, 'k_proj', training), [b, t, kvh, hd]) as tf.Tensor4D; // [B, T, KV, hd]
+      const v = tf.reshape(this.linear(xn, l, 'v_proj', training), [b, t, kvh, hd]) as tf.Tensor4D;
+      q = applyRope(q, cos, sin, this.rope.rot);
+      k = applyRope(k, cos, sin, this.rope.rot);
+      // grouped-query layout without repeating K/V: query heads h = kv·G + g
+      const qg = tf.reshape(tf.transpose(tf.reshape(q, [b, t, kvh, g, hd]), [0, 2, 3, 1, 4]), [b, kvh, g * t, hd]); // [B, KV, G·T, hd]
+      let kt = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
+      let vt = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
+      if (cache) {
+        kt = tf.concat([cache.k[l], kt], 2); // [B, KV, Tk, hd]
+        vt = tf.concat([cache.v[l], vt], 2);
+      }
+      ks.push(kt);
+      vs.push(vt);
+      let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
+      scores = tf.add(scores, causalBias);
+      if (keyBias) scores = tf.add(scores, keyBias);
+      const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
+      const ctx = tf.matMul(probs, vt); // [B, KV, G·T, hd]
+      const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]), [b * t, h * hd]); // [N, H·hd]
+      x = tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training));
+      // --- SwiGLU MLP ---
+      const xm = this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`);
+      const gate = this.linear(xm, l, 'gate_proj', training); // [N, hidden]
+      const up = this.linear(xm, l, 'up_proj', training);
+      const act: tf.Tensor2D = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
+      x = tf.add(x, this.linear(act, l, 'down_proj', training));
+    }
+    const xf = this.rmsNorm(x, 'model.norm.weight'); // [N, D]
+    const logits = c.tiedEmbeddings
+      ? tf.matMul(xf, this.param('model.embed_tokens.weight'), false, true) // [N, V]
+      : tf.matMul(xf, this.param('lm_head.weight'));
+    return { logits: tf.reshape(logits, [b, t, c.vocabSize]) as tf.Tensor3D, k: ks, v: vs };
+  }
+}
+
+/** Token ids as rows of numbers, checked to be a non-empty rectangle. */
+function toIdRows(ids: IdGrid): number[][] {
+  const rows = ids instanceof tf.Tensor ? (ids.arraySync() as number[][]) : ids.map((r) => [...r]);
+  if (rows.length === 0 || rows[0].length === 0) throw new Error('forward: inputIds is empty');
+  const t = rows[0].length;
+  rows.forEach((r, i) => {
+    if (r.length !== t) throw new Error(`forward: inputIds row ${i} has ${r.length} tokens, row 0 has ${t}`);
+  });
+  return rows;
+}
