@@ -7,6 +7,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../engine/backend';
+import { loadModel } from '../model/checkpoint';
+import { generate } from '../decoding/generate';
+import { resolveGenerationConfig, type GenerationConfig } from '../decoding/generationConfig';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -26,6 +29,91 @@ const COMMANDS: Record<string, Command> = {
       const info = { node: process.version, tfjs: tf.version_core, backend: report };
       console.log(values.json ? JSON.stringify(info) : `node ${info.node}, tfjs ${info.tfjs}\n${describeBackend(report)}`);
     },
+  },
+};
+
+function requireString(values: Record<string, unknown>, key: string): string {
+  const v = values[key];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${key} is required`);
+  return v;
+}
+
+function numberOption(values: Record<string, unknown>, key: string): number | undefined {
+  const v = values[key];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${String(v)}'`);
+  return n;
+}
+
+/** Loads a model for a command; a missing path is a usage error. */
+function loadForCli(values: Record<string, unknown>) {
+  const path = requireString(values, 'model');
+  try {
+    return loadModel(path);
+  } catch (err) {
+    if (/no such file or folder/.test((err as Error).message)) throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+COMMANDS.logits = {
+  summary: 'print the logits at the last position: --model DIR --tokens 1,403,407 [--json]',
+  options: { model: { type: 'string' }, tokens: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values) {
+    const text = requireString(values, 'tokens');
+    const ids = text.split(',').map((s) => Number(s.trim()));
+    if (ids.some((id) => !Number.isInteger(id) || id < 0)) throw new UsageError(`--tokens must be comma-separated token ids, got '${text}'`);
+    await initBackend();
+    const { model } = loadForCli(values);
+    if (ids.some((id) => id >= model.config.vocabSize)) throw new UsageError(`--tokens: ids must be < vocabulary size ${model.config.vocabSize}`);
+    const logits = model.forward([ids]);
+    const last = Array.from(logits.slice([0, ids.length - 1, 0], [1, 1, -1]).dataSync());
+    logits.dispose();
+    model.dispose();
+    if (values.json) console.log(JSON.stringify({ tokens: ids, lastLogits: last }));
+    else console.log(last.map((v) => v.toFixed(6)).join(' '));
+  },
+};
+
+COMMANDS.generate = {
+  summary: 'continue a prompt: --model DIR --prompt TEXT [--max-new-tokens N --temperature T --top-p P --top-k K --repetition-penalty R --seed S --stop STR]',
+  options: {
+    model: { type: 'string' },
+    prompt: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
+    'top-k': { type: 'string' },
+    'repetition-penalty': { type: 'string' },
+    seed: { type: 'string' },
+    stop: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  },
+  async run(values) {
+    const prompt = requireString(values, 'prompt');
+    const overrides: Partial<GenerationConfig> = {};
+    const map: [string, keyof GenerationConfig][] = [
+      ['max-new-tokens', 'maxNewTokens'], ['temperature', 'temperature'], ['top-p', 'topP'], ['top-k', 'topK'],
+      ['repetition-penalty', 'repetitionPenalty'], ['seed', 'seed'],
+    ];
+    for (const [flag, key] of map) {
+      const n = numberOption(values, flag);
+      if (n !== undefined) (overrides as Record<string, number>)[key] = n;
+    }
+    if (values.stop) overrides.stop = values.stop as string[];
+    let config: GenerationConfig;
+    try {
+      config = resolveGenerationConfig({ maxNewTokens: 64, ...overrides });
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace(/^generation config: /, ''));
+    }
+    await initBackend();
+    const { model, tokenizer } = loadForCli(values);
+    const [out] = await generate(model, tokenizer, [prompt], config);
+    model.dispose();
+    if (values.json) console.log(JSON.stringify({ prompt, ...out }));
+    else console.log(`${prompt}${out.text}`);
   },
 };
 

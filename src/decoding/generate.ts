@@ -20,7 +20,7 @@ export type FinishReason = 'eos' | 'stop' | 'length';
 export interface Generation {
   /** Generated text, ending before the first stop string (if one was hit). */
   text: string;
-  /** Every generated token id (including an EOS or the tokens that formed a stop string). */
+  /** Every generated token id (including an EOS, a stop token, or the tokens that formed a stop string). */
   tokenIds: number[];
   finishReason: FinishReason;
   /** Number of prompt tokens (BOS included). */
@@ -106,6 +106,12 @@ export async function generate(
         next.push(token);
         if (cfg.stopAtEos && token === tokenizer.eos) {
           finish[i] = 'eos';
+          continue;
+        }
+        if (cfg.stopTokenIds.includes(token)) {
+          finish[i] = 'stop';
+          const full = tokenizer.decode([...promptIds[i], ...generated[i].slice(0, -1)]);
+          texts[i] = full.startsWith(promptText[i]) ? full.slice(promptText[i].length) : tokenizer.decode(generated[i].slice(0, -1));
           continue;
         }
         if (cfg.stop.length > 0) {

@@ -20,6 +20,11 @@ export interface GenerationConfig {
   stop: string[];
   /** Stop at the tokenizer's EOS token. */
   stopAtEos: boolean;
+  /**
+   * Token ids that also end generation (finish reason 'stop'); e.g. [1] for llama2.c story models,
+   * which separate stories with BOS.
+   */
+  stopTokenIds: number[];
   /** Seed of the sampling streams (prompt i samples from `seed`, fork `prompt/i`). */
   seed: number | string;
 }
@@ -33,6 +38,7 @@ export const DEFAULT_GENERATION: Readonly<GenerationConfig> = Object.freeze({
   repetitionPenalty: 1,
   stop: [],
   stopAtEos: true,
+  stopTokenIds: [],
   seed: 0,
 });
 
@@ -55,12 +61,18 @@ export function resolveGenerationConfig(overrides: Partial<GenerationConfig> = {
   for (const k of Object.keys(overrides)) {
     if (!(k in base)) throw new Error(`generation config: unknown key '${k}' (known: ${Object.keys(base).join(', ')})`);
   }
-  const c: GenerationConfig = { ...base, ...overrides, stop: [...(overrides.stop ?? base.stop)] };
+  const c: GenerationConfig = {
+    ...base,
+    ...overrides,
+    stop: [...(overrides.stop ?? base.stop)],
+    stopTokenIds: [...(overrides.stopTokenIds ?? base.stopTokenIds)],
+  };
   if (!Number.isInteger(c.maxNewTokens) || c.maxNewTokens < 0) throw new Error(`generation config: maxNewTokens must be an integer >= 0, got ${c.maxNewTokens}`);
   if (!(c.temperature >= 0)) throw new Error(`generation config: temperature must be >= 0, got ${c.temperature}`);
   if (!Number.isInteger(c.topK) || c.topK < 0) throw new Error(`generation config: topK must be an integer >= 0, got ${c.topK}`);
   if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`generation config: topP must be in (0, 1], got ${c.topP}`);
   if (!(c.repetitionPenalty > 0)) throw new Error(`generation config: repetitionPenalty must be > 0, got ${c.repetitionPenalty}`);
   if (c.stop.some((s) => typeof s !== 'string' || s === '')) throw new Error('generation config: stop strings must be non-empty strings');
+  if (c.stopTokenIds.some((id) => !Number.isInteger(id) || id < 0)) throw new Error('generation config: stopTokenIds must be token ids');
   return c;
 }

@@ -192,14 +192,24 @@ function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor>
   return tensors;
 }
 
-/** Loads a Hugging Face model folder (config.json, safetensors, tokenizer.json or tokenizer.bin). */
-export function loadHfModel(dir: string): LoadedModel {
+/** Reads the model of a Hugging Face folder (config.json + safetensors), without its tokenizer. */
+export function readHfModel(dir: string): LlamaModel {
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new Error(`${dir}: no config.json`);
-  const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${cfgPath}: not valid JSON (${(err as Error).message})`);
+  }
   const config = fromHfConfig(raw, cfgPath);
-  const model = new LlamaModel(config, readHfTensors(dir, config));
-  return { model, tokenizer: loadTokenizer(dir), format: 'hf', path: dir };
+  return new LlamaModel(config, readHfTensors(dir, config));
+}
+
+/** Loads a Hugging Face model folder (config.json, safetensors, tokenizer.json or tokenizer.bin). */
+export function loadHfModel(dir: string): LoadedModel {
+  const tokenizer = loadTokenizer(dir);
+  return { model: readHfModel(dir), tokenizer, format: 'hf', path: dir };
 }
 
 /** The tokenizer of a model folder: `tokenizer.json`, else a llama2.c `tokenizer.bin`. */

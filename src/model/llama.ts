@@ -127,7 +127,8 @@ export class LlamaModel {
       if (t.shape.join(',') !== shape.join(',')) {
         throw new Error(`LlamaModel: parameter '${name}' has shape [${t.shape}], expected [${shape}]`);
       }
-      this.params.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true, name));
+      // unnamed: TF.js variable names are global, and two models may coexist
+      this.params.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true));
     }
     this.rope = ropeTables(this.config);
   }

@@ -25,3 +25,25 @@ export function checkGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, { h 
     analytic.dispose();
   }
 }
+
+/**
+ * Compares the gradient of `loss` with respect to the first `count` entries of a variable with
+ * central differences obtained by assigning perturbed values to the variable. Fails if every checked
+ * entry has a zero gradient (the check would then prove nothing).
+ */
+export function checkVariableGradient(loss: () => tf.Scalar, v: tf.Variable, { offset = 0, count = 6, h = 1e-2, atol = 3e-3, rtol = 3e-2 } = {}): void {
+  const { grads, value } = tf.variableGrads(loss, [v]);
+  const analytic = Array.from(Object.values(grads)[0].dataSync().slice(offset, offset + count));
+  tf.dispose([value, grads]);
+  const base = v.dataSync().slice();
+  const at = (i: number, delta: number) => {
+    const vals = base.slice();
+    vals[offset + i] += delta;
+    v.assign(tf.tensor(vals, v.shape));
+    return tf.tidy(() => loss().dataSync()[0]);
+  };
+  const numeric = analytic.map((_, i) => (at(i, h) - at(i, -h)) / (2 * h));
+  v.assign(tf.tensor(base, v.shape));
+  assertClose(analytic, numeric, { atol, rtol, message: 'analytic vs finite-difference gradient' });
+  if (analytic.every((g) => Math.abs(g) < 1e-6)) throw new Error('checkVariableGradient: every checked gradient is zero (check entries that affect the loss)');
+}
