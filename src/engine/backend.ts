@@ -10,11 +10,13 @@
  * The two native packages cannot be installed on machines without access to their download host,
  * so they are never dependencies of this package: they are loaded by a guarded `require` when the
  * user has installed them. The environment variable `TRACT_BACKEND` overrides everything; naming a
- * backend that cannot load is an error, not a silent fallback.
+ * backend that cannot load is an error, not a silent fallback. On wasm, a faster `BatchMatMul`
+ * kernel is installed (`engine/wasmKernels.ts`; `TRACT_WASM_STOCK_MATMUL=1` keeps the stock one).
  *
  * @module engine/backend
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastWasmMatMul } from './wasmKernels';
 
 /** The backends the toolkit knows, in default order of preference. */
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -32,6 +34,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
   /** `@tensorflow/tfjs-core` version. */
   tfjsVersion: string;
+  /** Kernel replacements in effect (e.g. the fast wasm BatchMatMul). */
+  kernels: string[];
 }
 
 export interface InitBackendOptions {
@@ -124,7 +128,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   for (const name of order) {
     const failure = await tryBackend(name);
     if (failure === null) {
-      return { chosen: name, tfName: tf.getBackend(), reason, skipped, tfjsVersion: tf.version_core };
+      const kernels: string[] = [];
+      if (name === 'wasm' && env.TRACT_WASM_STOCK_MATMUL !== '1') {
+        installFastWasmMatMul();
+        kernels.push('BatchMatMul: engine/wasmKernels (set TRACT_WASM_STOCK_MATMUL=1 for the stock kernel)');
+      }
+      return { chosen: name, tfName: tf.getBackend(), reason, skipped, tfjsVersion: tf.version_core, kernels };
     }
     skipped.push({ name, reason: failure });
   }
@@ -135,5 +144,6 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 /** One line for logs: `backend wasm (first loadable in the default order; skipped: ...)`. */
 export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  return `backend ${report.chosen} (${report.reason}${skipped ? `; skipped ${skipped}` : ''})`;
+  const kernels = report.kernels.length ? `; kernels: ${report.kernels.join('; ')}` : '';
+  return `backend ${report.chosen} (${report.reason}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
 }

@@ -1,0 +1,149 @@
+/**
+ * A faster `BatchMatMul` kernel for the TF.js `wasm` backend.
+ *
+ * The stock wasm kernel (tfjs-backend-wasm 4.22) reaches XNNPACK's fast GEMM (~26 GFLOP/s per core
+ * here) only for a single non-transposed product; a transposed operand or a batch of products
+ * falls to a scalar loop at 0.6-2.3 GFLOP/s. Every backward matmul has a transposed operand and
+ * every attention product is batched, so a Llama training step spent ~90% of its time there
+ * (`npm run bench:model -- --profile`). This kernel:
+ *  - makes transposed operands contiguous with the (fast) wasm Transpose kernel;
+ *  - folds a batch against a shared right operand into one tall 2-D product, through the stock
+ *    kernel with the real tensor ids so that XNNPACK's packed-weight cache keeps working;
+ *  - runs a batch of products as one fast 2-D product per batch entry on zero-copy views of the
+ *    operands (temporary tensor ids registered on offsets inside the existing buffers).
+ *
+ * It relies on tfjs-backend-wasm internals (`dataIdMap`, `tfjs.registerTensor`), so the package
+ * version is pinned and `test/engine/wasmKernels.test.ts` checks it against the stock kernels.
+ *
+ * @module engine/wasmKernels
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+interface WasmBackendInternals {
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  dataIdNextNumber: number;
+  disposeData(dataId: object): void;
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  wasm: { cwrap: (...args: any[]) => any; tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void } };
+}
+
+let stock: tf.KernelConfig | null = null;
+let wasmBatchMatMul: ((...args: any[]) => void) | null = null;
+
+const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
+
+/** A transposed copy of the last two axes, by the backend's Transpose kernel. */
+function transposeLast2(x: TensorInfo, backend: WasmBackendInternals): TensorInfo {
+  const perm = x.shape.map((_, i) => i);
+  const r = perm.length;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  const kernel = tf.getKernel('Transpose', 'wasm')!;
+  return kernel.kernelFunc({ inputs: { x } as any, backend: backend as any, attrs: { perm } as any }) as TensorInfo;
+}
+
+/** A tensor id that views `count` floats of an existing buffer, starting at element `start`. */
+function view(backend: WasmBackendInternals, info: TensorInfo, start: number, count: number): number {
+  const id = backend.dataIdNextNumber++;
+  backend.wasm.tfjs.registerTensor(id, count, backend.dataIdMap.get(info.dataId).memoryOffset + 4 * start);
+  return id;
+}
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+function fastBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const a0 = args.inputs.a as unknown as TensorInfo;
+  const b0 = args.inputs.b as unknown as TensorInfo;
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const outerA = a0.shape.slice(0, -2);
+  const outerB = b0.shape.slice(0, -2);
+  const batchA = size(outerA);
+  const batchB = size(outerB);
+  const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+  // Cases this kernel does not cover (general broadcasting, non-float) go to the stock kernel.
+  if (a0.dtype !== 'float32' || b0.dtype !== 'float32' || !(sameOuter || batchB === 1 || batchA === 1)) {
+    return stock!.kernelFunc(args as any) as TensorInfo;
+  }
+  if (!transposeA && !transposeB && batchB === 1) {
+    // [batch·M, K] @ [K, N] through the stock kernel with the real tensor ids: XNNPACK caches the
+    // packed right operand per tensor id, which matters when the same weight is used many times
+    // (generation runs one row per step through every weight matrix).
+    const m = a0.shape[a0.shape.length - 2];
+    const a2 = { dataId: a0.dataId, shape: [batchA * m, a0.shape[a0.shape.length - 1]], dtype: a0.dtype };
+    const b2 = { dataId: b0.dataId, shape: b0.shape.slice(-2), dtype: b0.dtype };
+    const out = stock!.kernelFunc({ inputs: { a: a2, b: b2 } as any, backend: backend as any, attrs: args.attrs }) as TensorInfo;
+    out.shape = [...outerA, m, b0.shape[b0.shape.length - 1]];
+    return out;
+  }
+  wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  const temps: TensorInfo[] = [];
+  const a = transposeA ? transposeLast2(a0, backend) : a0;
+  const b = transposeB ? transposeLast2(b0, backend) : b0;
+  if (a !== a0) temps.push(a);
+  if (b !== b0) temps.push(b);
+  const m = a.shape[a.shape.length - 2];
+  const k = a.shape[a.shape.length - 1];
+  const n = b.shape[b.shape.length - 1];
+  if (b.shape[b.shape.length - 2] !== k) {
+    throw new Error(`matMul: inner dimensions ${k} and ${b.shape[b.shape.length - 2]} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
+  }
+  const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
+  const batch = Math.max(batchA, batchB);
+  const out = backend.makeOutput([...outOuter, m, n], 'float32');
+  const call = (aId: number, aShape: number[], bId: number, bShape: number[], outId: number) =>
+    wasmBatchMatMul!(aId, shapeBytes(aShape), 3, bId, shapeBytes(bShape), 3, false, false, outId);
+  const ids: number[] = [];
+  try {
+    if (batchB === 1) {
+      // [batch·M, K] @ [K, N]: one tall product
+      const aId = view(backend, a, 0, batch * m * k);
+      const bId = view(backend, b, 0, k * n);
+      const oId = view(backend, out, 0, batch * m * n);
+      ids.push(aId, bId, oId);
+      call(aId, [1, batch * m, k], bId, [1, k, n], oId);
+    } else {
+      for (let i = 0; i < batch; i++) {
+        const ai = batchA === 1 ? 0 : i;
+        const aId = view(backend, a, ai * m * k, m * k);
+        const bId = view(backend, b, i * k * n, k * n);
+        const oId = view(backend, out, i * m * n, m * n);
+        ids.push(aId, bId, oId);
+        call(aId, [1, m, k], bId, [1, k, n], oId);
+      }
+    }
+  } finally {
+    for (const id of ids) backend.wasm.tfjs.disposeData(id); // also frees XNNPACK operators cached on the view
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+  return out;
+}
+
+/**
+ * Replaces the wasm backend's `BatchMatMul` kernel with {@link fastBatchMatMul} (idempotent).
+ * Called by `initBackend` when it picks wasm; `TRACT_WASM_STOCK_MATMUL=1` keeps the stock kernel.
+ */
+export function installFastWasmMatMul(): void {
+  if (stock) return;
+  const original = tf.getKernel('BatchMatMul', 'wasm');
+  if (!original) throw new Error('installFastWasmMatMul: the wasm backend is not loaded');
+  stock = original;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
+}
+
+/** Restores the stock kernel (for benchmarks and equivalence tests). */
+export function uninstallFastWasmMatMul(): void {
+  if (!stock) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel(stock);
+  stock = null;
+}
+
+/** Whether the fast kernel is installed. */
+export function fastWasmMatMulInstalled(): boolean {
+  return stock !== null;
+}
