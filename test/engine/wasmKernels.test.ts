@@ -56,7 +56,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.ok(!fastWasmMatMulInstalled());
     const slow = tf.matMul(a, b, false, true);
     installFastWasmMatMul();
-    assertClose(fast, slow.dataSync(), { atol: 1e-5, rtol: 1e-5 });
+    assertClose(fast, slow, { atol: 1e-5, rtol: 1e-5 });
     tf.dispose([a, b, fast, slow]);
   });
 });
