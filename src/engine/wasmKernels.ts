@@ -6,7 +6,8 @@
  * falls to a scalar loop at 0.6-2.3 GFLOP/s. Every backward matmul has a transposed operand and
  * every attention product is batched, so a Llama training step spent ~90% of its time there
  * (`npm run bench:model -- --profile`). This kernel:
- *  - makes transposed operands contiguous with the (fast) wasm Transpose kernel;
+ *  - makes transposed operands contiguous with the (fast) wasm Transpose kernel, or computes
+ *    (op(B)ᵀ·op(A)ᵀ)ᵀ instead when that copies less;
  *  - folds a batch against a shared right operand into one tall 2-D product, through the stock
  *    kernel with the real tensor ids so that XNNPACK's packed-weight cache keeps working;
  *  - runs a batch of products as one fast 2-D product per batch entry on zero-copy views of the
@@ -80,45 +81,69 @@ function fastBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
     return out;
   }
   wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
-  const temps: TensorInfo[] = [];
-  const a = transposeA ? transposeLast2(a0, backend) : a0;
-  const b = transposeB ? transposeLast2(b0, backend) : b0;
-  if (a !== a0) temps.push(a);
-  if (b !== b0) temps.push(b);
-  const m = a.shape[a.shape.length - 2];
-  const k = a.shape[a.shape.length - 1];
-  const n = b.shape[b.shape.length - 1];
-  if (b.shape[b.shape.length - 2] !== k) {
-    throw new Error(`matMul: inner dimensions ${k} and ${b.shape[b.shape.length - 2]} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
+  const rows = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 1 : 2)];
+  const cols = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 2 : 1)];
+  const m = rows(a0, transposeA);
+  const k = cols(a0, transposeA);
+  const n = cols(b0, transposeB);
+  if (rows(b0, transposeB) !== k) {
+    throw new Error(`matMul: inner dimensions ${k} and ${rows(b0, transposeB)} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
   }
+  // Memory work besides the product: transposed copies, and XNNPACK packing the right operand on
+  // every call on a view. C = op(A)·op(B) can also be computed as C = (op(B)ᵀ·op(A)ᵀ)ᵀ, which moves
+  // the other operands and the output instead (a large tied output head times one row, in
+  // generation): take the cheaper way.
+  const sizeA = m * k * batchA;
+  const sizeB = k * n * batchB;
+  const sizeC = m * n * Math.max(batchA, batchB);
+  const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + sizeB;
+  const swapped = (transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC + sizeA;
+  const swap = swapped < direct;
+  // after the swap: out' = L · R with L = op(B)ᵀ [n, k] and R = op(A)ᵀ [k, m]
+  const temps: TensorInfo[] = [];
+  const plain = (x: TensorInfo, needsTranspose: boolean) => {
+    if (!needsTranspose) return x;
+    const t = transposeLast2(x, backend);
+    temps.push(t);
+    return t;
+  };
+  const left = swap ? plain(b0, !transposeB) : plain(a0, transposeA);
+  const right = swap ? plain(a0, !transposeA) : plain(b0, transposeB);
+  const [lm, ln] = swap ? [n, m] : [m, n];
+  const batchL = swap ? batchB : batchA;
+  const batchR = swap ? batchA : batchB;
   const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
   const batch = Math.max(batchA, batchB);
-  const out = backend.makeOutput([...outOuter, m, n], 'float32');
+  const product = backend.makeOutput(swap ? [batch, lm, ln] : [...outOuter, m, n], 'float32');
   const call = (aId: number, aShape: number[], bId: number, bShape: number[], outId: number) =>
     wasmBatchMatMul!(aId, shapeBytes(aShape), 3, bId, shapeBytes(bShape), 3, false, false, outId);
   const ids: number[] = [];
   try {
-    if (batchB === 1) {
-      // [batch·M, K] @ [K, N]: one tall product
-      const aId = view(backend, a, 0, batch * m * k);
-      const bId = view(backend, b, 0, k * n);
-      const oId = view(backend, out, 0, batch * m * n);
+    if (batchR === 1) {
+      // [batch·rows, K] @ [K, cols]: one tall product
+      const aId = view(backend, left, 0, batch * lm * k);
+      const bId = view(backend, right, 0, k * ln);
+      const oId = view(backend, product, 0, batch * lm * ln);
       ids.push(aId, bId, oId);
-      call(aId, [1, batch * m, k], bId, [1, k, n], oId);
+      call(aId, [1, batch * lm, k], bId, [1, k, ln], oId);
     } else {
       for (let i = 0; i < batch; i++) {
-        const ai = batchA === 1 ? 0 : i;
-        const aId = view(backend, a, ai * m * k, m * k);
-        const bId = view(backend, b, i * k * n, k * n);
-        const oId = view(backend, out, i * m * n, m * n);
+        const li = batchL === 1 ? 0 : i;
+        const aId = view(backend, left, li * lm * k, lm * k);
+        const bId = view(backend, right, i * k * ln, k * ln);
+        const oId = view(backend, product, i * lm * ln, lm * ln);
         ids.push(aId, bId, oId);
-        call(aId, [1, m, k], bId, [1, k, n], oId);
+        call(aId, [1, lm, k], bId, [1, k, ln], oId);
       }
     }
   } finally {
     for (const id of ids) backend.wasm.tfjs.disposeData(id); // also frees XNNPACK operators cached on the view
     for (const t of temps) backend.disposeData(t.dataId);
   }
+  if (!swap) return product;
+  const out = transposeLast2(product, backend); // [batch, m, n]
+  backend.disposeData(product.dataId);
+  out.shape = [...outOuter, m, n];
   return out;
 }
 

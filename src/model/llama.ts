@@ -300,11 +300,21 @@ export class LlamaModel {
       }
       ks.push(kt);
       vs.push(vt);
-      let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
-      scores = tf.add(scores, causalBias);
-      if (keyBias) scores = tf.add(scores, keyBias);
-      const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
-      const ctx = tf.matMul(probs, vt); // [B, KV, G·T, hd]
+      let ctx: tf.Tensor;
+      if (t === 1 && cache) {
+        // one decoding step: G query rows per KV head; broadcast products beat B·KV tiny matmuls
+        const q5 = tf.reshape(qg, [b, kvh, g, 1, hd]); // [B, KV, G, 1, hd]
+        let scores = tf.mul(tf.sum(tf.mul(q5, tf.expandDims(kt, 2)), -1), scale); // [B, KV, G, Tk]
+        if (keyBias) scores = tf.add(scores, keyBias);
+        const probs = tf.softmax(scores); // [B, KV, G, Tk]
+        ctx = tf.sum(tf.mul(tf.expandDims(probs, -1), tf.expandDims(vt, 2)), 3); // [B, KV, G, hd]
+      } else {
+        let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
+        scores = tf.add(scores, causalBias);
+        if (keyBias) scores = tf.add(scores, keyBias);
+        const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
+        ctx = tf.matMul(probs, vt); // [B, KV, G·T, hd]
+      }
       const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]), [b * t, h * hd]); // [N, H·hd]
       x = tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training));
       // --- SwiGLU MLP ---
