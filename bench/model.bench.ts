@@ -65,12 +65,10 @@ function generateSpeed(model: LlamaModel, b: number, newTokens: number): number 
     step.logits.dispose();
     const t0 = performance.now();
     for (let s = 0; s < newTokens; s++) {
-      const last = tf.tidy(() => tf.argMax(step.logits.shape ? tf.zeros([b, model.config.vocabSize]) : tf.zeros([1]), -1));
-      last.dispose();
       const next = prompt.map(() => [rng.int(model.config.vocabSize)]);
       step = model.forwardWithCache(next, cache);
       const logits = step.logits;
-      logits.dataSync(); // sampling reads the logits every step
+      logits.dataSync(); // sampling reads the logits every step (next tokens are random, as in the reference)
       logits.dispose();
       tf.dispose([...cache.k, ...cache.v]);
       cache = step.cache;

@@ -1,0 +1,239 @@
+/**
+ * TinyJudge: a synthetic LLM-as-a-judge benchmark that a 260K-parameter model can learn on a CPU,
+ * built to mirror the structure of the real task (see docs/tinyjudge.md).
+ *
+ * - The "response" is a short story in TinyStories words: one sentence per slot (animal, place,
+ *   feeling, weather, object), each slot with 5 values.
+ * - The rubric has K = 4 yes/no criteria on 4 of the 5 slots ("Is there a cat?"), with a score
+ *   description, in a compact version of the Prometheus layout (task line, response, rubric, score
+ *   description, "Feedback:"), shortened to fit a 512-token vocabulary and context.
+ * - Gold score = 1 + number of criteria met (uniform over 1..5).
+ * - The annotation CoT (the GPT-4 analogue) has one clause per criterion, `cat: yes.`, then
+ *   `So the overall score is N`.
+ * - Test labels are the mean of three noisy annotators (each off by one with probability 0.3),
+ *   as Vicuna/MT-Bench labels are means of three GPT-4 scores.
+ * - The out-of-domain test split asks only about values never used in a training rubric, as
+ *   Feedback Bench uses unseen rubrics.
+ *
+ * No shortcut: every rubric slot always has a sentence (the asked value when met, another value
+ * of the same slot when not), the fifth slot's sentence is present at random, and names vary, so
+ * the story's length and which slots it mentions carry no information about the score
+ * (`test/data/tinyJudge.test.ts` checks |r| < 0.1). Only matching criteria against the story does.
+ * Reasoning helps because the CoT turns one hard decision (count matches across 4 pairs at once)
+ * into 4 easy ones followed by a count that is read off the clauses.
+ *
+ * Deterministic by seed.
+ *
+ * @module data/tinyJudge
+ */
+import { Rng } from '../engine/rng';
+
+/** The five slots and their values; the last value of each is held out of training rubrics. */
+export const SLOTS = {
+  animal: ['dog', 'cat', 'bird', 'fish', 'frog'],
+  place: ['park', 'garden', 'forest', 'beach', 'school'],
+  feeling: ['happy', 'sad', 'tired', 'scared', 'angry'],
+  weather: ['sunny', 'rainy', 'windy', 'snowy', 'cold'],
+  object: ['ball', 'kite', 'cake', 'box', 'car'],
+} as const;
+export type Slot = keyof typeof SLOTS;
+export const SLOT_ORDER: Slot[] = ['animal', 'place', 'feeling', 'weather', 'object'];
+const NAMES = ['Tom', 'Lily', 'Ben', 'Sue', 'Max', 'Anna', 'Sam', 'Mia'];
+
+/** Number of criteria per rubric. */
+export const K = 4;
+
+const SENTENCE: Record<Slot, (name: string, v: string) => string> = {
+  animal: (n, v) => `${n} has a ${v}.`,
+  place: (n, v) => `${n} is at the ${v}.`,
+  feeling: (n, v) => `${n} feels ${v}.`,
+  weather: (_n, v) => `It is ${v}.`,
+  object: (n, v) => `${n} plays with a ${v}.`,
+};
+const QUESTION: Record<Slot, (v: string) => string> = {
+  animal: (v) => `Is there a ${v}?`,
+  place: (v) => `Is it at the ${v}?`,
+  feeling: (v) => `Is someone ${v}?`,
+  weather: (v) => `Is it ${v}?`,
+  object: (v) => `Is there a ${v}?`,
+};
+
+/** The task line, the rubric's score descriptions, and the prompt endings. */
+export const TINYJUDGE_TEMPLATE = {
+  taskWithFeedback: 'Judge the story. Check each item, then give a score.',
+  taskScoreOnly: 'Judge the story. Give a score.',
+  scoreDescriptions: 'Score: 1 plus the items met.',
+  storyHeader: 'Story:',
+  rubricHeader: 'Items:',
+  feedbackHeader: 'Feedback:',
+  scoreHeader: 'Score:',
+};
+
+/** One rubric criterion and whether the story meets it. */
+export interface Criterion {
+  slot: Slot;
+  value: string;
+  met: boolean;
+}
+
+/** Splits of the benchmark. */
+export type TinyJudgeSplit = 'train' | 'val' | 'test' | 'test-ood';
+
+/** One judge example. */
+export interface TinyJudgeExample {
+  id: string;
+  split: TinyJudgeSplit;
+  /** The response to judge. */
+  story: string;
+  criteria: Criterion[];
+  /** Prompt for CoT methods (ends with "Feedback:"). */
+  prompt: string;
+  /** Prompt for score-only methods (ends with "Score:"). */
+  promptScoreOnly: string;
+  /** The annotation CoT: one clause per criterion, e.g. "cat: yes. rainy: no. ...". */
+  referenceCot: string;
+  /** 1 + number of criteria met. */
+  goldExact: number;
+  /** Label used for training and evaluation: goldExact for train/val, mean of annotators for tests. */
+  label: number;
+  /** The three annotators' scores (tests only). */
+  annotators: number[];
+}
+
+/** Sizes and seed of a generated benchmark. */
+export interface TinyJudgeConfig {
+  seed: number | string;
+  train: number;
+  val: number;
+  test: number;
+  testOod: number;
+  /** Probability that an annotator is off by one (tests). */
+  annotatorNoise: number;
+}
+
+export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
+  seed: 'tinyjudge-v1',
+  train: 3000,
+  val: 200,
+  test: 300,
+  testOod: 300,
+  annotatorNoise: 0.3,
+});
+
+/** The clause the annotation CoT writes for a criterion. */
+export function clause(c: Criterion): string {
+  return `${c.value}: ${c.met ? 'yes' : 'no'}.`;
+}
+
+/** Generates one example. `ood` asks only about held-out values. */
+function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, noise: number): TinyJudgeExample {
+  const name = NAMES[rng.int(NAMES.length)];
+  const skipped = SLOT_ORDER[rng.int(SLOT_ORDER.length)]; // the slot the rubric does not ask about
+  const asked = SLOT_ORDER.filter((s) => s !== skipped);
+  const m = rng.int(K + 1); // criteria met, uniform 0..K
+  const metSet = new Set(rng.shuffle(asked).slice(0, m));
+  const criteria: Criterion[] = [];
+  const storyValue = new Map<Slot, string>();
+  for (const slot of asked) {
+    const values = SLOTS[slot];
+    const value = ood ? values[values.length - 1] : values[rng.int(values.length - 1)];
+    const met = metSet.has(slot);
+    criteria.push({ slot, value, met });
+    const others = values.filter((v) => v !== value);
+    storyValue.set(slot, met ? value : others[rng.int(others.length)]);
+  }
+  const sentences: string[] = [];
+  for (const slot of SLOT_ORDER) {
+    if (slot === skipped) {
+      if (rng.uniform() < 0.5) sentences.push(SENTENCE[slot](name, SLOTS[slot][rng.int(SLOTS[slot].length)]));
+      continue;
+    }
+    sentences.push(SENTENCE[slot](name, storyValue.get(slot)!));
+  }
+  const story = sentences.join(' ');
+  const T = TINYJUDGE_TEMPLATE;
+  const rubric = `${T.rubricHeader} ${criteria.map((c, i) => `${i + 1}. ${QUESTION[c.slot](c.value)}`).join(' ')}`;
+  const body = `${T.storyHeader} ${story}\n${rubric}\n${T.scoreDescriptions}`;
+  const goldExact = 1 + m;
+  const annotators =
+    split === 'test' || split === 'test-ood'
+      ? [0, 1, 2].map(() => {
+          if (rng.uniform() >= noise) return goldExact;
+          return Math.min(5, Math.max(1, goldExact + (rng.uniform() < 0.5 ? -1 : 1)));
+        })
+      : [];
+  return {
+    id,
+    split,
+    story,
+    criteria,
+    prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
+    promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
+    referenceCot: criteria.map(clause).join(' '),
+    goldExact,
+    label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : goldExact,
+    annotators,
+  };
+}
+
+/** The generated benchmark: every split, deterministic by `config.seed`. */
+export interface TinyJudgeData {
+  config: TinyJudgeConfig;
+  train: TinyJudgeExample[];
+  val: TinyJudgeExample[];
+  test: TinyJudgeExample[];
+  testOod: TinyJudgeExample[];
+}
+
+/**
+ * Generates TinyJudge.
+ * @example
+ * ```ts
+ * const data = generateTinyJudge({ train: 2000 });
+ * data.train[0].prompt; // "Judge the story. ...\nFeedback:"
+ * ```
+ */
+export function generateTinyJudge(overrides: Partial<TinyJudgeConfig> = {}): TinyJudgeData {
+  const config = { ...DEFAULT_TINYJUDGE, ...overrides };
+  for (const k of ['train', 'val', 'test', 'testOod'] as const) {
+    if (!Number.isInteger(config[k]) || config[k] < 0) throw new Error(`TinyJudge: ${k} must be a non-negative integer, got ${config[k]}`);
+  }
+  if (!(config.annotatorNoise >= 0 && config.annotatorNoise <= 1)) throw new Error(`TinyJudge: annotatorNoise must be in [0, 1]`);
+  const root = new Rng(config.seed);
+  const make = (split: TinyJudgeSplit, n: number, ood: boolean) => {
+    const rng = root.fork(split);
+    return Array.from({ length: n }, (_, i) => makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise));
+  };
+  return {
+    config,
+    train: make('train', config.train, false),
+    val: make('val', config.val, false),
+    test: make('test', config.test, false),
+    testOod: make('test-ood', config.testOod, true),
+  };
+}
+
+/** Result of checking a CoT's clauses against the truth. */
+export interface ClauseCheck {
+  /** Clauses whose yes/no matches the truth. */
+  correct: number;
+  /** Criteria in the rubric. */
+  total: number;
+  /** True when the CoT has exactly one well-formed clause per criterion, in order. */
+  wellFormed: boolean;
+}
+
+/**
+ * Clause accuracy of a CoT: for each criterion, is there a clause `value: yes|no.` with the right
+ * decision? A missing clause counts as wrong.
+ */
+export function checkClauses(cot: string, criteria: readonly Criterion[]): ClauseCheck {
+  const found = [...cot.matchAll(/([a-z]+): (yes|no)\./g)].map((m) => ({ value: m[1], yes: m[2] === 'yes' }));
+  let correct = 0;
+  criteria.forEach((c, i) => {
+    const hit = found[i]?.value === c.value ? found[i] : found.find((f) => f.value === c.value);
+    if (hit && hit.yes === c.met) correct++;
+  });
+  const wellFormed = found.length === criteria.length && found.every((f, i) => f.value === criteria[i].value);
+  return { correct, total: criteria.length, wellFormed };
+}

@@ -1,0 +1,74 @@
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { checkClauses, generateTinyJudge, SLOTS, type TinyJudgeExample } from '../../src/data/tinyJudge';
+import { pearson } from '../../src/metrics/correlation';
+import { Llama2cTokenizer } from '../../src/tokenizer/llama2c';
+
+describe('data/tinyJudge', () => {
+  const data = generateTinyJudge({ train: 3000, val: 100, test: 300, testOod: 300 });
+
+  it('is deterministic by seed', () => {
+    const again = generateTinyJudge({ train: 3000, val: 100, test: 300, testOod: 300 });
+    assert.deepEqual(again.train.slice(0, 5), data.train.slice(0, 5));
+    const other = generateTinyJudge({ seed: 'other', train: 5, val: 0, test: 0, testOod: 0 });
+    assert.notDeepEqual(other.train.map((e) => e.prompt), data.train.slice(0, 5).map((e) => e.prompt));
+  });
+
+  it('builds prompts, reference CoTs and labels consistently', () => {
+    const e = data.train[0];
+    assert.match(e.prompt, /^Judge the story\. .*\nStory: .*\nItems: 1\. .*\? 2\. .*\? 3\. .*\? 4\. .*\?\nScore: 1 plus the items met\.\nFeedback:$/);
+    assert.match(e.promptScoreOnly, /\nScore:$/);
+    assert.equal(e.goldExact, 1 + e.criteria.filter((c) => c.met).length);
+    assert.equal(e.label, e.goldExact);
+    assert.deepEqual(checkClauses(e.referenceCot, e.criteria), { correct: 4, total: 4, wellFormed: true });
+    for (const c of e.criteria) {
+      // a met criterion's value is in the story; an unmet one's is not
+      assert.equal(new RegExp(`\\b${c.value}\\b`).test(e.story), c.met);
+    }
+    const t = data.test[0];
+    assert.equal(t.annotators.length, 3);
+    assert.equal(t.label, t.annotators.reduce((a, b) => a + b, 0) / 3);
+  });
+
+  it('has uniform gold scores and annotator noise at the stated rate', () => {
+    const counts = [0, 0, 0, 0, 0];
+    for (const e of data.train) counts[e.goldExact - 1]++;
+    for (const c of counts) assert.ok(Math.abs(c / 3000 - 0.2) < 0.03, `gold distribution ${counts}`);
+    const off = [...data.test, ...data.testOod].flatMap((e) => e.annotators.map((a) => a !== e.goldExact)).filter(Boolean).length;
+    // noise 0.3, minus clipping at 1 and 5 (half the moves at the ends are clipped): ≈ 0.3 × 0.8 = 0.24
+    assert.ok(Math.abs(off / 1800 - 0.24) < 0.04, `annotator disagreement ${off / 1800}`);
+    // test labels correlate with gold near the noise ceiling, not perfectly
+    const r = pearson(data.test.map((e) => e.label), data.test.map((e) => e.goldExact));
+    assert.ok(r > 0.9 && r < 0.99, `label vs gold r = ${r}`);
+  });
+
+  it('asks out-of-domain rubrics only about values never used in training rubrics', () => {
+    const heldOut = new Set<string>(Object.values(SLOTS).map((v) => v[v.length - 1]));
+    for (const e of [...data.train, ...data.val, ...data.test]) for (const c of e.criteria) assert.ok(!heldOut.has(c.value), `${e.id}: ${c.value}`);
+    for (const e of data.testOod) for (const c of e.criteria) assert.ok(heldOut.has(c.value), `${e.id}: ${c.value}`);
+  });
+
+  it('has no length or slot-presence shortcut (|r| < 0.1 with the gold score)', () => {
+    const tok = Llama2cTokenizer.fromFile(join(__dirname, '..', '..', 'models', 'stories260K', 'tok512.bin'));
+    const gold = data.train.map((e) => e.goldExact);
+    const lengthTokens = data.train.map((e) => tok.encode(e.prompt).length);
+    const sentences = data.train.map((e) => e.story.split('.').length - 1);
+    const rLen = pearson(lengthTokens, gold);
+    const rSlots = pearson(sentences, gold);
+    assert.ok(Math.abs(rLen) < 0.1, `length-only predictor r = ${rLen}`);
+    assert.ok(Math.abs(rSlots) < 0.1, `slot-presence predictor r = ${rSlots}`);
+    // and the prompts fit the context with room for the CoT
+    assert.ok(Math.max(...lengthTokens) < 200, `longest prompt ${Math.max(...lengthTokens)} tokens`);
+  });
+
+  it('checkClauses counts right decisions and flags malformed CoTs', () => {
+    const e: Pick<TinyJudgeExample, 'criteria'> = {
+      criteria: [{ slot: 'animal', value: 'cat', met: true }, { slot: 'weather', value: 'rainy', met: false }],
+    };
+    assert.deepEqual(checkClauses('cat: yes. rainy: no.', e.criteria), { correct: 2, total: 2, wellFormed: true });
+    assert.deepEqual(checkClauses('cat: no. rainy: no.', e.criteria), { correct: 1, total: 2, wellFormed: true });
+    assert.deepEqual(checkClauses('rainy: no. cat: yes.', e.criteria), { correct: 2, total: 2, wellFormed: false });
+    assert.deepEqual(checkClauses('cat: yes.', e.criteria), { correct: 1, total: 2, wellFormed: false });
+    assert.deepEqual(checkClauses('', e.criteria), { correct: 0, total: 2, wellFormed: false });
+  });
+});
