@@ -128,7 +128,8 @@ export class LlamaModel {
         throw new Error(`LlamaModel: parameter '${name}' has shape [${t.shape}], expected [${shape}]`);
       }
       // unnamed: TF.js variable names are global, and two models may coexist
-      this.params.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true));
+      this.params.set(name, tf.tidy(() => tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true)));
+      t.dispose(); // the variable keeps the data
     }
     this.rope = ropeTables(this.config);
   }

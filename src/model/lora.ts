@@ -91,8 +91,8 @@ export function attachLora(model: LlamaModel, config: Partial<LoraConfig> = {}, 
       const path = linearPath(l, name);
       const [inDim, outDim] = linearShape(model.config, name);
       const bound = 1 / Math.sqrt(inDim); // PEFT: kaiming_uniform_(a=√5) gives U(±1/√in)
-      const a = tf.variable(tf.randomUniform([inDim, r], -bound, bound, 'float32', rng.fork(path).tfSeed()), true);
-      const b = tf.variable(tf.zeros([r, outDim]), true);
+      const a = tf.tidy(() => tf.variable(tf.randomUniform([inDim, r], -bound, bound, 'float32', rng.fork(path).tfSeed()), true));
+      const b = tf.tidy(() => tf.variable(tf.zeros([r, outDim]), true));
       lora.adapters.set(path, [a, b]);
     }
   }

@@ -1,0 +1,90 @@
+/**
+ * AdamW (Loshchilov & Hutter, 2019) with decoupled weight decay, and a learning-rate schedule of
+ * linear warm-up then cosine decay, as Hugging Face's Trainer (TRACT: lr 1e-5, cosine, warm-up
+ * ratio 0.1; AdamW β = (0.9, 0.999), ε = 1e-8, weight decay 0). Its state saves and restores
+ * exactly, for resumable runs.
+ *
+ * @module training/optimizer
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+}
+
+export const DEFAULT_ADAMW: Readonly<AdamWConfig> = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+
+/** AdamW over a fixed list of variables. Decay applies to matrices only (not norms or biases). */
+export class AdamW {
+  readonly config: AdamWConfig;
+  readonly variables: tf.Variable[];
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  /** Updates applied so far. */
+  step = 0;
+
+  constructor(variables: tf.Variable[], config: Partial<AdamWConfig> = {}) {
+    this.config = { ...DEFAULT_ADAMW, ...config };
+    this.variables = variables;
+    this.m = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+  }
+
+  /** Applies one update with gradients aligned to `variables`. */
+  apply(grads: tf.Tensor[], lr: number): void {
+    if (grads.length !== this.variables.length) throw new Error(`AdamW: ${grads.length} gradients for ${this.variables.length} variables`);
+    this.step++;
+    const { beta1, beta2, epsilon, weightDecay } = this.config;
+    const c1 = 1 - Math.pow(beta1, this.step);
+    const c2 = 1 - Math.pow(beta2, this.step);
+    tf.tidy(() => {
+      this.variables.forEach((w, i) => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
+        if (weightDecay > 0 && w.rank >= 2) update = tf.add(update, tf.mul(w, weightDecay));
+        w.assign(tf.sub(w, tf.mul(update, lr)));
+      });
+    });
+  }
+
+  /** The moment estimates as arrays (for checkpoints). */
+  state(): { step: number; m: Float32Array[]; v: Float32Array[] } {
+    return { step: this.step, m: this.m.map((t) => t.dataSync() as Float32Array), v: this.v.map((t) => t.dataSync() as Float32Array) };
+  }
+
+  /** Restores a saved state (shapes must match). */
+  load(state: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
+    if (state.m.length !== this.m.length) throw new Error(`AdamW: saved state has ${state.m.length} slots, optimizer has ${this.m.length}`);
+    this.step = state.step;
+    state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
+    state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}
+
+/** Linear warm-up over `warmupSteps`, then cosine decay to 0 at `totalSteps` (HF `get_cosine_schedule_with_warmup`). */
+export function learningRate(step: number, peak: number, warmupSteps: number, totalSteps: number): number {
+  if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
+  const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+  return peak * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+}
+
+/** Scales gradients so that their global L2 norm is at most `maxNorm`; returns the norm before. */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
+  const norm = tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+  if (!(maxNorm > 0) || !(norm > maxNorm) || !Number.isFinite(norm)) return { grads, norm };
+  const scale = maxNorm / norm;
+  const clipped = grads.map((g) => tf.mul(g, scale));
+  tf.dispose(grads);
+  return { grads: clipped, norm };
+}
