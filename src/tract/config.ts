@@ -1,0 +1,126 @@
+/**
+ * Experiment configs as data: JSON files with `extends`, `version` and `description`, merged over
+ * frozen defaults. Unknown keys and wrong types are errors that name the file and the key path
+ * (nanoGPT's `configurator.py` rule; the opposite of silently ignoring a typo).
+ *
+ * @module tract/config
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_TINYJUDGE } from '../data/tinyJudge';
+import { DEFAULT_TRAIN, type TrainConfig } from '../training/trainer';
+import { methodSpec } from './methods';
+
+/** Sampling settings (self-CoTs and evaluation CoTs); TRACT: T 1.0, top-p 0.9, penalty 1.03. */
+export interface SamplingConfig {
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+}
+
+/** A fully resolved experiment. */
+export interface ExperimentConfig {
+  version: number;
+  description: string;
+  method: string;
+  /** Seed model: a path `loadModel` understands. */
+  model: string;
+  seed: number;
+  data: { kind: 'tinyjudge'; seed: string; train: number; val: number; test: number; testOod: number; annotatorNoise: number };
+  /** Longest training sequence (prompt + target); longer prompts are cut from the left. */
+  maxLen: number;
+  train: TrainConfig;
+  /** Settings of the CoT-RAFT and RAFT objectives (λ, its warm-up ramp, the normalisation). */
+  objective: { lambda: number; lambdaRampSteps: number; reduction: 'mean' | 'officialParity' };
+  selfCot: SamplingConfig & { seed: number };
+  eval: SamplingConfig & { nCot: number; seed: number; bootstrapSamples: number; batchSize: number };
+}
+
+export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
+  version: 1,
+  description: '',
+  method: 'tract',
+  model: 'models/stories260K',
+  seed: 0,
+  data: { kind: 'tinyjudge' as const, seed: String(DEFAULT_TINYJUDGE.seed), train: 3000, val: 200, test: 300, testOod: 300, annotatorNoise: 0.3 },
+  maxLen: 320,
+  train: { ...DEFAULT_TRAIN },
+  objective: { lambda: 1, lambdaRampSteps: 0, reduction: 'mean' as const },
+  selfCot: { maxNewTokens: 96, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, seed: 42 },
+  eval: { maxNewTokens: 96, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, nCot: 1, seed: 42, bootstrapSamples: 1000, batchSize: 32 },
+});
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `layer` over `base`, checking keys and types against `shape` (the defaults). */
+function mergeChecked(base: Record<string, unknown>, layer: Record<string, unknown>, shape: Record<string, unknown>, where: string, path = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(layer)) {
+    const keyPath = path ? `${path}.${k}` : k;
+    if (!(k in shape)) throw new Error(`${where}: unknown key '${keyPath}' (known: ${Object.keys(shape).join(', ')})`);
+    const d = shape[k];
+    if (isObject(d)) {
+      if (!isObject(v)) throw new Error(`${where}: '${keyPath}' must be an object, got ${JSON.stringify(v)}`);
+      out[k] = mergeChecked(isObject(base[k]) ? (base[k] as Record<string, unknown>) : (d as Record<string, unknown>), v, d as Record<string, unknown>, where, keyPath);
+    } else {
+      const okType = k === 'seed' && path === 'train' ? typeof v === 'number' || typeof v === 'string' : typeof v === typeof d;
+      if (!okType) throw new Error(`${where}: '${keyPath}' must be a ${typeof d}, got ${JSON.stringify(v)}`);
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Reads a config file and the chain of files it extends (paths relative to each file). */
+function readLayers(file: string, seen: string[] = []): { file: string; layer: Record<string, unknown> }[] {
+  const path = resolve(file);
+  if (seen.includes(path)) throw new Error(`${file}: 'extends' cycle (${[...seen, path].join(' → ')})`);
+  if (!existsSync(path)) throw new Error(`${file}: no such experiment file`);
+  let json: Json;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as Json;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(json)) throw new Error(`${file}: an experiment file must hold a JSON object`);
+  const { extends: parent, ...layer } = json;
+  const chain = parent === undefined ? [] : readLayers(resolve(dirname(path), String(parent)), [...seen, path]);
+  return [...chain, { file, layer }];
+}
+
+/**
+ * Loads an experiment file, applying its `extends` chain and then `overrides` (e.g. a profile).
+ * @throws naming the file and key for unknown keys, wrong types, unknown methods.
+ */
+export function loadExperiment(file: string, ...overrides: { name: string; layer: Record<string, unknown> }[]): ExperimentConfig {
+  let merged: Record<string, unknown> = JSON.parse(JSON.stringify(DEFAULT_EXPERIMENT));
+  for (const { file: f, layer } of readLayers(file)) merged = mergeChecked(merged, layer, DEFAULT_EXPERIMENT as unknown as Record<string, unknown>, f);
+  for (const o of overrides) merged = mergeChecked(merged, o.layer, DEFAULT_EXPERIMENT as unknown as Record<string, unknown>, o.name);
+  const cfg = merged as unknown as ExperimentConfig;
+  try {
+    methodSpec(cfg.method);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  if (!Number.isInteger(cfg.version) || cfg.version < 1) throw new Error(`${file}: version must be a positive integer`);
+  if (!(cfg.eval.nCot >= 1)) throw new Error(`${file}: eval.nCot must be >= 1`);
+  return cfg;
+}
+
+/** Reads an override layer (a profile file): keys are checked when it is applied. */
+export function readLayer(file: string): { name: string; layer: Record<string, unknown> } {
+  const layers = readLayers(file);
+  const layer = layers.reduce<Record<string, unknown>>((acc, l) => deepMerge(acc, l.layer), {});
+  return { name: file, layer };
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}

@@ -1,0 +1,211 @@
+/**
+ * A suite: several experiments (one per method) under one profile and one or more seeds, then the
+ * results table with bootstrap intervals, trivial baselines and paired-bootstrap verdicts of TRACT
+ * against every other method. `npm start` runs `experiments/suites/default.json`.
+ *
+ * @module tract/suite
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { JudgeTokens } from '../data/judgeTokens';
+import type { BackendReport } from '../engine/backend';
+import { pairedBootstrapDiff } from '../metrics/bootstrap';
+import { dropInvalid, pearson } from '../metrics/correlation';
+import { loadModel } from '../model/checkpoint';
+import { writeFileAtomic } from '../model/safetensors';
+import { toCsv, toLatex, toMarkdown, type Cell, type Table } from '../report/tables';
+import { loadExperiment, readLayer, type ExperimentConfig } from './config';
+import { splitMetrics, type Prediction, type SplitMetrics } from './evaluate';
+import { experimentData, runExperiment, type RunSummary } from './pipeline';
+
+/** A suite file: experiments (paths relative to the suite file) and the method TRACT is compared to. */
+export interface SuiteFile {
+  description: string;
+  experiments: string[];
+  /** The method whose paired-bootstrap verdicts against the others are reported (default 'tract'). */
+  compare?: string;
+}
+
+export interface SuiteOptions {
+  suiteFile: string;
+  /** Profile name: experiments/profiles/<name>.json applied over each experiment (none for 'full'). */
+  profile: string;
+  seeds: number;
+  resultsDir: string;
+  /** Folder for table.md/.csv/.tex and summary.json. */
+  outDir: string;
+  backend: BackendReport | null;
+  log: (line: string) => void;
+  trainLog?: (line: string, final: boolean) => void;
+}
+
+const SPLIT_NAMES: Record<string, string> = { test: 'in-domain', 'test-ood': 'out-of-domain' };
+
+/** Loads a suite file and the experiments it lists, with the profile and seed applied. */
+export function loadSuite(suiteFile: string, profile: string, seed: number): { suite: SuiteFile; configs: ExperimentConfig[] } {
+  if (!existsSync(suiteFile)) throw new Error(`${suiteFile}: no such suite file`);
+  const suite = JSON.parse(readFileSync(suiteFile, 'utf8')) as SuiteFile;
+  if (!Array.isArray(suite.experiments) || suite.experiments.length === 0) throw new Error(`${suiteFile}: 'experiments' must list experiment files`);
+  const root = resolve(dirname(suiteFile), '..');
+  const layers: { name: string; layer: Record<string, unknown> }[] = [];
+  if (profile !== 'full') {
+    const file = join(root, 'profiles', `${profile}.json`);
+    if (!existsSync(file)) throw new Error(`unknown profile '${profile}' (no ${file})`);
+    layers.push(readLayer(file));
+  }
+  layers.push({ name: `--seed ${seed}`, layer: { seed } });
+  const configs = suite.experiments.map((e) => loadExperiment(resolve(dirname(suiteFile), e), ...layers));
+  return { suite, configs };
+}
+
+/** Constant (training mean) and prompt-length (least squares on train) predictors. */
+function trivialBaselines(cfg: ExperimentConfig, samples: number): { name: string; splits: Record<string, SplitMetrics> }[] {
+  const data = experimentData(cfg);
+  const { model, tokenizer } = loadModel(resolve(cfg.model));
+  model.dispose();
+  const jt = new JudgeTokens(tokenizer);
+  const len = (p: string) => jt.prompt(p).length;
+  const xs = data.train.map((e) => len(e.prompt));
+  const ys = data.train.map((e) => e.label);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / Math.max(1e-12, xs.reduce((s, x) => s + (x - mx) ** 2, 0));
+  const out = [
+    { name: 'mean of train labels', predict: () => my },
+    { name: 'prompt length (least squares)', predict: (p: string) => my + slope * (len(p) - mx) },
+  ];
+  return out.map(({ name, predict }) => ({
+    name,
+    splits: Object.fromEntries(
+      (['test', 'test-ood'] as const).map((split) => {
+        const ex = split === 'test' ? data.test : data.testOod;
+        return [split, splitMetrics(ex.map((e) => predict(e.prompt)), ex.map((e) => e.label), samples, `trivial/${split}`)];
+      }),
+    ),
+  }));
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function sd(xs: number[]): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** The primary readout of each prediction. */
+function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (number | null)[]; gold: number[] } {
+  const ps = run.predictions.filter((p: Prediction) => p.split === split);
+  return { ids: ps.map((p) => p.id), pred: ps.map((p) => (run.metrics.primary === 'rail' ? p.rail : p.standard)), gold: ps.map((p) => p.gold) };
+}
+
+/** Builds the results table and the verdict table from runs (grouped by method over seeds). */
+export function buildTables(runsBySeed: RunSummary[][], trivial: { name: string; splits: Record<string, SplitMetrics> }[], compare: string, profile: string, samples: number): { results: Table; verdicts: Table } {
+  const metrics = ['pearson', 'spearman', 'kendall', 'rmse', 'nInvalid'];
+  const columns = ['test', 'test-ood'].flatMap((split) => metrics.map((m) => ({ group: SPLIT_NAMES[split], metric: m, split })));
+  const methods = [...new Set(runsBySeed.flatMap((runs) => runs.map((r) => r.metrics.method)))];
+  const nSeeds = runsBySeed.length;
+  const rows = methods.map((m) => {
+    const runs = runsBySeed.map((rs) => rs.find((r) => r.metrics.method === m)!).filter(Boolean);
+    const first = runs[0].metrics;
+    const cells = columns.map((c): Cell => {
+      const vals = runs.map((r) => (r.metrics.splits[c.split][r.metrics.primary] as unknown as Record<string, number>)[c.metric]);
+      if (nSeeds === 1) {
+        const s = first.splits[c.split][first.primary];
+        return c.metric === 'pearson' ? { value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi } : { value: vals[0] };
+      }
+      return { value: mean(vals), sd: sd(vals) };
+    });
+    const decoding = first.primary === 'rail' ? (first.decoding === 'rail' ? 'RAIL' : 'CoT-RAIL') : 'standard';
+    return { labels: [m, first.paperId, decoding], cells };
+  });
+  for (const t of trivial) {
+    rows.push({
+      labels: [t.name, '-', 'trivial'],
+      cells: columns.map((c) => {
+        const s = t.splits[c.split];
+        return c.metric === 'pearson' ? { value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi } : { value: (s as unknown as Record<string, number>)[c.metric] };
+      }),
+    });
+  }
+  const ramp = runsBySeed[0].find((r) => r.metrics.lambdaRampSteps > 0);
+  const notes = [
+    `Profile '${profile}', ${nSeeds} seed(s); ${nSeeds === 1 ? 'r with its 95% percentile bootstrap interval' : 'mean ± sd over seeds'}; labels are means of three noisy annotators.`,
+    'Each method is read with its primary decoding (RAIL for score-only methods, standard decoding for ce-cot as in the paper, CoT-RAIL otherwise); metrics.json of every run holds both readouts.',
+    'invalid = standard-decoding outputs that are not a score digit (dropped from the correlations and counted here).',
+  ];
+  if (ramp) notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${ramp.metrics.lambdaRampSteps} steps of every CoT-RAFT stage.`);
+  if (profile !== 'full') notes.push(`The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`);
+
+  // paired bootstrap: `compare` against every other method, per split (first seed)
+  const verdictRows: Table['rows'] = [];
+  const runs0 = runsBySeed[0];
+  const base = runs0.find((r) => r.metrics.method === compare);
+  if (base) {
+    for (const other of runs0.filter((r) => r.metrics.method !== compare)) {
+      const cells: (Cell | null)[] = [];
+      const labels = [`${compare} vs ${other.metrics.method}`];
+      for (const split of ['test', 'test-ood']) {
+        const a = primaryOf(base, split);
+        const b = primaryOf(other, split);
+        const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
+        const pb = a.ids.map((id) => byId.get(id) ?? null);
+        const both = dropInvalid(a.pred.map((x, i) => (pb[i] === null ? null : x)), a.gold);
+        const keptB = both.kept.map((i) => pb[i] as number);
+        if (both.x.length < 3) {
+          cells.push(null);
+          labels.push('n/a');
+          continue;
+        }
+        const res = pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed: `paired/${split}/${other.metrics.method}` });
+        cells.push({ value: res.diff, lo: res.lower, hi: res.upper });
+        labels.push(`${res.verdict.replace('A', compare).replace('B', other.metrics.method)} (p = ${res.pValue.toFixed(3)})`);
+      }
+      verdictRows.push({ labels: [labels[0]], cells: [cells[0], cells[1]] });
+      verdictRows[verdictRows.length - 1].labels.push(labels[1], labels[2]);
+    }
+  }
+  const verdicts: Table = {
+    title: `Paired bootstrap: Pearson r of ${compare} minus each method (95% interval), with the verdict per split`,
+    labelColumns: ['comparison'],
+    columns: [{ group: 'in-domain Δ', metric: 'pearson' }, { group: 'out-of-domain Δ', metric: 'pearson' }],
+    rows: verdictRows.map((r) => ({ labels: [r.labels[0]], cells: r.cells })),
+    bold: false,
+    notes: verdictRows.map((r) => `${r.labels[0]}: in-domain ${r.labels[1]}; out-of-domain ${r.labels[2]}`),
+  };
+  return {
+    results: { title: `TinyJudge results (${profile} profile)`, labelColumns: ['method', 'paper', 'decoding'], columns: columns.map(({ group, metric }) => ({ group, metric })), rows, notes },
+    verdicts,
+  };
+}
+
+/** Runs a suite and writes its tables; returns the paths written. */
+export async function runSuite(opts: SuiteOptions): Promise<{ table: string; runs: RunSummary[][] }> {
+  const runsBySeed: RunSummary[][] = [];
+  let compare = 'tract';
+  let firstCfg: ExperimentConfig | null = null;
+  for (let s = 0; s < opts.seeds; s++) {
+    const { suite, configs } = loadSuite(opts.suiteFile, opts.profile, s);
+    compare = suite.compare ?? 'tract';
+    firstCfg ??= configs[0];
+    const runs: RunSummary[] = [];
+    for (const cfg of configs) {
+      opts.log(`== ${cfg.method} (seed ${s}, profile ${opts.profile})`);
+      runs.push(await runExperiment(cfg, { resultsDir: opts.resultsDir, backend: opts.backend, log: opts.log, trainLog: opts.trainLog }));
+    }
+    runsBySeed.push(runs);
+  }
+  const samples = firstCfg!.eval.bootstrapSamples;
+  const { results, verdicts } = buildTables(runsBySeed, trivialBaselines(firstCfg!, samples), compare, opts.profile, samples);
+  mkdirSync(opts.outDir, { recursive: true });
+  const md = `${toMarkdown(results)}\n${toMarkdown(verdicts)}`;
+  writeFileAtomic(join(opts.outDir, 'table.md'), md);
+  writeFileAtomic(join(opts.outDir, 'table.csv'), toCsv(results));
+  writeFileAtomic(join(opts.outDir, 'verdicts.csv'), toCsv(verdicts));
+  writeFileAtomic(join(opts.outDir, 'table.tex'), toLatex(results));
+  const summary = runsBySeed.map((runs, seed) => runs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })));
+  writeFileAtomic(join(opts.outDir, 'summary.json'), `${JSON.stringify({ profile: opts.profile, seeds: opts.seeds, suite: opts.suiteFile, runs: summary.flat() }, null, 1)}\n`);
+  return { table: join(opts.outDir, 'table.md'), runs: runsBySeed };
+}
