@@ -1,0 +1,63 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readLayer, loadExperiment } from '../../src/tract/config';
+import { runExperiment } from '../../src/tract/pipeline';
+import { useBackend } from '../helpers/backends';
+
+const ROOT = join(__dirname, '..', '..');
+const GOLDEN = join(__dirname, '..', 'golden', 'toy-tract.json');
+
+/** The ci profile (tiny data, 3 steps per stage), model path made absolute. */
+function toyConfig(method: string) {
+  const cfg = loadExperiment(join(ROOT, 'experiments', 'tinyjudge', `${method}.json`), readLayer(join(ROOT, 'experiments', 'profiles', 'ci.json')));
+  return { ...cfg, model: join(ROOT, 'models', 'stories260K') };
+}
+
+describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', function () {
+  this.timeout(120000);
+  before(() => useBackend('wasm'));
+  const results = mkdtempSync(join(tmpdir(), 'tract-pipe-'));
+  const lines: string[] = [];
+  const ctx = { resultsDir: results, backend: null, log: (l: string) => lines.push(l), trainLog: () => undefined };
+
+  it('runs TRACT end to end, writes the run files, and matches the golden losses', async () => {
+    const run = await runExperiment(toyConfig('tract'), ctx);
+    for (const f of ['config.resolved.json', 'env.json', 'metrics.json', 'predictions.jsonl', 'train-log.csv', 'stages.json']) {
+      assert.ok(existsSync(join(run.dir, f)), f);
+    }
+    const env = JSON.parse(readFileSync(join(run.dir, 'env.json'), 'utf8'));
+    assert.ok('gitCommit' in env && 'gitDirty' in env && env.tfjs === '4.22.0');
+    assert.equal(run.metrics.stages.length, 2);
+    assert.equal(run.metrics.selfCot!.n, 32);
+    assert.equal(run.predictions.length, 32);
+    for (const p of run.predictions) {
+      assert.equal(p.readouts.length, 1);
+      assert.ok(p.rail >= 0 && p.rail <= 5);
+      const r = p.readouts[0];
+      assert.ok(Math.abs(r.probs.reduce((a, b) => a + b, 0) + r.massOutside - 1) < 1e-6);
+    }
+    const log = readFileSync(join(run.dir, 'train-log.csv'), 'utf8').trim().split('\n');
+    assert.match(log[0], /^stage,step,loss,ce,score,lr,gradNorm,tokensPerSec,seconds,eval_decisionAcc,eval_valLoss,eval_valPearson$/);
+    const losses = log.slice(1).map((l) => Number(l.split(',')[2]));
+    assert.equal(losses.length, 6);
+    // golden per-step losses of both stages (wasm backend, tfjs 4.22; see test/golden/README.md)
+    const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { losses: number[]; railTest0: number };
+    losses.forEach((l, i) => assert.ok(Math.abs(l - golden.losses[i]) <= 1e-3 * Math.max(1, Math.abs(golden.losses[i])), `step ${i}: ${l} vs ${golden.losses[i]}`));
+    assert.ok(Math.abs(run.predictions[0].rail - golden.railTest0) < 1e-3, `rail ${run.predictions[0].rail} vs ${golden.railTest0}`);
+  });
+
+  it('shares stages between methods and reuses everything on a rerun', async () => {
+    lines.length = 0;
+    const ref = await runExperiment(toyConfig('cot-raft-ref'), ctx);
+    assert.ok(lines.some((l) => /\[cot-raft-ref\/stage1\] reusing/.test(l)), 'TRACT stage 1 = cot-raft-ref');
+    assert.equal(ref.metrics.stages[0].reused, true);
+    lines.length = 0;
+    const again = await runExperiment(toyConfig('tract'), ctx);
+    assert.ok(again.metrics.stages.every((s) => s.reused));
+    assert.ok(lines.some((l) => /self-CoTs reused/.test(l)));
+    assert.ok(lines.some((l) => /reusing evaluation/.test(l)));
+    assert.equal(readdirSync(join(results, 'cache', 'stages')).length, 2);
+  });
+});
