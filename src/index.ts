@@ -2,12 +2,19 @@
  * TRACT in TypeScript: the public API.
  *
  * Groups (one folder each under `src/`; dependencies point down this list):
- *  - **engine**: backend choice ({@link initBackend}), seeded random streams ({@link Rng}),
- *    wasm-safe tensor ops, shape and tolerance assertions.
+ *  - **tract**: the two-stage pipeline, methods as data, experiment configs, suites.
+ *  - **report**: tables in Markdown, CSV and LaTeX.
+ *  - **training**: the trainer (AdamW, schedule, checkpoints, resume), batches.
+ *  - **decoding**: generation with a KV cache, logits processors, RAIL's next-token readout,
+ *    reading scores from judge text ({@link parseScore}).
+ *  - **data**: TinyJudge, the token layout of judge prompts and targets.
  *  - **metrics**: Pearson, Spearman, Kendall τ-b, RMSE with scipy-exact p-values; bootstrap
  *    intervals and paired bootstrap tests; {@link dropInvalid} to count what is dropped.
- *  - **losses**: RAIL's expected score, the RAFT loss, token cross-entropy, the CoT-RAFT loss.
- *  - **decoding**: reading scores from judge text ({@link parseScore}).
+ *  - **losses**: RAIL's expected score, the RAFT loss, token cross-entropy, the CoT-RAFT loss,
+ *    the per-method objective.
+ *  - **model**, **tokenizer**: the Llama-family decoder, LoRA, checkpoints, tokenizers, score tokens.
+ *  - **engine**: backend choice ({@link initBackend}), seeded random streams ({@link Rng}),
+ *    wasm-safe tensor ops and kernels, shape and tolerance assertions.
  *
  * @example
  * ```ts
@@ -46,3 +53,43 @@ export type { CotRaftBatch, CotRaftOptions, CotRaftLoss } from './losses/cotRaft
 // decoding
 export { parseScore, isParsed } from './decoding/parseScore';
 export type { ParsedScore, ParseScoreOptions } from './decoding/parseScore';
+
+// model and tokenizers
+export { LlamaModel, disposeCache } from './model/llama';
+export type { KvCache, ForwardOptions } from './model/llama';
+export { makeConfig, fromHfConfig, toHfConfig, parameterCount } from './model/config';
+export type { LlamaConfig } from './model/config';
+export { attachLora, detachLora, mergeLora, saveLora, loadLora, DEFAULT_LORA } from './model/lora';
+export type { LoraConfig } from './model/lora';
+export { loadModel, loadHfModel, readHfModel, readLlama2cModel, saveCheckpoint } from './model/checkpoint';
+export type { LoadedModel } from './model/checkpoint';
+export { Llama2cTokenizer } from './tokenizer/llama2c';
+export { HfTokenizer } from './tokenizer/hf';
+export type { Tokenizer } from './tokenizer/tokenizer';
+export { scoreTokenIds, SCORE_PREFIX } from './tokenizer/scoreTokens';
+
+// decoding
+export { generate, nextTokenLogits, nextTokenDistribution } from './decoding/generate';
+export type { Generation, FinishReason } from './decoding/generate';
+export { DEFAULT_GENERATION, TRACT_COT_SAMPLING, resolveGenerationConfig } from './decoding/generationConfig';
+export type { GenerationConfig } from './decoding/generationConfig';
+
+// data
+export { generateTinyJudge, checkClauses } from './data/tinyJudge';
+export type { TinyJudgeExample, TinyJudgeData } from './data/tinyJudge';
+export { JudgeTokens } from './data/judgeTokens';
+
+// training
+export { train, DEFAULT_TRAIN, resolveTrainConfig } from './training/trainer';
+export type { TrainConfig, TrainResult } from './training/trainer';
+export { OBJECTIVES, judgeObjective } from './losses/objective';
+export type { ObjectiveSpec } from './losses/objective';
+
+// TRACT pipeline and reports
+export { METHODS, methodSpec } from './tract/methods';
+export { loadExperiment } from './tract/config';
+export type { ExperimentConfig } from './tract/config';
+export { runExperiment } from './tract/pipeline';
+export type { RunSummary, RunMetrics } from './tract/pipeline';
+export { runSuite, loadSuite } from './tract/suite';
+export { toMarkdown, toCsv, toLatex } from './report/tables';
