@@ -32,6 +32,9 @@ describe('cli (npx tract)', () => {
       ['generate', '--model', 'models/stories260K', '--prompt', 'Hi', '--top-p', '2'],
       ['generate', '--model', 'no/such/dir', '--prompt', 'Hi'],
       ['generate', '--bogus'],
+      ['run', '--profile', 'turbo'],
+      ['run', '--suite', 'no/such/suite.json'],
+      ['run', '--seeds', '0'],
     ]) {
       const r = tract(...args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -10,7 +10,7 @@ import { describeBackend, initBackend } from '../engine/backend';
 import { loadModel } from '../model/checkpoint';
 import { generate } from '../decoding/generate';
 import { resolveGenerationConfig, type GenerationConfig } from '../decoding/generationConfig';
-import { runSuite } from '../tract/suite';
+import { loadSuite, runSuite } from '../tract/suite';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -134,25 +134,20 @@ COMMANDS.run = {
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got ${seeds}`);
     const suiteName = suiteFile.replace(/^.*\//, '').replace(/\.json$/, '');
     const out = (values.out as string | undefined) ?? `results/${suiteName}${profile === 'quick' ? '' : `-${profile}`}`;
-    let report;
     try {
-      report = await initBackend();
+      loadSuite(suiteFile, profile, 0); // check the files before anything starts
     } catch (err) {
-      throw new Error((err as Error).message);
+      throw new UsageError((err as Error).message);
     }
+    const report = await initBackend();
     console.error(describeBackend(report));
     const t0 = Date.now();
-    try {
-      const { table } = await runSuite({
-        suiteFile, profile, seeds, resultsDir: (values.results as string | undefined) ?? 'results', outDir: out, backend: report,
-        log: (line) => console.error(line),
-      });
-      console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
-      console.log(`per-run files: results/runs/<runId>/ (listed in ${out}/summary.json)`);
-    } catch (err) {
-      if (/no such suite file|unknown profile|no such experiment file/.test((err as Error).message)) throw new UsageError((err as Error).message);
-      throw err;
-    }
+    const { table } = await runSuite({
+      suiteFile, profile, seeds, resultsDir: (values.results as string | undefined) ?? 'results', outDir: out, backend: report,
+      log: (line) => console.error(line),
+    });
+    console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+    console.log(`per-run files: results/runs/<runId>/ (listed in ${out}/summary.json)`);
   },
 };
 
