@@ -8,7 +8,8 @@
  *   description, in a compact version of the Prometheus layout (task line, response, rubric, score
  *   description, "Feedback:"), shortened to fit a 512-token vocabulary and context.
  * - Gold score = 1 + number of criteria met (uniform over 1..5).
- * - The annotation CoT (the GPT-4 analogue) has one clause per criterion, `cat: yes.`, then
+ * - The annotation CoT (the GPT-4 analogue) has one clause per criterion that quotes the evidence
+ *   and decides, `cat, dog: no.` (asked value, the story's value for that slot, yes/no), then
  *   `So the overall score is N`.
  * - Test labels are the mean of three noisy annotators (each off by one with probability 0.3),
  *   as Vicuna/MT-Bench labels are means of three GPT-4 scores.
@@ -20,7 +21,8 @@
  * the story's length and which slots it mentions carry no information about the score
  * (`test/data/tinyJudge.test.ts` checks |r| < 0.1). Only matching criteria against the story does.
  * Reasoning helps because the CoT turns one hard decision (count matches across 4 pairs at once)
- * into 4 easy ones followed by a count that is read off the clauses.
+ * into steps a small model can take: find the story's value for the asked slot, compare two words
+ * that now stand side by side, and finally count yes clauses that are right there in the context.
  *
  * Deterministic by seed.
  *
@@ -90,7 +92,7 @@ export interface TinyJudgeExample {
   prompt: string;
   /** Prompt for score-only methods (ends with "Score:"). */
   promptScoreOnly: string;
-  /** The annotation CoT: one clause per criterion, e.g. "cat: yes. rainy: no. ...". */
+  /** The annotation CoT: one clause per criterion, e.g. "cat, dog: no. rainy, rainy: yes. ...". */
   referenceCot: string;
   /** 1 + number of criteria met. */
   goldExact: number;
@@ -112,7 +114,7 @@ export interface TinyJudgeConfig {
 }
 
 export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
-  seed: 'tinyjudge-v1',
+  seed: 'tinyjudge-v2',
   train: 3000,
   val: 200,
   test: 300,
@@ -120,9 +122,12 @@ export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
   annotatorNoise: 0.3,
 });
 
-/** The clause the annotation CoT writes for a criterion. */
-export function clause(c: Criterion): string {
-  return `${c.value}: ${c.met ? 'yes' : 'no'}.`;
+/**
+ * The clause the annotation CoT writes for a criterion: the asked value, the story's value for that
+ * slot (the evidence), then the decision: `cat, dog: no.` / `sunny, sunny: yes.`
+ */
+export function clause(c: Criterion, storyValue: string): string {
+  return `${c.value}, ${storyValue}: ${c.met ? 'yes' : 'no'}.`;
 }
 
 /** Generates one example. `ood` asks only about held-out values. */
@@ -169,7 +174,7 @@ function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, 
     criteria,
     prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
     promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
-    referenceCot: criteria.map(clause).join(' '),
+    referenceCot: criteria.map((c) => clause(c, storyValue.get(c.slot)!)).join(' '),
     goldExact,
     label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : goldExact,
     annotators,
@@ -224,11 +229,11 @@ export interface ClauseCheck {
 }
 
 /**
- * Clause accuracy of a CoT: for each criterion, is there a clause `value: yes|no.` with the right
- * decision? A missing clause counts as wrong.
+ * Clause accuracy of a CoT: for each criterion, is there a clause `value, evidence: yes|no.` with
+ * the right decision? A missing clause counts as wrong (the evidence word is not graded).
  */
 export function checkClauses(cot: string, criteria: readonly Criterion[]): ClauseCheck {
-  const found = [...cot.matchAll(/([a-z]+): (yes|no)\./g)].map((m) => ({ value: m[1], yes: m[2] === 'yes' }));
+  const found = [...cot.matchAll(/([a-z]+), [a-z]+: (yes|no)\./g)].map((m) => ({ value: m[1], yes: m[2] === 'yes' }));
   let correct = 0;
   criteria.forEach((c, i) => {
     const hit = found[i]?.value === c.value ? found[i] : found.find((f) => f.value === c.value);

@@ -21,6 +21,11 @@ describe('data/tinyJudge', () => {
     assert.equal(e.goldExact, 1 + e.criteria.filter((c) => c.met).length);
     assert.equal(e.label, e.goldExact);
     assert.deepEqual(checkClauses(e.referenceCot, e.criteria), { correct: 4, total: 4, wellFormed: true });
+    // each clause quotes the story's value for the asked slot as evidence
+    for (const m of e.referenceCot.matchAll(/([a-z]+), ([a-z]+): (yes|no)\./g)) {
+      assert.ok(new RegExp(`\\b${m[2]}\\b`).test(e.story), `evidence '${m[2]}' is in the story`);
+      assert.equal(m[3] === 'yes', m[1] === m[2]);
+    }
     for (const c of e.criteria) {
       // a met criterion's value is in the story; an unmet one's is not
       assert.equal(new RegExp(`\\b${c.value}\\b`).test(e.story), c.met);
@@ -65,10 +70,11 @@ describe('data/tinyJudge', () => {
     const e: Pick<TinyJudgeExample, 'criteria'> = {
       criteria: [{ slot: 'animal', value: 'cat', met: true }, { slot: 'weather', value: 'rainy', met: false }],
     };
-    assert.deepEqual(checkClauses('cat: yes. rainy: no.', e.criteria), { correct: 2, total: 2, wellFormed: true });
-    assert.deepEqual(checkClauses('cat: no. rainy: no.', e.criteria), { correct: 1, total: 2, wellFormed: true });
-    assert.deepEqual(checkClauses('rainy: no. cat: yes.', e.criteria), { correct: 2, total: 2, wellFormed: false });
-    assert.deepEqual(checkClauses('cat: yes.', e.criteria), { correct: 1, total: 2, wellFormed: false });
+    assert.deepEqual(checkClauses('cat, cat: yes. rainy, sunny: no.', e.criteria), { correct: 2, total: 2, wellFormed: true });
+    assert.deepEqual(checkClauses('cat, dog: no. rainy, cold: no.', e.criteria), { correct: 1, total: 2, wellFormed: true });
+    assert.deepEqual(checkClauses('rainy, sunny: no. cat, cat: yes.', e.criteria), { correct: 2, total: 2, wellFormed: false });
+    assert.deepEqual(checkClauses('cat, cat: yes.', e.criteria), { correct: 1, total: 2, wellFormed: false });
+    assert.deepEqual(checkClauses('cat: yes. rainy: no.', e.criteria), { correct: 0, total: 2, wellFormed: false });
     assert.deepEqual(checkClauses('', e.criteria), { correct: 0, total: 2, wellFormed: false });
   });
 });
