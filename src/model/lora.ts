@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../engine/rng';
+import { Rng, type RngState } from '../engine/rng';
 import { ATTENTION_LINEARS, MLP_LINEARS, linearPath, linearShape, type LinearName, type LlamaModel } from './llama';
 import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from './safetensors';
 
@@ -40,7 +40,7 @@ export class LoraAdapters {
   readonly config: LoraConfig;
   /** Module path → [A [in, r], B [r, out]]. */
   readonly adapters = new Map<string, [tf.Variable, tf.Variable]>();
-  private readonly dropoutRng: Rng;
+  private dropoutRng: Rng;
 
   constructor(config: LoraConfig, seed: number | string) {
     if (!Number.isInteger(config.rank) || config.rank < 1) throw new Error(`LoRA: rank must be a positive integer, got ${config.rank}`);
@@ -69,6 +69,16 @@ export class LoraAdapters {
 
   variables(): tf.Variable[] {
     return [...this.adapters.values()].flat();
+  }
+
+  /** The dropout stream's state (saved in training checkpoints so that a resumed run is exact). */
+  rngState(): RngState {
+    return this.dropoutRng.state();
+  }
+
+  /** Restores the dropout stream. */
+  setRngState(state: RngState): void {
+    this.dropoutRng = Rng.fromState(state);
   }
 
   dispose(): void {

@@ -18,11 +18,14 @@ import type { LlamaModel } from '../model/llama';
 import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from '../model/safetensors';
 import { collate, epochBatches, type TrainExample } from './batches';
 import { AdamW, clipByGlobalNorm, learningRate } from './optimizer';
+import type { RngState } from '../engine/rng';
 
 /** Settings of one training run (defaults: TRACT's optimiser, scaled to small CPU runs). */
 export interface TrainConfig {
-  /** Optimizer steps. */
+  /** Optimizer steps (ignored when `epochs` > 0). */
   steps: number;
+  /** Passes over the data; when > 0, steps = ceil(epochs · examples / (batchSize · gradAccum)). */
+  epochs: number;
   batchSize: number;
   /** Micro-batches per optimizer step. */
   gradAccum: number;
@@ -47,6 +50,7 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze({
   steps: 100,
+  epochs: 0,
   batchSize: 16,
   gradAccum: 1,
   lr: 1e-3,
@@ -115,6 +119,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig>): TrainConfig
   for (const k of ['evalEvery', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`train config: ${k} must be an integer >= 0, got ${c[k]}`);
   }
+  if (!(c.epochs >= 0)) throw new Error(`train config: epochs must be >= 0, got ${c.epochs}`);
   if (!(c.lr > 0)) throw new Error(`train config: lr must be > 0, got ${c.lr}`);
   if (!(c.warmupRatio >= 0 && c.warmupRatio < 1)) throw new Error(`train config: warmupRatio must be in [0, 1), got ${c.warmupRatio}`);
   return c;
@@ -151,6 +156,8 @@ interface CheckpointState {
   fingerprint: string;
   step: number;
   rows: TrainLogRow[];
+  /** LoRA dropout stream, when adapters with dropout train. */
+  loraRng?: RngState;
 }
 
 function saveTrainingCheckpoint(dir: string, vars: tf.Variable[], opt: AdamW, state: CheckpointState): void {
@@ -198,8 +205,11 @@ function loadTrainingCheckpoint(dir: string, vars: tf.Variable[], opt: AdamW, ex
  * @throws with the step number when the loss becomes NaN or infinite (the last checkpoint stays).
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const config = resolveTrainConfig(opts.config);
+  const resolved = resolveTrainConfig(opts.config);
   const { model, examples, objective } = opts;
+  const config = resolved.epochs > 0
+    ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / (resolved.batchSize * resolved.gradAccum))) }
+    : resolved;
   const label = opts.label ?? 'train';
   const log = opts.log ?? defaultLog;
   const vars = model.trainableVariables();
@@ -215,6 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (state) {
       start = state.step;
       rows = state.rows;
+      if (state.loraRng && model.lora) model.lora.setRngState(state.loraRng);
       log(`[${label}] resumed from the checkpoint at step ${start}`, true);
     }
   }
@@ -278,7 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const line = `[${label}] step ${step + 1}/${config.steps} loss ${loss.toFixed(4)} ce ${ce.toFixed(4)} score ${score.toFixed(4)} | ${(row.tokensPerSec / 1000).toFixed(1)}k tok/s | ETA ${formatSeconds(eta)}${evalText}`;
       if (process.stderr.isTTY || (step + 1) % config.logEvery === 0 || last || row.eval) log(line, last);
       if (ckptDir && config.checkpointEvery > 0 && ((step + 1) % config.checkpointEvery === 0 || last)) {
-        saveTrainingCheckpoint(ckptDir, vars, opt, { fingerprint: fp, step: step + 1, rows });
+        saveTrainingCheckpoint(ckptDir, vars, opt, { fingerprint: fp, step: step + 1, rows, loraRng: model.lora?.rngState() });
       }
       if (opts.outDir && (row.eval || last || (config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0))) {
         writeFileAtomic(join(opts.outDir, 'train-log.csv'), trainLogCsv(rows));

@@ -8,6 +8,7 @@ import { Rng } from '../../src/engine/rng';
 import { OBJECTIVES } from '../../src/losses/objective';
 import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
+import { attachLora } from '../../src/model/lora';
 import { buildExample, collate, emptyTruncationStats, epochBatches, type TrainExample } from '../../src/training/batches';
 import { learningRate } from '../../src/training/optimizer';
 import { resolveTrainConfig, train } from '../../src/training/trainer';
@@ -78,6 +79,33 @@ describe('training/trainer', () => {
       /checkpoint belongs to a different run/,
     );
     tf.dispose([full, b, c].flatMap((m) => m.trainableVariables()));
+  });
+
+  it('resumes LoRA training with dropout exactly (the dropout stream is checkpointed)', async () => {
+    const examples = toyExamples(24, 7);
+    const cfg = { steps: 10, batchSize: 6, lr: 3e-3, seed: 4, checkpointEvery: 5 };
+    const withLora = () => {
+      const m = LlamaModel.init(config(), 7); // LoRA checkpoints hold the adapters; the base is the seed model
+      attachLora(m, { rank: 4, alpha: 8, dropout: 0.2 }, 11);
+      return m;
+    };
+    const full = withLora();
+    const uninterrupted = await train({ model: full, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, log: quiet });
+    const dir = mkdtempSync(join(tmpdir(), 'tract-lora-resume-'));
+    const a = withLora();
+    await train({ model: a, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet, stopAfter: 5 });
+    const b = withLora();
+    const resumed = await train({ model: b, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet });
+    assert.equal(resumed.resumedFrom, 5);
+    assertClose(resumed.finalLoss, uninterrupted.finalLoss, { atol: 1e-5, rtol: 1e-5 });
+    [full, a, b].forEach((m) => m.dispose());
+  });
+
+  it('derives the number of steps from epochs', async () => {
+    const model = LlamaModel.init(config(), 8);
+    const res = await train({ model, examples: toyExamples(20, 8), pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.ce, config: { epochs: 2, batchSize: 8 }, log: quiet });
+    assert.equal(res.steps, Math.ceil((2 * 20) / 8));
+    model.dispose();
   });
 
   it('leaks no tensors over 20 steps', async () => {

@@ -1,0 +1,63 @@
+import { strict as assert } from 'node:assert';
+import { bestRows, toCsv, toLatex, toMarkdown, type Table } from '../../src/report/tables';
+import { buildTables } from '../../src/tract/suite';
+import type { RunSummary } from '../../src/tract/pipeline';
+import type { SplitMetrics } from '../../src/tract/evaluate';
+
+const table: Table = {
+  title: 'T',
+  labelColumns: ['method'],
+  columns: [{ group: 'id', metric: 'pearson' }, { group: 'id', metric: 'rmse' }],
+  rows: [
+    { labels: ['a'], cells: [{ value: 0.5, lo: 0.4, hi: 0.6 }, { value: 1.2 }] },
+    { labels: ['b_x'], cells: [{ value: 0.7 }, { value: 0.9 }] },
+    { labels: ['c'], cells: [{ value: NaN }, { value: 1.5 }] },
+  ],
+  notes: ['a note'],
+};
+
+describe('report/tables', () => {
+  it('bolds the best value per column by the metric direction, ignoring NaN', () => {
+    assert.deepEqual(bestRows(table), [1, 1]); // higher r, lower RMSE
+    const md = toMarkdown(table);
+    assert.match(md, /\| a \| 0\.500 \[0\.400, 0\.600\] \| 1\.200 \|/);
+    assert.match(md, /\| b_x \| \*\*0\.700\*\* \| \*\*0\.900\*\* \|/);
+    assert.match(md, /\| c \| n\/a \| 1\.500 \|/);
+    assert.match(md, /- a note/);
+    assert.deepEqual(bestRows({ ...table, bold: false }), [null, null]);
+  });
+
+  it('writes CSV with sd and interval columns, and LaTeX with escapes', () => {
+    const csv = toCsv(table).trim().split('\n');
+    assert.equal(csv[0], 'method,id_pearson,id_pearson_sd,id_pearson_lo,id_pearson_hi,id_rmse,id_rmse_sd,id_rmse_lo,id_rmse_hi');
+    assert.equal(csv[1], 'a,0.5,,0.4,0.6,1.2,,,');
+    const tex = toLatex(table);
+    assert.match(tex, /b\\_x & \\textbf\{0\.700\} & \\textbf\{0\.900\} \\\\/);
+    assert.match(tex, /\\begin\{tabular\}\{lrr\}/);
+  });
+});
+
+describe('tract/suite buildTables', () => {
+  const split = (r: number): SplitMetrics => ({ n: 4, nInvalid: 0, pearson: r, pearsonLo: r - 0.1, pearsonHi: r + 0.1, spearman: r, kendall: r, rmse: 1 - r });
+  const run = (method: string, r: number, offset: number): RunSummary => ({
+    runId: method, dir: '', predictions: ['test', 'test-ood'].flatMap((s) => [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
+      id: `${s}-${i}`, split: s, gold: g, goldExact: g, readouts: [], rail: g + (method === 'tract' ? 0 : ((i * 7) % 5) - 2) * offset, standard: null,
+    }))),
+    metrics: {
+      method, paperId: method, decoding: 'cot-rail', primary: 'rail', selfCot: null, stages: [], lambdaRampSteps: 0,
+      splits: { test: { rail: split(r), standard: split(0), massOutside: 0, clauseAccuracy: NaN }, 'test-ood': { rail: split(r - 0.1), standard: split(0), massOutside: 0, clauseAccuracy: NaN } },
+    },
+  });
+
+  it('reports mean ± sd over seeds and paired verdicts of the compared method', () => {
+    const seeds = [[run('tract', 0.8, 1), run('raft', 0.6, 1)], [run('tract', 0.6, 1), run('raft', 0.4, 1)]];
+    const { results, verdicts } = buildTables(seeds, [], 'tract', 'quick', 200);
+    const tractRow = results.rows.find((r) => r.labels[0] === 'tract')!;
+    assert.ok(Math.abs(tractRow.cells[0]!.value - 0.7) < 1e-12);
+    assert.ok(Math.abs(tractRow.cells[0]!.sd! - Math.sqrt(0.02)) < 1e-12); // sd of 0.8 and 0.6
+    assert.equal(verdicts.rows.length, 1);
+    assert.match(verdicts.notes[0], /^tract vs raft: in-domain (tract better|no significant difference) \(p = [0-9.]+\)/);
+    assert.ok(verdicts.rows[0].cells[0]!.value > 0, 'tract (exact) beats a noisy judge');
+    assert.match(results.notes.join(' '), /2 seed\(s\); mean ± sd over seeds/);
+  });
+});
