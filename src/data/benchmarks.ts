@@ -1,0 +1,261 @@
+/**
+ * Loaders of LLM-as-a-judge data in the formats TRACT uses.
+ *
+ * - Prometheus-format evaluation files (`vicuna_eval.json`, `mt_bench_eval.json`, and the same layout
+ *   for Feedback Bench and FLASK): records with a full `instruction` prompt and `gpt4_score` lists;
+ *   the prompt is parsed into typed fields, and the label is the mean of the GPT-4 scores, as
+ *   TRACT uses it (inference.py L116).
+ * - Feedback Collection (training data; Hugging Face columns `orig_instruction`, `orig_response`,
+ *   `orig_reference_answer`, `orig_criteria`, `orig_score1_description` … `orig_score5_description`,
+ *   `output` with "[RESULT] N").
+ *
+ * Malformed records throw an error naming the file, the record index and the field; with
+ * `lenient: true` they are skipped and listed in `skipped` instead. Nothing is skipped silently.
+ *
+ * @module data/benchmarks
+ */
+import { readFileSync } from 'node:fs';
+import { buildTarget, loadTemplate, renderPrompt } from './prompts';
+
+/** The parts of a Prometheus absolute-grading prompt. */
+export interface PrometheusFields {
+  /** Everything before "###The instruction to evaluate:" (the task description). */
+  header: string;
+  instruction: string;
+  response: string;
+  reference_answer: string;
+  criteria: string;
+  score1_description: string;
+  score2_description: string;
+  score3_description: string;
+  score4_description: string;
+  score5_description: string;
+  /** What follows "###Feedback:" (a space in the benchmark files). */
+  tail: string;
+}
+
+const MARKERS = {
+  instruction: '###The instruction to evaluate:\n',
+  response: '\n\n###Response to evaluate:\n',
+  reference: '\n\n###Reference Answer (Score 5):\n',
+  rubric: '\n\n###Score Rubrics:\n[',
+  feedback: '\n\n###Feedback:',
+};
+
+/**
+ * Splits a Prometheus prompt into its fields.
+ * @throws naming the missing section.
+ */
+export function parsePrometheusPrompt(text: string): PrometheusFields {
+  let pos = 0;
+  const take = (marker: string, what: string): number => {
+    const at = text.indexOf(marker, pos);
+    if (at < 0) throw new Error(`no '${what}' section (expected ${JSON.stringify(marker)})`);
+    return at;
+  };
+  const i0 = take(MARKERS.instruction, 'instruction');
+  const header = text.slice(0, i0);
+  pos = i0 + MARKERS.instruction.length;
+  const i1 = take(MARKERS.response, 'response');
+  const instruction = text.slice(pos, i1);
+  pos = i1 + MARKERS.response.length;
+  const i2 = take(MARKERS.reference, 'reference answer');
+  const response = text.slice(pos, i2);
+  pos = i2 + MARKERS.reference.length;
+  const i3 = take(MARKERS.rubric, 'score rubric');
+  const reference = text.slice(pos, i3);
+  pos = i3 + MARKERS.rubric.length;
+  const i4 = take(']\nScore 1: ', 'Score 1');
+  const criteria = text.slice(pos, i4);
+  pos = i4 + ']\nScore 1: '.length;
+  const scores: string[] = [];
+  for (let k = 2; k <= 5; k++) {
+    const at = take(`\nScore ${k}: `, `Score ${k}`);
+    scores.push(text.slice(pos, at));
+    pos = at + `\nScore ${k}: `.length;
+  }
+  const i5 = take(MARKERS.feedback, 'feedback');
+  scores.push(text.slice(pos, i5));
+  return {
+    header,
+    instruction,
+    response,
+    reference_answer: reference,
+    criteria,
+    score1_description: scores[0],
+    score2_description: scores[1],
+    score3_description: scores[2],
+    score4_description: scores[3],
+    score5_description: scores[4],
+    tail: text.slice(i5 + MARKERS.feedback.length),
+  };
+}
+
+/** Renders parsed fields with the shipped benchmark template (the inverse of {@link parsePrometheusPrompt}). */
+export function renderBenchmarkPrompt(f: PrometheusFields): string {
+  const template = loadTemplate('benchmark');
+  const { header, tail, ...fields } = f;
+  const body = renderPrompt(template.slice(template.indexOf(MARKERS.instruction)), fields, 'renderBenchmarkPrompt');
+  return header + body.slice(0, body.lastIndexOf('###Feedback:') + '###Feedback:'.length) + tail;
+}
+
+/** One benchmark record. */
+export interface BenchmarkRecord {
+  /** `<file's idx>/<response_source>` or the record index. */
+  id: string;
+  index: number;
+  /** The prompt as stored (TRACT rstrips it before use). */
+  prompt: string;
+  fields: PrometheusFields;
+  gpt4Scores: number[];
+  gpt4Feedback: string[];
+  /** Mean of the GPT-4 scores. */
+  label: number;
+  category?: string;
+  responseSource?: string;
+}
+
+/** A record a lenient load skipped, and why. */
+export interface SkippedRecord {
+  index: number;
+  field: string;
+  reason: string;
+}
+
+/** The result of a load: the records, and those skipped in lenient mode. */
+export interface Loaded<T> {
+  file: string;
+  records: T[];
+  skipped: SkippedRecord[];
+}
+
+class RecordError extends Error {
+  constructor(readonly field: string, reason: string) {
+    super(reason);
+  }
+}
+
+function readRecords(file: string): unknown[] {
+  const text = readFileSync(file, 'utf8');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (!Array.isArray(parsed)) throw new Error('not an array');
+      return parsed;
+    } catch (err) {
+      throw new Error(`${file}: not a valid JSON array (${(err as Error).message})`);
+    }
+  }
+  return text.split('\n').filter((l) => l.trim() !== '').map((l, i) => {
+    try {
+      return JSON.parse(l) as unknown;
+    } catch (err) {
+      throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
+    }
+  });
+}
+
+function loadWith<T>(file: string, lenient: boolean, parse: (r: Record<string, unknown>, i: number) => T): Loaded<T> {
+  const raw = readRecords(file);
+  const out: Loaded<T> = { file, records: [], skipped: [] };
+  raw.forEach((r, i) => {
+    try {
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new RecordError('(record)', 'is not a JSON object');
+      out.records.push(parse(r as Record<string, unknown>, i));
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      if (!lenient) throw new Error(`${file}: record ${i}, field '${err.field}': ${err.message}`);
+      out.skipped.push({ index: i, field: err.field, reason: err.message });
+    }
+  });
+  return out;
+}
+
+function str(r: Record<string, unknown>, field: string): string {
+  const v = r[field];
+  if (typeof v !== 'string') throw new RecordError(field, v === undefined ? 'is missing' : `must be a string, got ${typeof v}`);
+  return v;
+}
+
+/** Loads a Prometheus-format evaluation file (Vicuna Bench, MT Bench, Feedback Bench, FLASK). */
+export function loadPrometheusBenchmark(file: string, options: { lenient?: boolean } = {}): Loaded<BenchmarkRecord> {
+  return loadWith(file, options.lenient ?? false, (r, i) => {
+    const prompt = str(r, 'instruction');
+    let fields: PrometheusFields;
+    try {
+      fields = parsePrometheusPrompt(prompt);
+    } catch (err) {
+      throw new RecordError('instruction', (err as Error).message);
+    }
+    const scores = r.gpt4_score;
+    if (!Array.isArray(scores) || scores.length === 0) throw new RecordError('gpt4_score', 'must be a non-empty list of scores');
+    scores.forEach((s, k) => {
+      if (typeof s !== 'number' || !Number.isFinite(s) || s < 1 || s > 5) throw new RecordError('gpt4_score', `element ${k} is ${JSON.stringify(s)}, not a score in 1..5`);
+    });
+    const feedback = r.gpt4_feedback === undefined ? [] : r.gpt4_feedback;
+    if (!Array.isArray(feedback) || feedback.some((f) => typeof f !== 'string')) throw new RecordError('gpt4_feedback', 'must be a list of strings');
+    const idx = r.idx;
+    const source = typeof r.response_source === 'string' ? r.response_source : undefined;
+    return {
+      id: idx !== undefined ? `${String(idx)}${source ? `/${source}` : ''}` : String(i),
+      index: i,
+      prompt,
+      fields,
+      gpt4Scores: scores as number[],
+      gpt4Feedback: feedback as string[],
+      label: (scores as number[]).reduce((a, b) => a + b, 0) / scores.length,
+      category: typeof r.category === 'string' ? r.category : undefined,
+      responseSource: source,
+    };
+  });
+}
+
+/** One Feedback Collection row, ready for training. */
+export interface FeedbackCollectionRecord {
+  index: number;
+  /** `with_feedback.prompt` filled from the `orig_*` columns. */
+  prompt: string;
+  /** `no_feedback.prompt` filled from the same columns. */
+  promptScoreOnly: string;
+  /** TRACT's target: feedback cut before "So the overall" + " So the overall score is N". */
+  target: string;
+  score: number;
+}
+
+const ORIG = ['orig_instruction', 'orig_response', 'orig_reference_answer', 'orig_criteria', 'orig_score1_description', 'orig_score2_description', 'orig_score3_description', 'orig_score4_description', 'orig_score5_description'];
+
+/**
+ * Loads Feedback Collection rows (JSON array or JSONL with the Hugging Face columns). Rows whose
+ * `output` lacks "So the overall" are skipped as TRACT does (prepare_dataset.py L115-116) and
+ * counted in `skipped` with field 'output' even in strict mode; other malformed rows throw.
+ */
+export function loadFeedbackCollection(file: string, options: { lenient?: boolean } = {}): Loaded<FeedbackCollectionRecord> {
+  const withFeedback = loadTemplate('with_feedback');
+  const noFeedback = loadTemplate('no_feedback');
+  const noPhrase: SkippedRecord[] = [];
+  const loaded = loadWith(file, options.lenient ?? false, (r, i) => {
+    const fields: Record<string, string> = {};
+    for (const k of ORIG) fields[k] = str(r, k);
+    const output = str(r, 'output');
+    const m = /\[RESULT\]\s*([1-5])\s*$/.exec(output.trim());
+    if (!m) throw new RecordError('output', 'does not end with "[RESULT] <1-5>"');
+    const target = buildTarget(output.split('[RESULT]')[0], m[1]);
+    if (target === null) {
+      noPhrase.push({ index: i, field: 'output', reason: 'no "So the overall" in the feedback (dropped, as TRACT does)' });
+      return null;
+    }
+    return {
+      index: i,
+      prompt: renderPrompt(withFeedback, fields, `${file}: record ${i}`),
+      promptScoreOnly: renderPrompt(noFeedback, fields, `${file}: record ${i}`),
+      target,
+      score: Number(m[1]),
+    };
+  });
+  return {
+    file,
+    records: loaded.records.filter((r): r is FeedbackCollectionRecord => r !== null),
+    skipped: [...loaded.skipped, ...noPhrase].sort((a, b) => a.index - b.index),
+  };
+}

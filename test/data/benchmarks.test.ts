@@ -1,0 +1,94 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFeedbackCollection, loadPrometheusBenchmark, parsePrometheusPrompt, renderBenchmarkPrompt } from '../../src/data/benchmarks';
+import { buildTarget, loadTemplate, placeholders, renderPrompt } from '../../src/data/prompts';
+
+const ROOT = join(__dirname, '..', '..');
+const VICUNA = join(ROOT, 'data', 'benchmarks', 'vicuna_bench', 'vicuna_eval.json');
+const MT = join(ROOT, 'data', 'benchmarks', 'mt_bench', 'mt_bench_eval.json');
+
+describe('data/prompts', () => {
+  it('ships the three templates verbatim (§6)', () => {
+    const wf = loadTemplate('with_feedback');
+    assert.ok(wf.startsWith('###Task Description:\nAn instruction (might include an Input inside it), a response to evaluate, a reference answer that gets a score of 5, and a score rubric representing an evaluation criterion is given.'));
+    assert.ok(wf.endsWith('Score 5: {orig_score5_description}\n\n###Feedback:'), 'no newline at the end');
+    assert.deepEqual(placeholders(wf), ['orig_instruction', 'orig_response', 'orig_reference_answer', 'orig_criteria', 'orig_score1_description', 'orig_score2_description', 'orig_score3_description', 'orig_score4_description', 'orig_score5_description']);
+    const nf = loadTemplate('no_feedback');
+    assert.match(nf, /1\. Write a score betweeb 1 to 5/, "the authors' typo is kept");
+    assert.ok(nf.endsWith('###Score (an integer from 1 to 5):'));
+    assert.ok(loadTemplate('benchmark').endsWith('###Feedback: '));
+  });
+
+  it('renders strictly: missing, non-string and unused fields are errors; braces in values are safe', () => {
+    assert.equal(renderPrompt('a {x} b {y} {x}', { x: '{y}', y: '2' }), 'a {y} b 2 {y}');
+    assert.throws(() => renderPrompt('a {x}', {}), /missing field 'x' for placeholder \{x\}/);
+    assert.throws(() => renderPrompt('a {x}', { x: 3 }), /field 'x' must be a string/);
+    assert.throws(() => renderPrompt('a {x}', { x: '1', orig_respons: '2' }), /field 'orig_respons' has no placeholder/);
+  });
+
+  it("builds TRACT's target: cut at 'So the overall', append ' So the overall score is N'", () => {
+    assert.equal(buildTarget('Good points. So the overall score is 4.', 4), 'Good points. So the overall score is 4');
+    assert.equal(buildTarget('  Fine.  So the overall quality is high', '5'), 'Fine. So the overall score is 5');
+    assert.equal(buildTarget('No phrase here.', 3), null);
+  });
+});
+
+describe('data/benchmarks', () => {
+  for (const [name, file] of [['Vicuna Bench', VICUNA], ['MT Bench', MT]] as const) {
+    it(`${name}: loads all 320 records, none skipped, labels are means of three GPT-4 scores`, () => {
+      const { records, skipped } = loadPrometheusBenchmark(file);
+      assert.equal(records.length, 320);
+      assert.equal(skipped.length, 0);
+      for (const r of records) {
+        assert.equal(r.gpt4Scores.length, 3);
+        assert.equal(r.label, (r.gpt4Scores[0] + r.gpt4Scores[1] + r.gpt4Scores[2]) / 3);
+        assert.ok(r.fields.criteria.length > 0 && r.fields.response.length > 0);
+      }
+      const mean = records.reduce((s, r) => s + r.label, 0) / records.length;
+      // tract-method.md §10: mean label 4.146 (Vicuna), 3.489 (MT Bench)
+      assert.equal(mean.toFixed(3), name === 'Vicuna Bench' ? '4.146' : '3.489');
+    });
+
+    it(`${name}: every prompt re-renders from its parsed fields byte for byte`, () => {
+      const { records } = loadPrometheusBenchmark(file);
+      const template = loadTemplate('benchmark');
+      const templateHeader = template.slice(0, template.indexOf('###The instruction to evaluate:\n'));
+      for (const r of records) {
+        // the task description and the ending are the shipped template's, not just copied back
+        assert.equal(r.fields.header, templateHeader, `record ${r.index} header`);
+        assert.equal(r.fields.tail, ' ', `record ${r.index} tail`);
+        assert.equal(renderBenchmarkPrompt(r.fields), r.prompt, `record ${r.index}`);
+      }
+    });
+  }
+
+  it('names the file, record and field of a malformed record; lenient mode skips and counts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tract-bench-'));
+    const good = loadPrometheusBenchmark(VICUNA).records[0];
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify([
+      { instruction: good.prompt, gpt4_score: [5, 5, 4], gpt4_feedback: ['a', 'b', 'c'] },
+      { instruction: good.prompt, gpt4_score: [5, 7, 4] },
+      { instruction: 'no sections here', gpt4_score: [3] },
+      'not an object',
+    ]));
+    assert.throws(() => loadPrometheusBenchmark(file), new RegExp(`bad.json: record 1, field 'gpt4_score': element 1 is 7, not a score in 1..5`));
+    const lenient = loadPrometheusBenchmark(file, { lenient: true });
+    assert.equal(lenient.records.length, 1);
+    assert.deepEqual(lenient.skipped.map((s) => [s.index, s.field]), [[1, 'gpt4_score'], [2, 'instruction'], [3, '(record)']]);
+    assert.throws(() => parsePrometheusPrompt('###Task\n###The instruction to evaluate:\nx'), /no 'response' section/);
+  });
+
+  it('loads Feedback Collection rows into TRACT prompts and targets (fixture in the HF schema)', () => {
+    const { records, skipped } = loadFeedbackCollection(join(ROOT, 'test', 'fixtures', 'data', 'feedback_collection_sample.jsonl'));
+    assert.equal(records.length, 2);
+    assert.deepEqual(skipped.map((s) => [s.index, s.field]), [[1, 'output']], 'the row without "So the overall" is dropped and counted');
+    assert.equal(records[0].target, 'The response names the right mechanism, Rayleigh scattering, but does not say why blue light scatters more. So the overall score is 4');
+    assert.equal(records[1].target, 'Seven is prime, so the answer is correct. So the overall score is 5');
+    assert.match(records[0].prompt, /###The instruction to evaluate:\nExplain why the sky is blue\.\n\n###Response to evaluate:\nBecause of Rayleigh/);
+    assert.ok(records[0].prompt.endsWith('Score 5: The explanation is right and complete.\n\n###Feedback:'));
+    assert.ok(records[0].promptScoreOnly.endsWith('###Score (an integer from 1 to 5):'));
+  });
+});
