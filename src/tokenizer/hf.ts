@@ -34,7 +34,9 @@ export class HfTokenizer implements Tokenizer {
     this.impl = new HfTokenizerImpl(tokenizerJson, tokenizerConfig);
     this.vocab = this.impl.get_vocab(true);
     this.idToTok = new Map([...this.vocab].map(([t, id]) => [id, t]));
-    this.vocabSize = Math.max(...this.vocab.values()) + 1;
+    let maxId = -1;
+    for (const id of this.vocab.values()) if (id > maxId) maxId = id; // no spread: vocabularies have 100k+ entries
+    this.vocabSize = maxId + 1;
     this.kind = `tokenizer.json (${source}, ${this.vocabSize} tokens)`;
     const find = (configKey: string, fallbacks: string[]): number | undefined => {
       const named = tokenString(tokenizerConfig[configKey]);
