@@ -37,12 +37,18 @@ function git(args: string[]): string | null {
   }
 }
 
+/**
+ * The code version, read once when this module loads (at process start), so that a long run
+ * records the commit it started from even if the work tree moves on while it runs.
+ */
+const CODE_VERSION = { gitCommit: git(['rev-parse', 'HEAD']), gitDirty: (git(['status', '--porcelain']) ?? '') !== '' };
+
 /** The environment of a run: code version, library versions, backend, machine, date, seed. */
 export function environment(backend: BackendReport | null, seed: number | string): Record<string, unknown> {
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
   return {
-    gitCommit: git(['rev-parse', 'HEAD']),
-    gitDirty: (git(['status', '--porcelain']) ?? '') !== '',
+    gitCommit: CODE_VERSION.gitCommit,
+    gitDirty: CODE_VERSION.gitDirty,
     package: pkg.version,
     node: process.version,
     tfjs: tf.version_core,
