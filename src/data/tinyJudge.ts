@@ -13,8 +13,9 @@
  *   `So the overall score is N`.
  * - Test labels are the mean of three noisy annotators (each off by one with probability 0.3),
  *   as Vicuna/MT-Bench labels are means of three GPT-4 scores.
- * - The out-of-domain test split asks only about values never used in a training rubric, as
- *   Feedback Bench uses unseen rubrics.
+ * - The out-of-domain test split asks only about values that never occur in training data (v3: two
+ *   held-out values per slot, used as both the asked value and the unmet distractor), as Feedback
+ *   Bench uses unseen rubrics.
  *
  * No shortcut: every rubric slot always has a sentence (the asked value when met, another value
  * of the same slot when not), the fifth slot's sentence is present at random, and names vary, so
@@ -30,7 +31,7 @@
  */
 import { Rng } from '../engine/rng';
 
-/** The five slots and their values; the last value of each is held out of training rubrics. */
+/** The five slots and their values; the last two of each (v3) are held out of in-domain data. */
 export const SLOTS = {
   animal: ['dog', 'cat', 'bird', 'fish', 'frog'],
   place: ['park', 'garden', 'forest', 'beach', 'school'],
@@ -111,10 +112,20 @@ export interface TinyJudgeConfig {
   testOod: number;
   /** Probability that an annotator is off by one (tests). */
   annotatorNoise: number;
+  /**
+   * Generator version. 'v3' (default) holds out two values per slot: in-domain stories never contain
+   * them, and out-of-domain items ask about one while the unmet story value is the other, so the
+   * presence of unseen words says nothing about the score. 'v2' held out one value per slot and let
+   * it appear in training stories only as an unmet distractor: a lexical shortcut (held-out words
+   * present ⇒ items unmet, r = −0.48 with the score on train, +0.97 on the OOD split), kept only to
+   * reproduce results made with it (docs/results.md).
+   */
+  generator: 'v2' | 'v3';
 }
 
 export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
-  seed: 'tinyjudge-v2',
+  seed: 'tinyjudge-v3',
+  generator: 'v3' as const,
   train: 3000,
   val: 200,
   test: 300,
@@ -131,7 +142,14 @@ export function clause(c: Criterion, storyValue: string): string {
 }
 
 /** Generates one example. `ood` asks only about held-out values. */
-function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, noise: number): TinyJudgeExample {
+/** Values a rubric may ask about in domain, and the held-out ones (the last one or two of a slot). */
+export function slotValues(slot: Slot, generator: 'v2' | 'v3'): { inDomain: string[]; heldOut: string[] } {
+  const values = [...SLOTS[slot]];
+  const h = generator === 'v3' ? 2 : 1;
+  return { inDomain: values.slice(0, values.length - h), heldOut: values.slice(values.length - h) };
+}
+
+function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, noise: number, generator: 'v2' | 'v3'): TinyJudgeExample {
   const name = NAMES[rng.int(NAMES.length)];
   const skipped = SLOT_ORDER[rng.int(SLOT_ORDER.length)]; // the slot the rubric does not ask about
   const asked = SLOT_ORDER.filter((s) => s !== skipped);
@@ -140,17 +158,29 @@ function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, 
   const criteria: Criterion[] = [];
   const storyValue = new Map<Slot, string>();
   for (const slot of asked) {
+    const { inDomain, heldOut } = slotValues(slot, generator);
     const values = SLOTS[slot];
-    const value = ood ? values[values.length - 1] : values[rng.int(values.length - 1)];
     const met = metSet.has(slot);
+    let value: string;
+    let others: string[];
+    if (generator === 'v2') {
+      value = ood ? values[values.length - 1] : values[rng.int(values.length - 1)];
+      others = values.filter((v) => v !== value);
+    } else if (ood) {
+      value = heldOut[rng.int(heldOut.length)];
+      others = heldOut.filter((v) => v !== value); // the other unseen value: unseen words appear either way
+    } else {
+      value = inDomain[rng.int(inDomain.length)];
+      others = inDomain.filter((v) => v !== value);
+    }
     criteria.push({ slot, value, met });
-    const others = values.filter((v) => v !== value);
     storyValue.set(slot, met ? value : others[rng.int(others.length)]);
   }
   const sentences: string[] = [];
   for (const slot of SLOT_ORDER) {
     if (slot === skipped) {
-      if (rng.uniform() < 0.5) sentences.push(SENTENCE[slot](name, SLOTS[slot][rng.int(SLOTS[slot].length)]));
+      const pool = generator === 'v2' ? [...SLOTS[slot]] : slotValues(slot, generator).inDomain;
+      if (rng.uniform() < 0.5) sentences.push(SENTENCE[slot](name, pool[rng.int(pool.length)]));
       continue;
     }
     sentences.push(SENTENCE[slot](name, storyValue.get(slot)!));
@@ -204,10 +234,11 @@ export function generateTinyJudge(overrides: Partial<TinyJudgeConfig> = {}): Tin
     if (!Number.isInteger(config[k]) || config[k] < 0) throw new Error(`TinyJudge: ${k} must be a non-negative integer, got ${config[k]}`);
   }
   if (!(config.annotatorNoise >= 0 && config.annotatorNoise <= 1)) throw new Error(`TinyJudge: annotatorNoise must be in [0, 1]`);
+  if (config.generator !== 'v2' && config.generator !== 'v3') throw new Error(`TinyJudge: unknown generator '${String(config.generator)}' (v2, v3)`);
   const root = new Rng(config.seed);
   const make = (split: TinyJudgeSplit, n: number, ood: boolean) => {
     const rng = root.fork(split);
-    return Array.from({ length: n }, (_, i) => makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise));
+    return Array.from({ length: n }, (_, i) => makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise, config.generator));
   };
   return {
     config,

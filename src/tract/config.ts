@@ -27,7 +27,7 @@ export interface ExperimentConfig {
   /** Seed model: a path `loadModel` understands. */
   model: string;
   seed: number;
-  data: { kind: 'tinyjudge'; seed: string; train: number; val: number; test: number; testOod: number; annotatorNoise: number };
+  data: { kind: 'tinyjudge'; seed: string; train: number; val: number; test: number; testOod: number; annotatorNoise: number; generator: 'v2' | 'v3' };
   /** Longest training sequence (prompt + target); longer prompts are cut from the left. */
   maxLen: number;
   train: TrainConfig;
@@ -43,7 +43,7 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   method: 'tract',
   model: 'models/stories260K',
   seed: 0,
-  data: { kind: 'tinyjudge' as const, seed: String(DEFAULT_TINYJUDGE.seed), train: 3000, val: 200, test: 300, testOod: 300, annotatorNoise: 0.3 },
+  data: { kind: 'tinyjudge' as const, seed: String(DEFAULT_TINYJUDGE.seed), train: 3000, val: 200, test: 300, testOod: 300, annotatorNoise: 0.3, generator: 'v3' as 'v2' | 'v3' },
   maxLen: 320,
   train: { ...DEFAULT_TRAIN },
   objective: { lambda: 1, lambdaRampSteps: 0, reduction: 'mean' as const },

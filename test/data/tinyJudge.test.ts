@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { checkClauses, generateTinyJudge, SLOTS, type TinyJudgeExample } from '../../src/data/tinyJudge';
+import { checkClauses, generateTinyJudge, slotValues, SLOTS, type TinyJudgeExample } from '../../src/data/tinyJudge';
 import { pearson } from '../../src/metrics/correlation';
 import { Llama2cTokenizer } from '../../src/tokenizer/llama2c';
 
@@ -47,10 +47,32 @@ describe('data/tinyJudge', () => {
     assert.ok(r > 0.9 && r < 0.99, `label vs gold r = ${r}`);
   });
 
-  it('asks out-of-domain rubrics only about values never used in training rubrics', () => {
-    const heldOut = new Set<string>(Object.values(SLOTS).map((v) => v[v.length - 1]));
-    for (const e of [...data.train, ...data.val, ...data.test]) for (const c of e.criteria) assert.ok(!heldOut.has(c.value), `${e.id}: ${c.value}`);
+  it('keeps held-out values out of in-domain data and asks out-of-domain rubrics only about them', () => {
+    const heldOut = new Set<string>((Object.keys(SLOTS) as (keyof typeof SLOTS)[]).flatMap((k) => slotValues(k, 'v3').heldOut));
+    assert.equal(heldOut.size, 10);
+    const words = (t: string) => t.toLowerCase().match(/[a-z]+/g) ?? [];
+    for (const e of [...data.train, ...data.val, ...data.test]) {
+      for (const w of words(e.story)) assert.ok(!heldOut.has(w), `${e.id}: '${w}' in an in-domain story`);
+      for (const c of e.criteria) assert.ok(!heldOut.has(c.value), `${e.id}: ${c.value}`);
+    }
     for (const e of data.testOod) for (const c of e.criteria) assert.ok(heldOut.has(c.value), `${e.id}: ${c.value}`);
+  });
+
+  it('has no lexical shortcut: the count of unseen words in a story says nothing about its score', () => {
+    const heldOut = (Object.keys(SLOTS) as (keyof typeof SLOTS)[]).flatMap((k) => slotValues(k, 'v3').heldOut);
+    const count = (e: TinyJudgeExample) => heldOut.filter((w) => new RegExp(`\\b${w}\\b`).test(e.story)).length;
+    for (const split of [data.train, data.testOod]) {
+      const counts = split.map(count);
+      const constant = counts.every((c) => c === counts[0]);
+      const r = constant ? 0 : pearson(counts, split.map((e) => e.label));
+      assert.ok(Math.abs(r) < 0.1, `${split[0].split}: r = ${r}`);
+    }
+    // the v2 generator had this shortcut (kept only to reproduce its results): held-out words meant "unmet"
+    const v2 = generateTinyJudge({ seed: 'tinyjudge-v2', generator: 'v2', train: 2000, val: 0, test: 0, testOod: 300 });
+    const v2Held = Object.values(SLOTS).map((v) => v[v.length - 1]);
+    const c2 = (e: TinyJudgeExample) => v2Held.filter((w) => new RegExp(`\\b${w}\\b`).test(e.story)).length;
+    assert.ok(pearson(v2.train.map(c2), v2.train.map((e) => e.label)) < -0.4);
+    assert.ok(pearson(v2.testOod.map(c2), v2.testOod.map((e) => e.label)) > 0.9);
   });
 
   it('has no length or slot-presence shortcut (|r| < 0.1 with the gold score)', () => {
