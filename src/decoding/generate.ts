@@ -45,6 +45,12 @@ export function leftPad(rows: readonly (readonly number[])[], pad: number): { id
   };
 }
 
+/** The text of `generated` after a prompt (decoded together, so a leading space survives). */
+function continuationText(tokenizer: Tokenizer, promptIds: readonly number[], promptText: string, generated: readonly number[]): string {
+  const full = tokenizer.decode([...promptIds, ...generated]);
+  return full.startsWith(promptText) ? full.slice(promptText.length) : tokenizer.decode(generated);
+}
+
 /** Reads the logits of the last position: [B, T, V] → B rows of V. */
 function lastRows(logits: tf.Tensor3D): Float32Array[] {
   const [b, t, v] = logits.shape;
@@ -110,13 +116,11 @@ export async function generate(
         }
         if (cfg.stopTokenIds.includes(token)) {
           finish[i] = 'stop';
-          const full = tokenizer.decode([...promptIds[i], ...generated[i].slice(0, -1)]);
-          texts[i] = full.startsWith(promptText[i]) ? full.slice(promptText[i].length) : tokenizer.decode(generated[i].slice(0, -1));
+          texts[i] = continuationText(tokenizer, promptIds[i], promptText[i], generated[i].slice(0, -1));
           continue;
         }
         if (cfg.stop.length > 0) {
-          const full = tokenizer.decode([...promptIds[i], ...generated[i]]);
-          const text = full.startsWith(promptText[i]) ? full.slice(promptText[i].length) : tokenizer.decode(generated[i]);
+          const text = continuationText(tokenizer, promptIds[i], promptText[i], generated[i]);
           const hits = cfg.stop.map((st) => text.indexOf(st)).filter((k) => k >= 0);
           if (hits.length > 0) {
             texts[i] = text.slice(0, Math.min(...hits));
@@ -140,11 +144,7 @@ export async function generate(
   return promptIds.map((p, i) => {
     const reason = finish[i] ?? 'length';
     let text = texts[i];
-    if (reason !== 'stop') {
-      const gen = reason === 'eos' ? generated[i].slice(0, -1) : generated[i];
-      const full = tokenizer.decode([...p, ...gen]);
-      text = full.startsWith(promptText[i]) ? full.slice(promptText[i].length) : tokenizer.decode(gen);
-    }
+    if (reason !== 'stop') text = continuationText(tokenizer, p, promptText[i], reason === 'eos' ? generated[i].slice(0, -1) : generated[i]);
     return { text, tokenIds: generated[i], finishReason: reason, promptTokens: p.length };
   });
 }
