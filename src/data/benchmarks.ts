@@ -15,6 +15,7 @@
  * @module data/benchmarks
  */
 import { readFileSync } from 'node:fs';
+import { parseJsonl } from './jsonl';
 import { buildTarget, loadTemplate, renderPrompt } from './prompts';
 
 /** The parts of a Prometheus absolute-grading prompt. */
@@ -147,13 +148,7 @@ function readRecords(file: string): unknown[] {
       throw new Error(`${file}: not a valid JSON array (${(err as Error).message})`);
     }
   }
-  return text.split('\n').filter((l) => l.trim() !== '').map((l, i) => {
-    try {
-      return JSON.parse(l) as unknown;
-    } catch (err) {
-      throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
-    }
-  });
+  return parseJsonl(text, file);
 }
 
 function loadWith<T>(file: string, lenient: boolean, parse: (r: Record<string, unknown>, i: number) => T): Loaded<T> {

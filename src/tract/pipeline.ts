@@ -26,7 +26,8 @@ import { judgeExamples, meanReadout, splitMetrics, type Prediction, type SplitMe
 import { stageExamples, teacherForcedEval, type SelfCotRecord } from './judgeData';
 import { methodSpec, type StageObjective } from './methods';
 import { contentKey, environment, pathDigest } from './provenance';
-import { generateSelfCots, readJsonl, type SelfCotStats } from './selfCot';
+import { readJsonl } from '../data/jsonl';
+import { generateSelfCots, type SelfCotStats } from './selfCot';
 
 /** Bumped when a change to the pipeline can move a number (invalidates every cached step). */
 export const PIPELINE_VERSION = 1;

@@ -6,7 +6,8 @@
  *
  * @module tract/selfCot
  */
-import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, renameSync } from 'node:fs';
+import { readJsonl } from '../data/jsonl';
 import { generate } from '../decoding/generate';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { checkClauses, type TinyJudgeExample } from '../data/tinyJudge';
@@ -109,18 +110,4 @@ export async function generateSelfCots(opts: {
   renameSync(partial, file);
   const records = examples.map((e) => done.get(e.id)!);
   return { records, stats: selfCotStats(records), reused: false };
-}
-
-/** Reads a JSONL file, naming the line of a malformed record. */
-export function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as T;
-      } catch (err) {
-        throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
-      }
-    });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFeedbackCollection, loadPrometheusBenchmark, parsePrometheusPrompt, renderBenchmarkPrompt } from '../../src/data/benchmarks';
+import { parseJsonl } from '../../src/data/jsonl';
 import { buildTarget, loadTemplate, placeholders, renderPrompt } from '../../src/data/prompts';
 
 const ROOT = join(__dirname, '..', '..');
@@ -90,5 +91,12 @@ describe('data/benchmarks', () => {
     assert.match(records[0].prompt, /###The instruction to evaluate:\nExplain why the sky is blue\.\n\n###Response to evaluate:\nBecause of Rayleigh/);
     assert.ok(records[0].prompt.endsWith('Score 5: The explanation is right and complete.\n\n###Feedback:'));
     assert.ok(records[0].promptScoreOnly.endsWith('###Score (an integer from 1 to 5):'));
+  });
+});
+
+describe('data/jsonl', () => {
+  it('parses JSON Lines, skipping blank lines, and names the real line of a bad record', () => {
+    assert.deepEqual(parseJsonl('{"a":1}\n\n{"a":2}\n', 'f.jsonl'), [{ a: 1 }, { a: 2 }]);
+    assert.throws(() => parseJsonl('{"a":1}\n\n{oops}\n', 'f.jsonl'), /f\.jsonl: line 3 is not valid JSON/);
   });
 });
