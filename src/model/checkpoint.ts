@@ -221,6 +221,25 @@ export function loadTokenizer(dir: string): Tokenizer {
   throw new Error(`${dir}: no tokenizer.json or tokenizer.bin`);
 }
 
+/** The checkpoint and tokenizer files of a llama2.c folder (one model .bin, one tokenizer .bin). */
+function llama2cFolder(path: string): { model: string; tokenizer: string } {
+  const bins = readdirSync(path).filter((f) => f.endsWith('.bin'));
+  const toks = bins.filter((f) => f === 'tokenizer.bin' || /^tok.*\.bin$/.test(f));
+  const models = bins.filter((f) => !toks.includes(f));
+  if (models.length !== 1 || toks.length !== 1) {
+    throw new Error(`${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`);
+  }
+  return { model: join(path, models[0]), tokenizer: join(path, toks[0]) };
+}
+
+/** The tokenizer beside a llama2.c `.bin` checkpoint file. */
+function llama2cTokenizerBeside(path: string): string {
+  const dir = dirname(path);
+  const tok = ['tokenizer.bin', ...readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f) && f !== basename(path))].find((f) => existsSync(join(dir, f)));
+  if (!tok) throw new Error(`${path}: no tokenizer.bin beside the checkpoint`);
+  return join(dir, tok);
+}
+
 /**
  * Loads a model from a path:
  *  - a folder with `config.json`: Hugging Face format (also the project's own checkpoints);
@@ -231,23 +250,18 @@ export function loadModel(path: string): LoadedModel {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'config.json'))) return loadHfModel(path);
-    const bins = readdirSync(path).filter((f) => f.endsWith('.bin'));
-    const toks = bins.filter((f) => f === 'tokenizer.bin' || /^tok.*\.bin$/.test(f));
-    const models = bins.filter((f) => !toks.includes(f));
-    if (models.length !== 1 || toks.length !== 1) {
-      throw new Error(`${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`);
-    }
-    return {
-      model: readLlama2cModel(join(path, models[0])),
-      tokenizer: Llama2cTokenizer.fromFile(join(path, toks[0])),
-      format: 'llama2c',
-      path,
-    };
+    const files = llama2cFolder(path);
+    return { model: readLlama2cModel(files.model), tokenizer: Llama2cTokenizer.fromFile(files.tokenizer), format: 'llama2c', path };
   }
-  const dir = dirname(path);
-  const tok = ['tokenizer.bin', ...readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f) && f !== basename(path))].find((f) => existsSync(join(dir, f)));
-  if (!tok) throw new Error(`${path}: no tokenizer.bin beside the checkpoint`);
-  return { model: readLlama2cModel(path), tokenizer: Llama2cTokenizer.fromFile(join(dir, tok)), format: 'llama2c', path };
+  return { model: readLlama2cModel(path), tokenizer: Llama2cTokenizer.fromFile(llama2cTokenizerBeside(path)), format: 'llama2c', path };
+}
+
+/** The tokenizer of any path {@link loadModel} accepts, without reading the weights. */
+export function loadModelTokenizer(path: string): Tokenizer {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  if (!statSync(path).isDirectory()) return Llama2cTokenizer.fromFile(llama2cTokenizerBeside(path));
+  if (existsSync(join(path, 'config.json'))) return loadTokenizer(path);
+  return Llama2cTokenizer.fromFile(llama2cFolder(path).tokenizer);
 }
 
 /** The parameters of a model in Hugging Face layout, as raw float32 arrays. */

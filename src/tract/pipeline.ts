@@ -17,7 +17,7 @@ import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
-import { loadModel, saveCheckpoint } from '../model/checkpoint';
+import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
 import { writeFileAtomic } from '../model/safetensors';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
@@ -98,10 +98,8 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   const seedPath = resolve(cfg.model);
   const seedDigest = pathDigest(seedPath);
   const seeded = (s: number | string) => `${s}/seed-${cfg.seed}`;
-  const probe = loadModel(seedPath);
-  const jt = new JudgeTokens(probe.tokenizer);
-  const pad = probe.tokenizer.pad;
-  probe.model.dispose();
+  const jt = new JudgeTokens(loadModelTokenizer(seedPath));
+  const pad = jt.tokenizer.pad;
 
   const stageKeys: Record<string, string> = {};
   const stageInfo: RunMetrics['stages'] = [];

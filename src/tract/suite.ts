@@ -11,7 +11,7 @@ import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { pairedBootstrapDiff } from '../metrics/bootstrap';
 import { dropInvalid, pearson } from '../metrics/correlation';
-import { loadModel } from '../model/checkpoint';
+import { loadModelTokenizer } from '../model/checkpoint';
 import { writeFileAtomic } from '../model/safetensors';
 import { toCsv, toLatex, toMarkdown, type Cell, type Table } from '../report/tables';
 import { loadExperiment, readLayer, type ExperimentConfig } from './config';
@@ -61,9 +61,7 @@ export function loadSuite(suiteFile: string, profile: string, seed: number): { s
 /** Constant (training mean) and prompt-length (least squares on train) predictors. */
 function trivialBaselines(cfg: ExperimentConfig, samples: number): { name: string; splits: Record<string, SplitMetrics> }[] {
   const data = experimentData(cfg);
-  const { model, tokenizer } = loadModel(resolve(cfg.model));
-  model.dispose();
-  const jt = new JudgeTokens(tokenizer);
+  const jt = new JudgeTokens(loadModelTokenizer(resolve(cfg.model)));
   const len = (p: string) => jt.prompt(p).length;
   const xs = data.train.map((e) => len(e.prompt));
   const ys = data.train.map((e) => e.label);
