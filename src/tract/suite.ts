@@ -147,39 +147,39 @@ export function buildTables(runsBySeed: RunSummary[][], trivial: { name: string;
 
   // paired bootstrap: `compare` against every other method, per split (first seed)
   const verdictRows: Table['rows'] = [];
+  const verdictNotes: string[] = [];
   const runs0 = runsBySeed[0];
   const base = runs0.find((r) => r.metrics.method === compare);
-  if (base) {
-    for (const other of runs0.filter((r) => r.metrics.method !== compare)) {
-      const cells: (Cell | null)[] = [];
-      const labels = [`${compare} vs ${other.metrics.method}`];
-      for (const split of ['test', 'test-ood']) {
-        const a = primaryOf(base, split);
-        const b = primaryOf(other, split);
-        const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
-        const pb = a.ids.map((id) => byId.get(id) ?? null);
-        const both = dropInvalid(a.pred.map((x, i) => (pb[i] === null ? null : x)), a.gold);
-        const keptB = both.kept.map((i) => pb[i] as number);
-        if (both.x.length < 3) {
-          cells.push(null);
-          labels.push('n/a');
-          continue;
-        }
-        const res = pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed: `paired/${split}/${other.metrics.method}` });
-        cells.push({ value: res.diff, lo: res.lower, hi: res.upper });
-        labels.push(`${res.verdict.replace('A', compare).replace('B', other.metrics.method)} (p = ${res.pValue.toFixed(3)})`);
+  for (const other of base ? runs0.filter((r) => r.metrics.method !== compare) : []) {
+    const label = `${compare} vs ${other.metrics.method}`;
+    const cells: (Cell | null)[] = [];
+    const said: string[] = [];
+    for (const split of ['test', 'test-ood']) {
+      const a = primaryOf(base!, split);
+      const b = primaryOf(other, split);
+      const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
+      const pb = a.ids.map((id) => byId.get(id) ?? null);
+      const both = dropInvalid(a.pred.map((x, i) => (pb[i] === null ? null : x)), a.gold);
+      if (both.x.length < 3) {
+        cells.push(null);
+        said.push('n/a');
+        continue;
       }
-      verdictRows.push({ labels: [labels[0]], cells: [cells[0], cells[1]] });
-      verdictRows[verdictRows.length - 1].labels.push(labels[1], labels[2]);
+      const keptB = both.kept.map((i) => pb[i] as number);
+      const res = pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed: `paired/${split}/${other.metrics.method}` });
+      cells.push({ value: res.diff, lo: res.lower, hi: res.upper });
+      said.push(`${res.verdict.replace('A', compare).replace('B', other.metrics.method)} (p = ${res.pValue.toFixed(3)})`);
     }
+    verdictRows.push({ labels: [label], cells });
+    verdictNotes.push(`${label}: in-domain ${said[0]}; out-of-domain ${said[1]}`);
   }
   const verdicts: Table = {
     title: `Paired bootstrap: Pearson r of ${compare} minus each method (95% interval), with the verdict per split`,
     labelColumns: ['comparison'],
     columns: [{ group: 'in-domain Δ', metric: 'pearson' }, { group: 'out-of-domain Δ', metric: 'pearson' }],
-    rows: verdictRows.map((r) => ({ labels: [r.labels[0]], cells: r.cells })),
+    rows: verdictRows,
     bold: false,
-    notes: verdictRows.map((r) => `${r.labels[0]}: in-domain ${r.labels[1]}; out-of-domain ${r.labels[2]}`),
+    notes: verdictNotes,
   };
   return {
     results: { title: `TinyJudge results (${profile} profile)`, labelColumns: ['method', 'paper', 'decoding'], columns: columns.map(({ group, metric }) => ({ group, metric })), rows, notes },
