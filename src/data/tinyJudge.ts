@@ -159,7 +159,7 @@ function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, 
   const storyValue = new Map<Slot, string>();
   for (const slot of asked) {
     const { inDomain, heldOut } = slotValues(slot, generator);
-    const values = SLOTS[slot];
+    const values: readonly string[] = SLOTS[slot]; // widened: TypeScript 5.0 (tslab) cannot call filter on a union of tuples
     const met = metSet.has(slot);
     let value: string;
     let others: string[];
