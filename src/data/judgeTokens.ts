@@ -15,6 +15,10 @@
  */
 import { SCORE_PREFIX, scoreTokenIds } from '../tokenizer/scoreTokens';
 import type { Tokenizer } from '../tokenizer/tokenizer';
+import { applyChatTemplate, type ChatTemplate } from './chatTemplates';
+
+/** The BOS text each chat template starts with (encoded as the tokenizer's BOS id instead). */
+const TEMPLATE_BOS: Record<ChatTemplate, string> = { mistral: '<s>', llama3: '<|begin_of_text|>', none: '' };
 
 /** Where a self-generated CoT is cut (tract-method.md §5). */
 export const CUT_PHRASE = ' So the overall';
@@ -48,6 +52,17 @@ export class JudgeTokens {
 
   prompt(text: string): number[] {
     return this.tokenizer.encode(text, { bos: this.tokenizer.bos !== null });
+  }
+
+  /**
+   * A prompt wrapped in a chat template (tract-method.md §6.4), with the template's BOS text
+   * replaced by the BOS id so that it appears once. The template's other special tokens (Llama-3
+   * header tokens) are left to the tokenizer, which maps them to their ids.
+   */
+  chatPrompt(text: string, template: ChatTemplate): number[] {
+    if (template === 'none') return this.prompt(text);
+    const wrapped = applyChatTemplate(template, text).prompt;
+    return this.tokenizer.encode(wrapped.slice(TEMPLATE_BOS[template].length), { bos: this.tokenizer.bos !== null });
   }
 
   /** The feedback tokens of a CoT text (cut before "So the overall", trimmed). */

@@ -77,7 +77,7 @@ function cellText(c: Cell | null, info: MetricInfo, withInterval: boolean): stri
 /** GitHub-flavoured Markdown, best value per column in bold. */
 export function toMarkdown(table: Table): string {
   const best = bestRows(table);
-  const head = [...table.labelColumns, ...table.columns.map((c) => `${c.group} ${METRICS[c.metric].label}`)];
+  const head = [...table.labelColumns, ...table.columns.map((c) => `${c.group} ${METRICS[c.metric].label}`.trim())];
   const lines = [`**${table.title}**`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   table.rows.forEach((r, i) => {
     const cells = table.columns.map((col, j) => {
@@ -98,7 +98,7 @@ function csvField(s: string): string {
 export function toCsv(table: Table): string {
   const head = [...table.labelColumns];
   for (const c of table.columns) {
-    const base = `${c.group}_${c.metric}`;
+    const base = c.group ? `${c.group}_${c.metric}` : c.metric;
     head.push(base, `${base}_sd`, `${base}_lo`, `${base}_hi`);
   }
   const lines = [head.map(csvField).join(',')];

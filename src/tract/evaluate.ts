@@ -14,7 +14,7 @@
 import { nextTokenLogits } from '../decoding/generate';
 import { applyRepetitionPenalty, applyTemperature, applyTopP, softmax } from '../decoding/logitsProcessors';
 import type { JudgeTokens } from '../data/judgeTokens';
-import { checkClauses, type TinyJudgeExample } from '../data/tinyJudge';
+import { checkClauses, type Criterion } from '../data/tinyJudge';
 import { Rng } from '../engine/rng';
 import { bootstrapCI } from '../metrics/bootstrap';
 import { dropInvalid, kendallTauB, pearson, rmse, spearman } from '../metrics/correlation';
@@ -35,6 +35,23 @@ export interface CotReadout {
   clauseCorrect?: number;
 }
 
+/**
+ * An example to judge: a TinyJudge example, or a benchmark record (src/tract/benchmarkEval.ts).
+ * `criteria` (TinyJudge only) lets each CoT's clauses be checked.
+ */
+export interface JudgeExample {
+  id: string;
+  /** The judge prompt for CoT methods. */
+  prompt: string;
+  /** The score-only prompt (score-only methods). */
+  promptScoreOnly?: string;
+  /** The evaluation label (e.g. the mean of the annotators). */
+  label: number;
+  /** The integer gold score (TinyJudge: 1 + criteria met; benchmarks: the rounded label). */
+  goldExact: number;
+  criteria?: readonly Criterion[];
+}
+
 /** One line of `predictions.jsonl`. */
 export interface Prediction {
   id: string;
@@ -53,8 +70,10 @@ export interface Prediction {
 export async function judgeExamples(opts: {
   model: LlamaModel;
   jt: JudgeTokens;
-  examples: readonly TinyJudgeExample[];
+  examples: readonly JudgeExample[];
   promptKind: 'cot' | 'score-only';
+  /** Token ids of an example's prompt (default: `jt.prompt` of its text); e.g. a chat-wrapped or truncated prompt. */
+  promptIds?: (ex: JudgeExample, kind: 'cot' | 'score-only') => number[];
   eval: Omit<ExperimentConfig['eval'], 'seed'> & { seed: number | string };
   split: string;
   onProgress?: (done: number, total: number) => void;
@@ -68,7 +87,11 @@ export async function judgeExamples(opts: {
   for (let c = 0; c < nCot; c++) {
     for (let b = 0; b < examples.length; b += e.batchSize) {
       const batch = examples.slice(b, b + e.batchSize);
-      const prompts = batch.map((ex) => jt.prompt(opts.promptKind === 'cot' ? ex.prompt : ex.promptScoreOnly));
+      const prompts = batch.map((ex) => {
+        if (opts.promptIds) return opts.promptIds(ex, opts.promptKind);
+        if (opts.promptKind === 'score-only' && ex.promptScoreOnly === undefined) throw new Error(`example ${ex.id} has no score-only prompt`);
+        return jt.prompt(opts.promptKind === 'cot' ? ex.prompt : ex.promptScoreOnly!);
+      });
       let cots: { ids: number[]; text: string }[] | null = null;
       if (opts.promptKind === 'cot') cots = await sampleCots(model, jt, prompts, e, `${e.seed}/eval/${opts.split}/${c}/${b}`);
       const prefixes = prompts.map((p, i) => (cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext]));
@@ -92,7 +115,7 @@ export async function judgeExamples(opts: {
           rail: probs.reduce((s, x, j) => s + (j + 1) * x, 0),
           standard: k >= 0 ? k + 1 : null,
         };
-        if (cots) r.clauseCorrect = checkClauses(cots[i].text, ex.criteria).correct;
+        if (cots && ex.criteria) r.clauseCorrect = checkClauses(cots[i].text, ex.criteria).correct;
         readouts[b + i].push(r);
       });
       done += batch.length;

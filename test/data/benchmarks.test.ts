@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFeedbackCollection, loadPrometheusBenchmark, parsePrometheusPrompt, renderBenchmarkPrompt } from '../../src/data/benchmarks';
+import { loadFeedbackCollection, loadPrometheusBenchmark, parsePrometheusPrompt, renderBenchmarkPrompt, resolveBenchmark } from '../../src/data/benchmarks';
 import { parseJsonl } from '../../src/data/jsonl';
 import { buildTarget, loadTemplate, placeholders, renderPrompt } from '../../src/data/prompts';
 
@@ -80,6 +80,38 @@ describe('data/benchmarks', () => {
     assert.equal(lenient.records.length, 1);
     assert.deepEqual(lenient.skipped.map((s) => [s.index, s.field]), [[1, 'gpt4_score'], [2, 'instruction'], [3, '(record)']]);
     assert.throws(() => parsePrometheusPrompt('###Task\n###The instruction to evaluate:\nx'), /no 'response' section/);
+  });
+
+  it('loads Feedback Bench (one GPT-4 score per record, a feedback string) from a fixture in its schema', () => {
+    const { records, skipped } = loadPrometheusBenchmark(join(ROOT, 'test', 'fixtures', 'data', 'feedback_bench_sample.json'));
+    assert.equal(skipped.length, 0);
+    assert.deepEqual(records.map((r) => r.label), [5, 1, 4]);
+    assert.deepEqual(records[1].gpt4Scores, [1]);
+    assert.equal(records[0].gpt4Feedback.length, 1);
+    assert.equal(records[1].fields.instruction, 'Name the largest planet in the Solar System.');
+    assert.equal(records[1].fields.reference_answer, 'Jupiter is the largest planet in the Solar System.');
+    assert.equal(records[2].fields.score5_description, 'Accurate, complete and clear.');
+    assert.equal(renderBenchmarkPrompt(records[2].fields), records[2].prompt);
+  });
+
+  it('loads FLASK (GPT-4 score lists, human scores kept apart) from a fixture in its schema', () => {
+    const { records } = loadPrometheusBenchmark(join(ROOT, 'test', 'fixtures', 'data', 'flask_eval_sample.json'));
+    assert.deepEqual(records.map((r) => r.label), [14 / 3, 4 / 3, 11 / 3]);
+    assert.deepEqual(records[0].humanScores, [5, 4]);
+    assert.equal(records[0].gpt4Feedback.length, 3);
+    assert.equal(records[2].fields.criteria, 'Does the summary explain the mechanism accurately?');
+  });
+
+  it('resolves shipped benchmark names and user files; the unshipped paper benchmarks say how to get them', () => {
+    assert.equal(resolveBenchmark('vicuna', ROOT).file, VICUNA);
+    assert.equal(resolveBenchmark('mt-bench', ROOT).file, MT);
+    assert.throws(() => resolveBenchmark('fb-bench', ROOT), /not shipped.*feedback_collection_ood_test\.json.*pass its path/);
+    assert.throws(() => resolveBenchmark('flask', ROOT), /flask_eval\.json/);
+    assert.throws(() => resolveBenchmark('no/such.json', ROOT), /not a shipped benchmark \(vicuna, mt-bench\) and no such file/);
+    const dir = mkdtempSync(join(tmpdir(), 'tract-bench-'));
+    const file = join(dir, 'flask_eval.json');
+    writeFileSync(file, '[]');
+    assert.deepEqual(resolveBenchmark(file, ROOT), { name: 'flask', file });
   });
 
   it('loads Feedback Collection rows into TRACT prompts and targets (fixture in the HF schema)', () => {

@@ -1,0 +1,268 @@
+/**
+ * The paper's own numbers as reference data. The TRACT authors' run log (`results.csv` of the
+ * official repository, one row per inference run) is reduced to the rows behind the paper's Mistral
+ * tables, each mapped to the paper's method name (tract-method.md §8-9); the two main-table rows
+ * that the log lacks (CE without CoT, RAFT) come from the paper's text. The result is
+ * `data/reference/tract-paper-results.csv` (made by `tools/make_paper_reference.ts`), read back by
+ * {@link readPaperResults}.
+ *
+ * @module data/paperResults
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+
+/** The benchmarks of the paper (and the in-domain Feedback Collection test split of the log). */
+export const PAPER_BENCHMARKS = ['fb-bench', 'flask', 'vicuna', 'mt-bench'] as const;
+export type PaperBenchmark = (typeof PAPER_BENCHMARKS)[number] | 'feedback-collection-test';
+
+/** Log `dataset` value → benchmark id (tract-method.md §10: FB Bench is the OOD test file). */
+export const LOG_DATASETS: Record<string, PaperBenchmark> = {
+  'data/feedback_collection_ood_test.json': 'fb-bench',
+  'data/flask_eval.json': 'flask',
+  'data/vicuna_eval.json': 'vicuna',
+  'data/mt_bench_eval.json': 'mt-bench',
+  'data/feedback_collection_test.json': 'feedback-collection-test',
+};
+
+/** What a repository model name of the log stands for in the paper. */
+export interface PaperMethod {
+  /** Our method id (src/tract/methods.ts) where one exists, else a descriptive id. */
+  method: string;
+  /** Row id of tract-method.md §8 (B1-B4, T, A.1-A.7). */
+  paperRow: string;
+  /** The paper's name for the row. */
+  paperMethod: string;
+  /** True where the log's numbers equal the numbers the paper prints (§8 ✔). */
+  confirmed: boolean;
+  /** λ of the λ sweep (A.7), when known. */
+  lambda?: number;
+}
+
+/** Last path component of the log's `model_name_or_path` → paper method (tract-method.md §8). */
+export const LOG_MODELS: Record<string, PaperMethod> = {
+  sft_gpt4_cot_2_epoch: { method: 'ce-cot', paperRow: 'B2', paperMethod: 'CE (w/ CoT)', confirmed: true },
+  'prometheus-7b-v2.0': { method: 'prometheus-2-7b', paperRow: 'B4', paperMethod: 'Prometheus-2-7B', confirmed: true },
+  lora_cot_raft_lora_cot_raft_feedback_score_1: { method: 'tract', paperRow: 'T', paperMethod: 'TRACT', confirmed: true, lambda: 1 },
+  lora_cot_raft_2_epoch: { method: 'cot-raft-ref', paperRow: 'A.1', paperMethod: 'CoT-RAFT, annotation CoT only', confirmed: true },
+  lora_sft_lora_sft_cot: { method: 'self-cot-ce', paperRow: 'A.2', paperMethod: 'Self-generated CoT, CE only', confirmed: true },
+  lora_cot_raft_lora_cot_raft_initial_gpt4: { method: 'tract-stage2-from-stage1', paperRow: 'A.3', paperMethod: 'Stage 2 initialised from stage 1', confirmed: true },
+  sft_lora_cot_raft_feedback_score_1: { method: 'cot-raft-then-ce', paperRow: 'A.4', paperMethod: 'CoT-RAFT then CE', confirmed: false },
+  sft_score_only_conitinue: { method: 'ce-then-raft', paperRow: 'A.5', paperMethod: 'CE then RAFT (sequential)', confirmed: false },
+  lora_cot_raft_mix_cot: { method: 'mixed-cot', paperRow: 'A.6', paperMethod: 'Mixed annotation + self CoT', confirmed: false },
+  cot_raft_lora_cot_raft_weight_1e_1: { method: 'tract-lambda-0.1', paperRow: 'A.7', paperMethod: 'TRACT, λ = 0.1', confirmed: false, lambda: 0.1 },
+  cot_raft_lora_cot_raft_weight_2e_1: { method: 'tract-lambda-0.2', paperRow: 'A.7', paperMethod: 'TRACT, λ = 0.2', confirmed: false, lambda: 0.2 },
+  // The suffix 5e_5 reads as 5e-5 but sits between 0.2 and 1 in the sweep; λ is left unknown.
+  cot_raft_lora_cot_raft_weight_5e_5: { method: 'tract-lambda-5e_5', paperRow: 'A.7', paperMethod: 'TRACT, λ = "5e_5" (ambiguous)', confirmed: false },
+  cot_raft_lora_cot_raft_weight_2: { method: 'tract-lambda-2', paperRow: 'A.7', paperMethod: 'TRACT, λ = 2', confirmed: false, lambda: 2 },
+  cot_raft_lora_cot_raft_weight_5: { method: 'tract-lambda-5', paperRow: 'A.7', paperMethod: 'TRACT, λ = 5', confirmed: false, lambda: 5 },
+  cot_raft_lora_cot_raft_weight_10: { method: 'tract-lambda-10', paperRow: 'A.7', paperMethod: 'TRACT, λ = 10', confirmed: false, lambda: 10 },
+};
+
+/** Where a row's numbers come from. */
+export type PaperSource = 'log' | 'paper-text';
+
+/** One row of `tract-paper-results.csv`. */
+export interface PaperResult extends PaperMethod {
+  repoModel: string;
+  seedModel: string;
+  /** A benchmark, or `average` for the paper-text rows that give the average Spearman only. */
+  benchmark: PaperBenchmark | 'average';
+  /** `cot-rail` (the log's score_generation_mode `raft` on a CoT model), `standard` (`decode`), `rail` (no CoT), or `unknown`. */
+  decoding: 'cot-rail' | 'standard' | 'rail' | 'unknown';
+  nCot: number;
+  pearson: number;
+  spearman: number;
+  kendall: number;
+  rmse: number;
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+  maxCotTokens: number;
+  source: PaperSource;
+  /** 1-based line of the row in the authors' results.csv (header = line 1); 0 for paper-text rows. */
+  sourceLine: number;
+}
+
+/**
+ * The two main-table rows absent from the authors' log, as tract-method.md §9.1 gives them (Pearson
+ * per benchmark; the average Spearman only as an average). Which decoding the paper used for
+ * CE w/o CoT is not stated; RAFT is read with RAIL.
+ */
+export const PAPER_TEXT_ROWS: { method: PaperMethod; decoding: PaperResult['decoding']; pearson: Record<(typeof PAPER_BENCHMARKS)[number], number>; avgPearson: number; avgSpearman: number }[] = [
+  {
+    method: { method: 'ce-no-cot', paperRow: 'B1', paperMethod: 'CE (w/o CoT)', confirmed: true },
+    decoding: 'unknown',
+    pearson: { 'fb-bench': 0.89, flask: 0.355, vicuna: 0.429, 'mt-bench': 0.279 },
+    avgPearson: 0.488,
+    avgSpearman: 0.483,
+  },
+  {
+    method: { method: 'raft', paperRow: 'B3', paperMethod: 'RAFT', confirmed: true },
+    decoding: 'rail',
+    pearson: { 'fb-bench': 0.932, flask: 0.509, vicuna: 0.567, 'mt-bench': 0.483 },
+    avgPearson: 0.623,
+    avgSpearman: 0.605,
+  },
+];
+
+/** Columns of `tract-paper-results.csv`, in order. */
+export const PAPER_RESULT_COLUMNS = [
+  'method', 'paper_row', 'paper_method', 'confirmed', 'lambda', 'repo_model', 'seed_model', 'benchmark', 'decoding', 'n_cot',
+  'pearson', 'spearman', 'kendall', 'rmse', 'temperature', 'top_p', 'repetition_penalty', 'max_cot_tokens', 'source', 'source_line',
+] as const;
+
+/** What {@link deriveFromLog} kept and why it left the other rows out (every log row is counted). */
+export interface DerivedReference {
+  rows: PaperResult[];
+  /** Reason → number of log rows. */
+  excluded: Record<string, number>;
+  /** Identical rows (same run logged twice) merged into the first. */
+  duplicates: number;
+}
+
+const NUM = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+function logNumber(v: string | undefined): number | null {
+  return v !== undefined && NUM.test(v.trim()) ? Number(v) : null;
+}
+
+/**
+ * Reduces the authors' run log to the rows behind the paper's Mistral tables. Rows are left out
+ * (and counted by reason) when: their columns are shifted (a metric that is not a number in range —
+ * the log mixes header versions), they ran on a subsample or on the Hugging Face copies of the data
+ * (the paper uses the prometheus-eval files), or their model is not a row of the paper. Identical
+ * repeated runs (metrics equal to 1e-12) are merged; two different results for the same model, benchmark, decoding and
+ * n_cot are an error naming both lines.
+ * @param text the log's CSV text.
+ * @param file its name, for errors.
+ */
+export function deriveFromLog(text: string, file: string): DerivedReference {
+  const records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, string>[];
+  const need = ['model_name_or_path', 'tokenizer', 'dataset', 'score_generation_mode', 'num_samples', 'n_cot', 'pearson_r', 'spearman_r', 'kendall_tau', 'rmse'];
+  const missing = need.filter((c) => records.length > 0 && !(c in records[0]));
+  if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')}`);
+  const excluded: Record<string, number> = {};
+  const count = (reason: string) => (excluded[reason] = (excluded[reason] ?? 0) + 1);
+  const byKey = new Map<string, PaperResult>();
+  let duplicates = 0;
+  records.forEach((r, i) => {
+    const line = i + 2;
+    const metrics = ['pearson_r', 'spearman_r', 'kendall_tau', 'rmse'].map((c) => logNumber(r[c]));
+    const nCot = logNumber(r.n_cot);
+    const wellFormed = metrics.every((m) => m !== null) && metrics.slice(0, 3).every((m) => Math.abs(m!) <= 1) && (nCot === 1 || nCot === 5)
+      && (r.score_generation_mode === 'raft' || r.score_generation_mode === 'decode');
+    if (!wellFormed) return count('shifted columns (malformed row)');
+    if (r.num_samples !== '-1') return count('subsample run (num_samples != -1)');
+    const benchmark = LOG_DATASETS[r.dataset];
+    if (!benchmark) return count(`dataset not a paper benchmark file (${r.dataset})`);
+    const repoModel = r.model_name_or_path.replace(/\/+$/, '').split('/').pop()!;
+    const method = LOG_MODELS[repoModel];
+    if (!method) return count('model not a row of the paper (exploratory run)');
+    const [pearson, spearman, kendall, rmse] = metrics as number[];
+    const row: PaperResult = {
+      ...method,
+      repoModel,
+      seedModel: r.tokenizer,
+      benchmark,
+      decoding: r.score_generation_mode === 'raft' ? 'cot-rail' : 'standard',
+      nCot: nCot!,
+      pearson, spearman, kendall, rmse,
+      temperature: Number(r.temperature),
+      topP: Number(r.top_p),
+      repetitionPenalty: Number(r.repetition_penalty),
+      maxCotTokens: Number(r.max_cot_tokens),
+      source: 'log',
+      sourceLine: line,
+    };
+    const key = [repoModel, benchmark, row.decoding, row.nCot].join('|');
+    const prev = byKey.get(key);
+    if (prev) {
+      // The same run printed twice can differ in the last digit of a float (…691 vs …6915).
+      const same = [prev.pearson, prev.spearman, prev.kendall, prev.rmse].every((v, k) => Math.abs(v - metrics[k]!) <= 1e-12 * Math.max(1, Math.abs(v)));
+      if (!same) {
+        throw new Error(`${file}: lines ${prev.sourceLine} and ${line} give different results for ${repoModel} on ${benchmark} (${row.decoding}, n_cot ${row.nCot})`);
+      }
+      duplicates++;
+      return;
+    }
+    byKey.set(key, row);
+  });
+  const rows = [...byKey.values()];
+  for (const t of PAPER_TEXT_ROWS) {
+    const base = {
+      ...t.method, repoModel: '', seedModel: 'mistralai/Mistral-7B-Instruct-v0.2', decoding: t.decoding, nCot: 1,
+      kendall: NaN, rmse: NaN, temperature: NaN, topP: NaN, repetitionPenalty: NaN, maxCotTokens: NaN, source: 'paper-text' as const, sourceLine: 0,
+    };
+    for (const b of PAPER_BENCHMARKS) rows.push({ ...base, benchmark: b, pearson: t.pearson[b], spearman: NaN });
+    rows.push({ ...base, benchmark: 'average', pearson: t.avgPearson, spearman: t.avgSpearman });
+  }
+  return { rows, excluded, duplicates };
+}
+
+function csvCell(v: unknown): string {
+  if (v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Writes rows as `tract-paper-results.csv` text (columns {@link PAPER_RESULT_COLUMNS}). */
+export function paperResultsToCsv(rows: PaperResult[]): string {
+  const lines = [PAPER_RESULT_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push([
+      r.method, r.paperRow, r.paperMethod, r.confirmed, r.lambda, r.repoModel, r.seedModel, r.benchmark, r.decoding, r.nCot,
+      r.pearson, r.spearman, r.kendall, r.rmse, r.temperature, r.topP, r.repetitionPenalty, r.maxCotTokens, r.source, r.sourceLine,
+    ].map(csvCell).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Reads `tract-paper-results.csv`, checking every field; an error names the file, the line and the
+ * column. Empty numeric fields read as NaN (not reported).
+ */
+export function readPaperResults(file: string): PaperResult[] {
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  if (records.length === 0) throw new Error(`${file}: no rows`);
+  const missing = PAPER_RESULT_COLUMNS.filter((c) => !(c in records[0]));
+  if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')}`);
+  return records.map((r, i) => {
+    const where = (col: string) => `${file}: line ${i + 2}, column ${col}`;
+    const num = (col: string, optional = true): number => {
+      const v = r[col].trim();
+      if (v === '') {
+        if (optional) return NaN;
+        throw new Error(`${where(col)}: empty`);
+      }
+      if (!NUM.test(v)) throw new Error(`${where(col)}: '${v}' is not a number`);
+      return Number(v);
+    };
+    const oneOf = <T extends string>(col: string, allowed: readonly T[]): T => {
+      if (!allowed.includes(r[col] as T)) throw new Error(`${where(col)}: '${r[col]}' is not one of ${allowed.join(', ')}`);
+      return r[col] as T;
+    };
+    const lambda = num('lambda');
+    return {
+      method: r.method,
+      paperRow: r.paper_row,
+      paperMethod: r.paper_method,
+      confirmed: oneOf('confirmed', ['true', 'false'] as const) === 'true',
+      ...(Number.isNaN(lambda) ? {} : { lambda }),
+      repoModel: r.repo_model,
+      seedModel: r.seed_model,
+      benchmark: oneOf('benchmark', [...PAPER_BENCHMARKS, 'feedback-collection-test', 'average'] as const),
+      decoding: oneOf('decoding', ['cot-rail', 'standard', 'rail', 'unknown'] as const),
+      nCot: num('n_cot', false),
+      pearson: num('pearson', false),
+      spearman: num('spearman'),
+      kendall: num('kendall'),
+      rmse: num('rmse'),
+      temperature: num('temperature'),
+      topP: num('top_p'),
+      repetitionPenalty: num('repetition_penalty'),
+      maxCotTokens: num('max_cot_tokens'),
+      source: oneOf('source', ['log', 'paper-text'] as const),
+      sourceLine: num('source_line', false),
+    };
+  });
+}

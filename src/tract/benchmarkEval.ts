@@ -1,0 +1,254 @@
+/**
+ * Evaluating any judge on a Prometheus-format benchmark (Vicuna Bench, MT Bench, Feedback Bench,
+ * FLASK, or a user's file) with CoT-RAIL or standard decoding, as TRACT's `inference.py` does
+ * (tract-method.md §10): the stored prompt right-stripped, optionally wrapped in the seed model's
+ * chat template, CoTs sampled at T 1.0 / top-p 0.9 / penalty 1.03, labels = mean GPT-4 score,
+ * invalid standard-decoding outputs dropped and counted.
+ *
+ * A run writes `results/runs/<runId>/` like the pipeline (config.resolved.json, env.json,
+ * predictions.jsonl, metrics.json) plus its correlation table. Predictions are judged in chunks whose
+ * seeds depend only on the chunk, appended to `predictions.partial.jsonl`: an interrupted run resumes
+ * where it stopped and gives the same predictions as an uninterrupted one.
+ *
+ * Prompts longer than the model's context are cut from the left (the rubric and "###Feedback:" at
+ * the end are kept; the task header and the start of the instruction go first), and every cut is
+ * counted: small models such as stories260K (512 tokens) can only be smoke-tested this way.
+ *
+ * @module tract/benchmarkEval
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ChatTemplate } from '../data/chatTemplates';
+import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
+import { JudgeTokens } from '../data/judgeTokens';
+import { parseJsonl } from '../data/jsonl';
+import type { BackendReport } from '../engine/backend';
+import { loadModel } from '../model/checkpoint';
+import type { LlamaConfig } from '../model/config';
+import { writeFileAtomic } from '../model/safetensors';
+import { toCsv, toLatex, toMarkdown, type Table } from '../report/tables';
+import { judgeExamples, meanReadout, splitMetrics, type JudgeExample, type Prediction, type SplitMetrics } from './evaluate';
+import { contentKey, environment, pathDigest } from './provenance';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Options of {@link evaluateBenchmark}. */
+export interface BenchmarkEvalOptions {
+  /** A model folder (HF format, our checkpoints, or a llama2.c folder). */
+  model: string;
+  /** `vicuna`, `mt-bench`, or a path to a Prometheus-format file. */
+  benchmark: string;
+  /** The reported readout: CoT-RAIL (expected score after a sampled CoT) or standard decoding; both are saved. */
+  decoding: 'cot-rail' | 'standard';
+  nCot: number;
+  /** A chat template, or `auto`: `mistral` for Mistral models, `llama3` for Llama models with the Llama-3 vocabulary, else `none`. */
+  chatTemplate: ChatTemplate | 'auto';
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+  seed: number;
+  batchSize: number;
+  /** Judge only the first N records (smoke runs). */
+  limit?: number;
+  /** Prompt budget in tokens; default: the model's context minus the CoT and score tokens. */
+  maxPromptTokens?: number;
+  /** Skip and count malformed records instead of failing. */
+  lenient: boolean;
+  bootstrapSamples: number;
+  resultsDir: string;
+  backend: BackendReport | null;
+  log: (line: string) => void;
+}
+
+/** Defaults of TRACT's inference (tract-method.md §7, §10). */
+export const BENCHMARK_EVAL_DEFAULTS = {
+  decoding: 'cot-rail', nCot: 1, chatTemplate: 'auto', maxNewTokens: 1024, temperature: 1, topP: 0.9, repetitionPenalty: 1.03,
+  seed: 42, batchSize: 8, lenient: false, bootstrapSamples: 1000, resultsDir: 'results',
+} as const;
+
+/** `metrics.json` of a benchmark evaluation. */
+export interface BenchmarkMetrics {
+  benchmark: string;
+  file: string;
+  model: string;
+  decoding: 'cot-rail' | 'standard';
+  primary: 'rail' | 'standard';
+  nCot: number;
+  records: number;
+  judged: number;
+  skipped: { index: number; field: string; reason: string }[];
+  truncated: { count: number; maxTokensDropped: number; promptBudget: number };
+  rail: SplitMetrics;
+  standard: SplitMetrics;
+  massOutside: number;
+  seconds: number;
+}
+
+/** The result of {@link evaluateBenchmark}. */
+export interface BenchmarkEvalResult {
+  runId: string;
+  dir: string;
+  metrics: BenchmarkMetrics;
+  predictions: Prediction[];
+}
+
+/** Benchmark records as examples to judge (prompt right-stripped as TRACT does; goldExact = rounded label). */
+export function benchmarkExamples(records: BenchmarkRecord[]): JudgeExample[] {
+  return records.map((r) => ({ id: r.id, prompt: r.prompt.trimEnd(), label: r.label, goldExact: Math.round(r.label) }));
+}
+
+/** The chat template of a model's family (tract-method.md §6.4); `none` for base models such as stories260K. */
+export function autoChatTemplate(config: LlamaConfig): ChatTemplate {
+  if (config.architecture === 'mistral') return 'mistral';
+  if (config.architecture === 'llama' && config.vocabSize >= 128000) return 'llama3';
+  return 'none';
+}
+
+/** Keeps the last `budget` tokens of a prompt (after its BOS, which stays). */
+export function truncateLeft(ids: number[], budget: number, bos: number | null): { ids: number[]; dropped: number } {
+  if (ids.length <= budget) return { ids, dropped: 0 };
+  const head = bos !== null && ids[0] === bos ? [bos] : [];
+  const kept = ids.slice(ids.length - (budget - head.length));
+  return { ids: [...head, ...kept], dropped: ids.length - head.length - kept.length };
+}
+
+/** The predictions of an interrupted run; a torn last line (the write that was cut off) is dropped. */
+function readPartial(file: string): Prediction[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const out: Prediction[] = [];
+  lines.forEach((line, i) => {
+    try {
+      out.push(JSON.parse(line) as Prediction);
+    } catch (err) {
+      if (i < lines.length - 1) throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
+    }
+  });
+  return out;
+}
+
+/** Evaluates a judge on one benchmark and writes its run folder. */
+export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
+  const t0 = Date.now();
+  const { name, file } = resolveBenchmark(opts.benchmark, ROOT);
+  const loaded = loadPrometheusBenchmark(file, { lenient: opts.lenient });
+  if (loaded.skipped.length) opts.log(`[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`).join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`);
+  const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
+  if (records.length === 0) throw new Error(`${file}: no records to judge`);
+  const examples = benchmarkExamples(records);
+
+  const modelPath = resolve(opts.model);
+  const { model, tokenizer } = loadModel(modelPath);
+  const jt = new JudgeTokens(tokenizer);
+  const chatTemplate = opts.chatTemplate === 'auto' ? autoChatTemplate(model.config) : opts.chatTemplate;
+  const context = model.config.maxSeqLen;
+  const reserve = opts.maxNewTokens + jt.cotContext.length + 1;
+  const budget = opts.maxPromptTokens ?? context - reserve;
+  if (budget < 16) throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
+  if (budget + reserve > context) opts.log(`[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`);
+
+  const config = {
+    benchmark: name, file, fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length, model: modelPath, modelDigest: pathDigest(modelPath),
+    decoding: opts.decoding, nCot: opts.nCot, chatTemplate, maxNewTokens: opts.maxNewTokens, temperature: opts.temperature,
+    topP: opts.topP, repetitionPenalty: opts.repetitionPenalty, seed: opts.seed, promptBudget: budget, lenient: opts.lenient,
+  };
+  const runId = `eval-${name}-${contentKey(config, 8)}`;
+  const dir = join(opts.resultsDir, 'runs', runId);
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify({ ...config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples }, null, 1)}\n`);
+
+  const truncation = { count: 0, maxTokensDropped: 0, promptBudget: budget };
+  const ids = new Map<JudgeExample, number[]>();
+  for (const ex of examples) {
+    const t = truncateLeft(jt.chatPrompt(ex.prompt, chatTemplate), budget, tokenizer.bos);
+    ids.set(ex, t.ids);
+    if (t.dropped > 0) {
+      truncation.count++;
+      truncation.maxTokensDropped = Math.max(truncation.maxTokensDropped, t.dropped);
+    }
+  }
+  const promptIds = (ex: JudgeExample): number[] => ids.get(ex)!;
+  if (truncation.count) opts.log(`[eval ${name}] ${truncation.count}/${examples.length} prompts exceed ${budget} tokens and are cut from the left (up to ${truncation.maxTokensDropped} tokens dropped)`);
+
+  // chunked, resumable judging: each chunk's seeds depend only on its index
+  const partial = join(dir, 'predictions.partial.jsonl');
+  const final = join(dir, 'predictions.jsonl');
+  let predictions: Prediction[] = [];
+  if (existsSync(final)) {
+    predictions = parseJsonl<Prediction>(readFileSync(final, 'utf8'), final);
+    opts.log(`[eval ${name}] reusing ${final}`);
+  } else {
+    const chunk = opts.batchSize;
+    const done = existsSync(partial) ? readPartial(partial) : [];
+    const whole = Math.floor(done.length / chunk) * chunk; // a chunk is appended whole; ignore a torn tail
+    predictions = done.slice(0, whole);
+    if (whole) opts.log(`[eval ${name}] resuming after ${whole}/${examples.length} judged records`);
+    if (whole !== done.length) writeFileAtomic(partial, predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
+    const tStart = Date.now();
+    for (let b = whole; b < examples.length; b += chunk) {
+      const part = await judgeExamples({
+        model, jt, examples: examples.slice(b, b + chunk), promptKind: 'cot', promptIds,
+        eval: { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty, nCot: opts.nCot, seed: `${opts.seed}/${name}/chunk-${b / chunk}`, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
+        split: name,
+      });
+      appendFileSync(partial, part.map((p) => `${JSON.stringify({ ...p, split: name })}\n`).join(''));
+      predictions.push(...part.map((p) => ({ ...p, split: name })));
+      const n = predictions.length;
+      const rate = (n - whole) / ((Date.now() - tStart) / 1000);
+      opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${Math.ceil((examples.length - n) / Math.max(rate, 1e-9))} s left)`);
+    }
+    renameSync(partial, final);
+  }
+  model.dispose();
+
+  const gold = predictions.map((p) => p.gold);
+  const metrics: BenchmarkMetrics = {
+    benchmark: name, file, model: modelPath, decoding: opts.decoding, primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
+    records: loaded.records.length + loaded.skipped.length, judged: predictions.length, skipped: loaded.skipped, truncated: truncation,
+    rail: splitMetrics(predictions.map((p) => p.rail), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
+    standard: splitMetrics(predictions.map((p) => p.standard), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
+    massOutside: meanReadout(predictions, (r) => r.massOutside),
+    seconds: (Date.now() - t0) / 1000,
+  };
+  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 1)}\n`);
+  writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(opts.backend, opts.seed), null, 1)}\n`);
+  const table = benchmarkTable([metrics]);
+  writeFileAtomic(join(dir, 'table.md'), toMarkdown(table));
+  return { runId, dir, metrics, predictions };
+}
+
+/** One table for several benchmark evaluations: per benchmark, CoT-RAIL and standard-decoding rows. */
+export function benchmarkTable(runs: BenchmarkMetrics[]): Table {
+  const rows: Table['rows'] = [];
+  for (const m of runs) {
+    for (const [readout, label] of [['rail', 'CoT-RAIL'], ['standard', 'standard']] as const) {
+      const s = m[readout];
+      rows.push({
+        labels: [m.benchmark, `${label}${m.primary === readout ? ' (primary)' : ''}`, String(m.nCot), String(m.judged)],
+        cells: [{ value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi }, { value: s.spearman }, { value: s.kendall }, { value: s.rmse }, { value: s.nInvalid }],
+      });
+    }
+  }
+  const notes = [
+    'Labels: mean of the GPT-4 scores. r with its 95% percentile bootstrap interval; invalid = standard-decoding outputs that are not a score (dropped from the correlations).',
+    ...runs.map((m) => `${m.benchmark}: ${m.judged} of ${m.records} records judged${m.skipped.length ? ` (${m.skipped.length} malformed skipped)` : ''}; ${m.truncated.count} prompts cut from the left to ${m.truncated.promptBudget} tokens; mean probability mass outside the score digits ${m.massOutside.toFixed(3)}; model ${m.model}.`),
+  ];
+  return {
+    title: 'Judge evaluation on benchmarks',
+    labelColumns: ['benchmark', 'decoding', 'CoTs', 'n'],
+    columns: ['pearson', 'spearman', 'kendall', 'rmse', 'nInvalid'].map((metric) => ({ group: '', metric })),
+    rows,
+    bold: false,
+    notes,
+  };
+}
+
+/** Writes the combined table of several evaluations (md, csv, tex) into `outDir`. */
+export function writeBenchmarkTables(runs: BenchmarkMetrics[], outDir: string): string {
+  mkdirSync(outDir, { recursive: true });
+  const table = benchmarkTable(runs);
+  writeFileAtomic(join(outDir, 'table.md'), toMarkdown(table));
+  writeFileAtomic(join(outDir, 'table.csv'), toCsv(table));
+  writeFileAtomic(join(outDir, 'table.tex'), toLatex(table));
+  return join(outDir, 'table.md');
+}

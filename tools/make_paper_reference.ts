@@ -1,0 +1,25 @@
+/**
+ * Derives data/reference/tract-paper-results.csv from the TRACT authors' run log
+ * (`inference/evaluation_result/results.csv` of d223302/TRACT; a copy is in ../shared/data/tract_results/).
+ *
+ *   npx tsx tools/make_paper_reference.ts [path/to/results.csv]
+ *
+ * Prints the sha256 of the log, the rows kept and every reason rows were left out, with counts.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deriveFromLog, paperResultsToCsv } from '../src/data/paperResults';
+import { writeFileAtomic } from '../src/model/safetensors';
+
+const root = join(__dirname, '..');
+const input = process.argv[2] ?? join(root, '..', 'shared', 'data', 'tract_results', 'results.csv');
+const text = readFileSync(input, 'utf8');
+const derived = deriveFromLog(text, input);
+const out = join(root, 'data', 'reference', 'tract-paper-results.csv');
+mkdirSync(join(root, 'data', 'reference'), { recursive: true });
+writeFileAtomic(out, paperResultsToCsv(derived.rows));
+const logRows = derived.rows.filter((r) => r.source === 'log').length;
+console.log(`input ${input}\nsha256 ${createHash('sha256').update(text).digest('hex')}`);
+console.log(`kept ${logRows} log rows (+ ${derived.duplicates} identical repeats merged) and ${derived.rows.length - logRows} paper-text rows -> ${out}`);
+for (const [reason, n] of Object.entries(derived.excluded)) console.log(`left out ${n}: ${reason}`);
