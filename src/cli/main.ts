@@ -4,6 +4,8 @@
  *
  * @module cli/main
  */
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../engine/backend';
@@ -11,6 +13,8 @@ import { loadModel } from '../model/checkpoint';
 import { generate } from '../decoding/generate';
 import { resolveGenerationConfig, type GenerationConfig } from '../decoding/generationConfig';
 import { loadSuite, runSuite } from '../tract/suite';
+import { exportFigures, parseFormats, type FigureFormat } from '../report/exportFigures';
+import { figuresForResults } from '../report/runData';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -148,6 +152,26 @@ COMMANDS.run = {
     });
     console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
     console.log(`per-run files: results/runs/<runId>/ (listed in ${out}/summary.json)`);
+  },
+};
+
+COMMANDS.figures = {
+  summary: 'paper figures of a run or suite results folder: <results/runs/ID | results/default> [--out DIR] [--formats svg,png,pdf]',
+  options: { out: { type: 'string' }, formats: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new UsageError(`expected one results folder (a run folder or a suite folder such as results/default), got ${positionals.length}`);
+    const dir = positionals[0];
+    let formats: FigureFormat[];
+    try {
+      formats = parseFormats((values.formats as string | undefined) ?? 'svg,png,pdf');
+    } catch (err) {
+      throw new UsageError(`--formats: ${(err as Error).message}`);
+    }
+    if (!existsSync(join(dir, 'summary.json')) && !existsSync(join(dir, 'metrics.json'))) {
+      throw new UsageError(`${dir}: not a run folder (no metrics.json) nor a suite results folder (no summary.json)`);
+    }
+    const out = (values.out as string | undefined) ?? join('results', 'figures', basename(resolve(dir)));
+    await exportFigures(figuresForResults(dir), out, { formats, onWrite: (file) => console.log(file) });
   },
 };
 

@@ -1,0 +1,196 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import {
+  CHROMIUM_ARGS, chromiumExecutable, closeFigureBrowser, exportFigures, figureToPng, figureToSvg, parseFormats,
+} from '../../src/report/exportFigures';
+import { ablationBars, predictedVsGold, type NamedFigure } from '../../src/report/figures';
+import type { Prediction } from '../../src/tract/evaluate';
+
+const ROOT = join(__dirname, '..', '..');
+const FIX = join(__dirname, '..', 'fixtures', 'report');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Decodes an 8-bit, non-interlaced PNG (what Chromium writes) into its raw pixel bytes: IHDR,
+ * the inflated IDAT stream, and the per-row filters undone (PNG spec §9).
+ */
+function decodePng(buf: Buffer): { width: number; height: number; channels: number; pixels: Uint8Array } {
+  assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE), 'PNG signature');
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat: Buffer[] = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    const body = buf.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      assert.equal(body[8], 8, 'bit depth 8');
+      channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[body[9]];
+      assert.ok(channels, `colour type ${body[9]}`);
+      assert.equal(body[12], 0, 'not interlaced');
+    } else if (type === 'IDAT') idat.push(body);
+    else if (type === 'IEND') break;
+    pos += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  assert.equal(raw.length, height * (stride + 1), 'inflated IDAT size');
+  const out = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x];
+      const a = x >= channels ? out[y * stride + x - channels] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
+      let pred = 0;
+      if (filter === 1) pred = a;
+      else if (filter === 2) pred = b;
+      else if (filter === 3) pred = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else assert.equal(filter, 0, `filter type ${filter}`);
+      out[y * stride + x] = (v + pred) & 0xff;
+    }
+  }
+  return { width, height, channels, pixels: out };
+}
+
+/** Number of distinct pixel values (as RGBA strings), up to `cap`. */
+function distinctPixels(png: ReturnType<typeof decodePng>, cap = 50): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < png.pixels.length && seen.size < cap; i += png.channels) seen.add(png.pixels.subarray(i, i + png.channels).join(','));
+  return seen.size;
+}
+
+function figures(): NamedFigure[] {
+  const preds: Prediction[] = readFileSync(join(FIX, 'runs', 'fx-tract-a1', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return [
+    { name: 'bars', figure: ablationBars([{ label: 'raft (B3)', group: 'test', value: 0.2, lo: 0.1, hi: 0.3 }, { label: 'tract (T)', group: 'test', value: 0.6, lo: 0.4, hi: 0.8 }], { width: 480, height: 320 }) },
+    { name: 'scatter', figure: predictedVsGold(preds, { readout: 'rail', method: 'tract' }) },
+  ];
+}
+
+/** The browser tests need chromium; with TRACT_SKIP_BROWSER=1 they are skipped, otherwise a missing chromium fails them. */
+function needBrowser(ctx: Mocha.Context): void {
+  if (process.env.TRACT_SKIP_BROWSER === '1') {
+    console.log(`      (skipped: TRACT_SKIP_BROWSER=1; figure export needs chromium at ${process.env.TRACT_CHROMIUM || '/usr/bin/chromium'})`);
+    ctx.skip();
+  }
+}
+
+describe('report/exportFigures', function () {
+  this.timeout(60000);
+
+  it('chromiumExecutable names the missing path and the apt command', () => {
+    assert.throws(
+      () => chromiumExecutable({ TRACT_CHROMIUM: '/no/such/chromium' }),
+      (e: Error) => /chromium not found at \/no\/such\/chromium \(from TRACT_CHROMIUM\)/.test(e.message) && /apt-get install -y chromium/.test(e.message),
+    );
+  });
+
+  it('parseFormats', () => {
+    assert.deepEqual(parseFormats('svg,png,pdf'), ['svg', 'png', 'pdf']);
+    assert.deepEqual(parseFormats(' png , png'), ['png']);
+    assert.throws(() => parseFormats('svg,jpeg'), /unknown figure format\(s\) 'jpeg'/);
+    assert.throws(() => parseFormats(''), /unknown figure format/);
+  });
+
+  describe('with chromium', () => {
+    let out: string;
+    let written: string[] = [];
+    before(async function () {
+      needBrowser(this);
+      out = mkdtempSync(join(tmpdir(), 'tract-figs-'));
+      written = await exportFigures(figures(), out);
+    });
+    after(async () => {
+      await closeFigureBrowser();
+      if (out) rmSync(out, { recursive: true, force: true });
+    });
+
+    it('writes <name>.<format> for each figure and format, and nothing else', () => {
+      const names = ['bars', 'scatter'].flatMap((n) => ['svg', 'png', 'pdf'].map((f) => `${n}.${f}`));
+      assert.deepEqual(written, names.map((n) => join(out, n)));
+      assert.deepEqual(readdirSync(out).sort(), [...names].sort()); // no temporary files left
+    });
+
+    it('each SVG is well-formed XML with an <svg> root (parsed by the browser DOMParser)', async () => {
+      const { chromium } = require('playwright-core') as typeof import('playwright-core');
+      const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS] });
+      try {
+        const page = await browser.newPage();
+        for (const name of ['bars', 'scatter']) {
+          const svg = readFileSync(join(out, `${name}.svg`), 'utf8');
+          const parsed = await page.evaluate((text) => {
+            const doc = new (globalThis as any).DOMParser().parseFromString(text, 'image/svg+xml');
+            return { root: doc.documentElement.nodeName as string, errors: doc.getElementsByTagName('parsererror').length as number, texts: doc.getElementsByTagName('text').length as number };
+          }, svg);
+          assert.deepEqual({ root: parsed.root, errors: parsed.errors }, { root: 'svg', errors: 0 }, name);
+          assert.ok(parsed.texts > 5, `${name}: has text (titles, ticks)`);
+        }
+      } finally {
+        await browser.close();
+      }
+      assert.match(readFileSync(join(out, 'bars.svg'), 'utf8'), /tract \(T\)/);
+    });
+
+    it('each PNG has the signature, the figure size × 2, and non-uniform pixels', () => {
+      const sizes: Record<string, [number, number]> = { bars: [480, 320], scatter: [500, 540] };
+      for (const name of ['bars', 'scatter']) {
+        const png = decodePng(readFileSync(join(out, `${name}.png`)));
+        assert.deepEqual([png.width, png.height], sizes[name].map((s) => 2 * s), name);
+        assert.ok(distinctPixels(png) > 10, `${name}: the image is not blank`);
+      }
+    });
+
+    it('each PDF starts with %PDF and is one page of the figure size (pt = 0.75 px)', () => {
+      for (const name of ['bars', 'scatter']) {
+        const pdf = readFileSync(join(out, `${name}.pdf`));
+        assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+        const text = pdf.toString('latin1');
+        assert.equal(text.match(/\/Type\s*\/Page[^s]/g)?.length, 1, `${name}: one page`);
+        const box = text.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
+        assert.ok(box, `${name}: MediaBox`);
+        const [w, h] = name === 'bars' ? [480, 320] : [500, 540];
+        assert.ok(Math.abs(Number(box[1]) - 0.75 * w) < 1 && Math.abs(Number(box[2]) - 0.75 * h) < 1, `${name}: ${box[0]}`);
+      }
+    });
+
+    it('notebook helpers share one browser: figureToPng and figureToSvg', async () => {
+      const [fig] = figures();
+      const [png, svg] = await Promise.all([figureToPng(fig.figure, { scale: 1 }), figureToSvg(fig.figure)]);
+      const img = decodePng(png);
+      assert.deepEqual([img.width, img.height], [480, 320]);
+      assert.match(svg, /^<svg[\s>]/);
+      await closeFigureBrowser();
+      await closeFigureBrowser(); // idempotent
+    });
+
+    it('npx tract figures writes one line per file; bad arguments exit 2 with one line', () => {
+      const tract = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), 'figures', ...args], { cwd: ROOT, encoding: 'utf8' });
+      const dir = join(out, 'cli');
+      const r = tract(join(FIX, 'runs', 'fx-tract-a1'), '--out', dir, '--formats', 'svg');
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.deepEqual(lines, ['scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract'].map((n) => join(dir, `${n}.svg`)));
+      assert.ok(lines.every((f) => existsSync(f)));
+      for (const args of [[FIX], [join(FIX, 'suite-main'), '--formats', 'gif']]) {
+        const bad = tract(...args);
+        assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+        assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+      }
+    });
+  });
+});
