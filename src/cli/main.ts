@@ -15,6 +15,13 @@ import { resolveGenerationConfig, type GenerationConfig } from '../decoding/gene
 import { loadSuite, runSuite } from '../tract/suite';
 import { exportFigures, parseFormats, type FigureFormat } from '../report/exportFigures';
 import { figuresForResults } from '../report/runData';
+import { readPaperResults, type PaperResult } from '../data/paperResults';
+import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from '../report/paperTables';
+import { toCsv, toLatex, toMarkdown, type Table } from '../report/tables';
+import type { RunMetrics } from '../tract/pipeline';
+import { resolveBenchmark } from '../data/benchmarks';
+import { CHAT_TEMPLATES, type ChatTemplate } from '../data/chatTemplates';
+import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark, writeBenchmarkTables, type BenchmarkMetrics } from '../tract/benchmarkEval';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -152,6 +159,102 @@ COMMANDS.run = {
     });
     console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
     console.log(`per-run files: results/runs/<runId>/ (listed in ${out}/summary.json)`);
+  },
+};
+
+COMMANDS.eval = {
+  summary: 'evaluate a judge on benchmarks: --model DIR --benchmark vicuna|mt-bench|FILE [--benchmark ...] [--decoding cot-rail|standard --n-cot N --chat-template auto|mistral|llama3|none --max-new-tokens N --limit N --max-prompt-tokens N --seed S --batch-size B --lenient --out DIR]',
+  options: {
+    model: { type: 'string' },
+    benchmark: { type: 'string', multiple: true },
+    decoding: { type: 'string' },
+    'n-cot': { type: 'string' },
+    'chat-template': { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
+    'repetition-penalty': { type: 'string' },
+    seed: { type: 'string' },
+    'batch-size': { type: 'string' },
+    limit: { type: 'string' },
+    'max-prompt-tokens': { type: 'string' },
+    samples: { type: 'string' },
+    lenient: { type: 'boolean' },
+    results: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run(values) {
+    const modelPath = requireString(values, 'model');
+    if (!existsSync(modelPath)) throw new UsageError(`--model: ${modelPath}: no such file or folder`);
+    const benchmarks = (values.benchmark as string[] | undefined) ?? [];
+    if (benchmarks.length === 0) throw new UsageError('--benchmark is required (vicuna, mt-bench, or a Prometheus-format file; repeat for several)');
+    for (const b of benchmarks) {
+      try {
+        resolveBenchmark(b, join(__dirname, '..', '..'));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
+    const d = BENCHMARK_EVAL_DEFAULTS;
+    const decoding = (values.decoding as string | undefined) ?? d.decoding;
+    if (decoding !== 'cot-rail' && decoding !== 'standard') throw new UsageError(`--decoding must be cot-rail or standard, got '${decoding}'`);
+    const chatTemplate = (values['chat-template'] as string | undefined) ?? d.chatTemplate;
+    if (chatTemplate !== 'auto' && !(CHAT_TEMPLATES as readonly string[]).includes(chatTemplate)) throw new UsageError(`--chat-template must be auto, ${CHAT_TEMPLATES.join(', ')}; got '${chatTemplate}'`);
+    const int = (key: string, fallback: number | undefined, min: number): number | undefined => {
+      const n = numberOption(values, key) ?? fallback;
+      if (n !== undefined && (!Number.isInteger(n) || n < min)) throw new UsageError(`--${key} must be an integer >= ${min}, got ${n}`);
+      return n;
+    };
+    const opts = {
+      model: modelPath, decoding, chatTemplate: chatTemplate as ChatTemplate | 'auto',
+      nCot: int('n-cot', d.nCot, 1)!, maxNewTokens: int('max-new-tokens', d.maxNewTokens, 1)!, seed: int('seed', d.seed, 0)!,
+      batchSize: int('batch-size', d.batchSize, 1)!, limit: int('limit', undefined, 1), maxPromptTokens: int('max-prompt-tokens', undefined, 16),
+      bootstrapSamples: int('samples', d.bootstrapSamples, 10)!,
+      temperature: numberOption(values, 'temperature') ?? d.temperature, topP: numberOption(values, 'top-p') ?? d.topP,
+      repetitionPenalty: numberOption(values, 'repetition-penalty') ?? d.repetitionPenalty,
+      lenient: Boolean(values.lenient), resultsDir: (values.results as string | undefined) ?? d.resultsDir,
+    } as const;
+    const report = await initBackend();
+    console.error(describeBackend(report));
+    const runs: BenchmarkMetrics[] = [];
+    for (const benchmark of benchmarks) {
+      const res = await evaluateBenchmark({ ...opts, benchmark, backend: report, log: (line) => console.error(line) });
+      console.log(`${res.metrics.benchmark}: ${res.dir} (r ${res.metrics[res.metrics.primary].pearson.toFixed(3)}, ${res.metrics.judged} records, ${res.metrics.seconds.toFixed(0)} s)`);
+      runs.push(res.metrics);
+    }
+    const modelName = basename(resolve(modelPath));
+    const out = (values.out as string | undefined) ?? join(opts.resultsDir, `eval-${modelName}`);
+    const table = writeBenchmarkTables(runs, out);
+    console.log(`\n${toMarkdown(benchmarkTable(runs))}\ntable: ${table} (also table.csv, table.tex)`);
+  },
+};
+
+COMMANDS.report = {
+  summary: "print the paper's tables from the reference CSV, optionally beside our runs: paper [--table main|ablations|lambda|ncot|all] [--ours DIR] [--format md|csv|tex] [--file CSV]",
+  options: { table: { type: 'string' }, ours: { type: 'string' }, format: { type: 'string' }, file: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length !== 1 || positionals[0] !== 'paper') throw new UsageError(`expected 'report paper', got '${positionals.join(' ')}'`);
+    const which = (values.table as string | undefined) ?? 'all';
+    const builders: Record<string, (rows: PaperResult[], ours?: Map<string, RunMetrics>) => Table> = {
+      main: paperMainTable, ablations: paperAblationTable, lambda: (rows) => paperLambdaTable(rows), ncot: (rows) => paperNCotTable(rows),
+    };
+    if (which !== 'all' && !builders[which]) throw new UsageError(`--table must be one of main, ablations, lambda, ncot, all; got '${which}'`);
+    const format = (values.format as string | undefined) ?? 'md';
+    const render: Record<string, (t: Table) => string> = { md: toMarkdown, csv: toCsv, tex: toLatex };
+    if (!render[format]) throw new UsageError(`--format must be md, csv or tex; got '${format}'`);
+    const file = (values.file as string | undefined) ?? 'data/reference/tract-paper-results.csv';
+    if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+    const rows = readPaperResults(file);
+    let ours: Map<string, RunMetrics> | undefined;
+    if (values.ours !== undefined) {
+      try {
+        ours = readOurRuns(values.ours as string);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
+    const names = which === 'all' ? Object.keys(builders) : [which];
+    console.log(names.map((n) => render[format](builders[n](rows, ours))).join('\n'));
   },
 };
 
