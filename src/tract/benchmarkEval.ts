@@ -17,7 +17,7 @@
  * @module tract/benchmarkEval
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ChatTemplate } from '../data/chatTemplates';
 import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
 import { JudgeTokens } from '../data/judgeTokens';
@@ -147,8 +147,10 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
   if (budget < 16) throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
   if (budget + reserve > context) opts.log(`[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`);
 
+  // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
+  const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
   const config = {
-    benchmark: name, file, fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length, model: modelPath, modelDigest: pathDigest(modelPath),
+    benchmark: name, file: shown(file), fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length, model: shown(modelPath), modelDigest: pathDigest(modelPath),
     decoding: opts.decoding, nCot: opts.nCot, chatTemplate, maxNewTokens: opts.maxNewTokens, temperature: opts.temperature,
     topP: opts.topP, repetitionPenalty: opts.repetitionPenalty, seed: opts.seed, promptBudget: budget, lenient: opts.lenient,
   };
@@ -203,7 +205,7 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
 
   const gold = predictions.map((p) => p.gold);
   const metrics: BenchmarkMetrics = {
-    benchmark: name, file, model: modelPath, decoding: opts.decoding, primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
+    benchmark: name, file: config.file, model: config.model, decoding: opts.decoding, primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
     records: loaded.records.length + loaded.skipped.length, judged: predictions.length, skipped: loaded.skipped, truncated: truncation,
     rail: splitMetrics(predictions.map((p) => p.rail), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
     standard: splitMetrics(predictions.map((p) => p.standard), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
