@@ -7,10 +7,9 @@
  *
  * @module report/paperTables
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PAPER_BENCHMARKS, type PaperResult } from '../data/paperResults';
 import type { RunMetrics } from '../tract/pipeline';
+import { readSuiteFolder } from './runData';
 import type { Cell, Table } from './tables';
 
 const BENCH_LABEL: Record<(typeof PAPER_BENCHMARKS)[number], string> = { 'fb-bench': 'FB Bench', flask: 'FLASK', vicuna: 'Vicuna Bench', 'mt-bench': 'MT Bench' };
@@ -63,18 +62,9 @@ const PAPER_COLUMNS: Table['columns'] = [
   { group: 'Avg', metric: 'spearman' },
 ];
 
-/** Our runs of a suite folder (summary.json + each run's metrics.json), by method id. */
+/** Our runs of a suite folder (first seed), by method id (see {@link readSuiteFolder}). */
 export function readOurRuns(dir: string): Map<string, RunMetrics> {
-  const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new Error(`${file}: no such file (pass a suite results folder such as results/default-full)`);
-  const summary = JSON.parse(readFileSync(file, 'utf8')) as { runs: { seed: number; method: string; dir: string }[] };
-  const out = new Map<string, RunMetrics>();
-  for (const run of summary.runs.filter((r) => r.seed === 0)) {
-    const m = join(run.dir, 'metrics.json');
-    if (!existsSync(m)) throw new Error(`${file}: run of ${run.method} has no ${m}`);
-    out.set(run.method, JSON.parse(readFileSync(m, 'utf8')) as RunMetrics);
-  }
-  return out;
+  return new Map(readSuiteFolder(dir).runs.filter((r) => r.seed === 0).map((r) => [r.method, r.run.metrics]));
 }
 
 /** Adds our in-domain and out-of-domain Pearson r (primary readout, 95% interval) beside the paper's rows. */

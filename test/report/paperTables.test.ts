@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPaperResults } from '../../src/data/paperResults';
 import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from '../../src/report/paperTables';
@@ -58,21 +56,19 @@ describe('report/paperTables', () => {
   });
 
   it('puts our runs beside the paper rows, matched by method id and readout', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tract-ours-'));
-    const split = (r: number) => ({ rail: { pearson: r, pearsonLo: r - 0.1, pearsonHi: r + 0.1 }, standard: { pearson: r / 2, pearsonLo: 0, pearsonHi: 1 } });
-    const runs = [['tract', 'rail', 0.9], ['ce-cot', 'standard', 0.8], ['raft', 'rail', 0.3]] as const;
-    for (const [method, primary, r] of runs) {
-      mkdirSync(join(dir, method), { recursive: true });
-      writeFileSync(join(dir, method, 'metrics.json'), JSON.stringify({ method, primary, splits: { test: split(r), 'test-ood': split(r - 0.5) } }));
-    }
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ runs: runs.map(([method]) => ({ seed: 0, method, dir: join(dir, method) })) }));
-    const t = paperMainTable(rows, readOurRuns(dir));
+    const dir = join(ROOT, 'test', 'fixtures', 'report', 'suite-main');
+    const ours = readOurRuns(dir);
+    const t = paperMainTable(rows, ours);
     const byName = Object.fromEntries(t.rows.map((r) => [r.labels[0], r.cells.slice(-2)]));
-    assert.deepEqual(byName.TRACT.map((c) => c?.value), [0.9, 0.9 - 0.5]);
-    assert.deepEqual(byName['CE (w/ CoT)'].map((c) => c?.value), [0.8 / 2, (0.8 - 0.5) / 2], 'ce-cot is read with standard decoding as in the paper');
-    assert.deepEqual(byName.RAFT.map((c) => c?.value), [0.3, 0.3 - 0.5]);
+    for (const [name, method] of [['TRACT', 'tract'], ['CE (w/ CoT)', 'ce-cot'], ['RAFT', 'raft']]) {
+      const m = ours.get(method)!;
+      assert.deepEqual(byName[name].map((c) => c?.value), ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearson), name);
+      assert.deepEqual(byName[name].map((c) => c?.lo), ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearsonLo), name);
+    }
+    assert.equal(ours.get('ce-cot')!.primary, 'standard', 'ce-cot is read with standard decoding, as the paper row');
     assert.deepEqual(byName['Prometheus-2-7B'], [null, null]);
+    assert.deepEqual(byName['CE (w/o CoT)'], [null, null]);
     assert.match(toMarkdown(t), /ours in-domain r \| ours OOD r/);
-    assert.throws(() => readOurRuns(join(dir, 'nope')), /summary\.json: no such file/);
+    assert.throws(() => readOurRuns(join(dir, 'nope')), /summary\.json/);
   });
 });
