@@ -20,12 +20,20 @@
  * @module report/notebook
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
+import type { JudgeTokens } from '../data/judgeTokens';
 import { readJsonl } from '../data/jsonl';
-import { describeBackend, initBackend } from '../engine/backend';
+import { describeBackend, initBackend, type BackendReport } from '../engine/backend';
+import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, type BenchmarkEvalResult, type BenchmarkMetrics } from '../tract/benchmarkEval';
+import { DEFAULT_EXPERIMENT, type ExperimentConfig } from '../tract/config';
+import type { DistributionShiftResult } from '../tract/distributionShift';
 import type { Prediction } from '../tract/evaluate';
 import type { RunMetrics, RunSummary } from '../tract/pipeline';
-import { loadSuite, runSuite } from '../tract/suite';
+import { contentKey, pathDigest } from '../tract/provenance';
+import { buildTables, loadSuite, runSuite } from '../tract/suite';
+import { ablationBars, type Figure, type IntervalPoint } from './figures';
+import { figuresForResults, primaryPearson, SPLITS } from './runData';
 import { toMarkdown, type Table } from './tables';
 
 /** The environment variable that picks the profile. */
@@ -224,6 +232,310 @@ export function readoutTable(pred: Prediction): string {
   }
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map((_, i) => (i < (cot ? 2 : 1) ? '---' : '---:'))), ...rows.map(line)].join('\n') + `\n\ngold ${pred.goldExact} (label ${fmt(pred.gold)})\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs of a suite, told apart; tables, bars and a data-driven reading of them
+
+/** A run of a suite with a label that tells it apart from the suite's other runs, and its config. */
+export interface LabeledRun extends RunSummary {
+  /** The method id, plus ` λ = x` and/or `, k CoTs` where runs of the same method differ in them (`tract λ = 0.5`, `tract, 5 CoTs`). */
+  label: string;
+  seed: number;
+  config: ExperimentConfig;
+}
+
+/**
+ * The runs of a suite by seed, each labelled (see {@link LabeledRun.label}). A suite may run one
+ * method several times (the λ sweep, 1 vs 5 CoTs); the results table of `runSuite` groups rows by
+ * method, these labels do not. Reads each run's config.resolved.json.
+ */
+export function labeledRuns(res: Pick<SuiteResults, 'runs'>): LabeledRun[][] {
+  return res.runs.map((runs, seed) => {
+    const configs = runs.map((r) => {
+      const file = join(r.dir, 'config.resolved.json');
+      if (!existsSync(file)) throw new Error(`${file}: no such file`);
+      return JSON.parse(readFileSync(file, 'utf8')) as ExperimentConfig;
+    });
+    const labels = runs.map((r, i) => {
+      const same = runs.map((_, j) => j).filter((j) => runs[j].metrics.method === r.metrics.method);
+      const differ = (f: (c: ExperimentConfig) => number) => new Set(same.map((j) => f(configs[j]))).size > 1;
+      let label = r.metrics.method;
+      if (differ((c) => c.objective.lambda)) label += ` λ = ${configs[i].objective.lambda}`;
+      if (differ((c) => c.eval.nCot)) label += `, ${configs[i].eval.nCot} CoT${configs[i].eval.nCot === 1 ? '' : 's'}`;
+      return label;
+    });
+    return runs.map((r, i) => ({
+      ...r,
+      seed,
+      config: configs[i],
+      label: labels.filter((l) => l === labels[i]).length > 1 ? `${labels[i]} (${r.runId})` : labels[i],
+    }));
+  });
+}
+
+/** The run of seed 0 with this label; the error lists the labels there are. */
+export function findRun(res: Pick<SuiteResults, 'runs'>, label: string): LabeledRun {
+  const runs = labeledRuns(res)[0] ?? [];
+  const run = runs.find((r) => r.label === label);
+  if (!run) throw new Error(`no run labelled '${label}' (runs: ${runs.map((r) => r.label).join(', ')})`);
+  return run;
+}
+
+/**
+ * The label a suite's comparisons are made against: the run of the suite file's `compare` method
+ * (default 'tract') with the default λ and one CoT, else the first run of that method.
+ */
+export function compareLabel(res: Pick<SuiteResults, 'runs' | 'suiteFile'>): string {
+  let method = 'tract';
+  if (existsSync(res.suiteFile)) method = (JSON.parse(readFileSync(res.suiteFile, 'utf8')) as { compare?: string }).compare ?? method;
+  const runs = (labeledRuns(res)[0] ?? []).filter((r) => r.metrics.method === method);
+  const dflt = runs.find((r) => r.config.objective.lambda === DEFAULT_EXPERIMENT.objective.lambda && r.config.eval.nCot === DEFAULT_EXPERIMENT.eval.nCot);
+  const run = dflt ?? runs[0];
+  if (!run) throw new Error(`${res.suiteFile}: no run of the compared method '${method}'`);
+  return run.label;
+}
+
+/** Options of {@link suiteRunTable} and {@link suiteReading}. */
+export interface RunSelection {
+  /** Labels of the runs to show, in this order (default: all, in suite order). */
+  labels?: string[];
+  /** The run the others are compared with by paired bootstrap (default {@link compareLabel}). */
+  compare?: string;
+}
+
+function selectRuns(res: SuiteResults, labels?: string[]): LabeledRun[][] {
+  const all = labeledRuns(res);
+  if (!labels) return all;
+  for (const l of labels) if (!all[0]?.some((r) => r.label === l)) throw new Error(`no run labelled '${l}' (runs: ${(all[0] ?? []).map((r) => r.label).join(', ')})`);
+  return all.map((runs) => labels.map((l) => runs.find((r) => r.label === l)).filter((r): r is LabeledRun => r !== undefined));
+}
+
+/** `buildTables` over runs renamed to their labels (so that runs of one method get rows of their own). */
+function labeledTables(res: SuiteResults, sel: RunSelection): { results: Table; verdicts: Table; compare: string } {
+  const runs = selectRuns(res, sel.labels);
+  const compare = sel.compare ?? compareLabel(res);
+  const renamed = runs.map((rs) => rs.map((r) => ({ runId: r.runId, dir: r.dir, predictions: r.predictions, metrics: { ...r.metrics, method: r.label } })));
+  const samples = runs[0][0].config.eval.bootstrapSamples;
+  return { ...buildTables(renamed, [], compare, res.profile, samples), compare };
+}
+
+/**
+ * The results table (Markdown) of the chosen runs, one row per run (labels from
+ * {@link labeledRuns}), then the paired-bootstrap verdicts of `compare` against each of them, as
+ * `tract run` builds them (without the trivial-baseline rows: see the suite's table.md for those).
+ */
+export function suiteRunTable(res: SuiteResults, sel: RunSelection = {}): string {
+  const { results, verdicts } = labeledTables(res, sel);
+  return verdicts.rows.length ? `${toMarkdown(results)}\n${toMarkdown(verdicts)}` : toMarkdown(results);
+}
+
+/**
+ * Bars of the primary readout's Pearson r with its 95% bootstrap interval, per split, for the
+ * chosen runs of seed 0 (labels from {@link labeledRuns}).
+ */
+export function suiteBars(res: SuiteResults, sel: Pick<RunSelection, 'labels'> & { title?: string } = {}): Figure {
+  const runs = selectRuns(res, sel.labels)[0];
+  const points: IntervalPoint[] = runs.flatMap((r) => SPLITS.map((split) => ({ label: r.label, group: split, ...primaryPearson(r.metrics, split) })));
+  const fig = ablationBars(points, { intervalNote: '95% bootstrap intervals', yTitle: 'Pearson r (primary readout)', title: sel.title });
+  if (sel.title === undefined && fig.layout.title) fig.layout.title.text = `${fig.layout.title.text}, ${res.profile} profile`;
+  return fig;
+}
+
+/** One of the suite's paper figures (`report/runData.figuresForResults` of its results folder) by name, e.g. `lambda-sweep`, `scatter-raft`. */
+export function suiteFigure(res: Pick<SuiteResults, 'outDir'>, name: string): Figure {
+  const figs = figuresForResults(res.outDir);
+  const f = figs.find((x) => x.name === name);
+  if (!f) throw new Error(`${res.outDir}: no figure '${name}' (figures: ${figs.map((x) => x.name).join(', ')})`);
+  return f.figure;
+}
+
+/**
+ * A warning for profiles other than `full` (its training steps and examples, read from
+ * `experiments/profiles/<name>.json`), or null for `full`.
+ */
+export function profileWarning(profile: string, root = '.'): string | null {
+  if (profile === DEFAULT_PROFILE) return null;
+  const file = join(root, 'experiments', 'profiles', `${profile}.json`);
+  let what = '';
+  if (existsSync(file)) {
+    const p = JSON.parse(readFileSync(file, 'utf8')) as { train?: { steps?: number }; data?: { train?: number } };
+    const parts = [p.train?.steps !== undefined ? `${p.train.steps} training steps` : '', p.data?.train !== undefined ? `${p.data.train} training examples` : ''].filter(Boolean);
+    if (parts.length) what = ` (${parts.join(' on ')})`;
+  }
+  return `**Warning: profile '${profile}'${what}.** These numbers only show that the code runs; they say nothing about the methods. The full-profile results are described in the next cell.`;
+}
+
+function interval(p: { value: number; lo: number; hi: number }): string {
+  return Number.isFinite(p.value) ? `${p.value.toFixed(3)} [${p.lo.toFixed(3)}, ${p.hi.toFixed(3)}]` : 'n/a';
+}
+
+/**
+ * A short reading of the chosen runs computed from their metrics (Markdown): the profile warning
+ * (not `full`), per split the run with the highest primary Pearson r and whether its 95% interval
+ * overlaps the compared run's, runs without valid predictions, and the paired-bootstrap verdicts
+ * of the compared run against each other run (seed 0).
+ */
+export function suiteReading(res: SuiteResults, sel: RunSelection = {}): string {
+  const { verdicts, compare } = labeledTables(res, sel);
+  const runs = selectRuns(res, sel.labels)[0];
+  const lines: string[] = [];
+  const warn = profileWarning(res.profile);
+  if (warn) lines.push(warn, '');
+  const ref = runs.find((r) => r.label === compare);
+  for (const split of SPLITS) {
+    const name = split === 'test' ? 'In-domain' : 'Out-of-domain';
+    const pts = runs.map((r) => ({ r, p: primaryPearson(r.metrics, split) }));
+    const valid = pts.filter((x) => Number.isFinite(x.p.value)).sort((a, b) => b.p.value - a.p.value);
+    const n = runs[0]?.metrics.splits[split]?.[runs[0].metrics.primary]?.n;
+    const parts: string[] = [];
+    if (valid.length === 0) parts.push('no run has a valid r');
+    else {
+      const best = valid[0];
+      parts.push(`highest r: **${best.r.label}** ${interval(best.p)}`);
+      const other = best.r.label === compare ? valid[1] : ref && pts.find((x) => x.r === ref);
+      if (other && Number.isFinite(other.p.value)) {
+        const overlap = best.p.lo <= other.p.hi && other.p.lo <= best.p.hi;
+        parts.push(`${best.r.label === compare ? 'next' : compare}: ${other.r.label === compare ? '' : `${other.r.label} `}${interval(other.p)}; the intervals ${overlap ? 'overlap' : 'do not overlap'}`);
+      } else if (ref && best.r !== ref) parts.push(`${compare}: n/a`);
+    }
+    const none = pts.filter((x) => !Number.isFinite(x.p.value)).map((x) => `${x.r.label} (${x.r.metrics.splits[split]?.[x.r.metrics.primary]?.nInvalid ?? '?'} invalid)`);
+    if (none.length) parts.push(`no valid r: ${none.join(', ')}`);
+    lines.push(`- ${name}${n !== undefined ? ` (n = ${n})` : ''}: ${parts.join('; ')}.`);
+  }
+  if (verdicts.notes.length) lines.push(`- Paired bootstrap of ${compare} against each run (Δr intervals in the table above):`, ...verdicts.notes.map((v) => `  - ${v}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Bars of a table's cells (e.g. a paper table of `report/paperTables.ts`): one bar per row and
+ * column of the given metric, grouped by column group; intervals where the cells have them.
+ * @param opts.groups column groups to show (default all); opts.labelColumns which label columns name a row (default [0])
+ */
+export function tableBars(table: Table, opts: { groups?: string[]; metric?: string; labelColumns?: number[]; title?: string; yTitle?: string } = {}): Figure {
+  const metric = opts.metric ?? 'pearson';
+  const cols = table.columns.map((c, j) => ({ ...c, j })).filter((c) => c.metric === metric && (!opts.groups || opts.groups.includes(c.group)));
+  if (cols.length === 0) throw new Error(`${table.title}: no '${metric}' columns${opts.groups ? ` in groups ${opts.groups.join(', ')}` : ''}`);
+  const label = (labels: string[]) => (opts.labelColumns ?? [0]).map((i) => labels[i]).join(', ');
+  const points: IntervalPoint[] = table.rows.flatMap((row) => cols.map((c) => {
+    const cell = row.cells[c.j];
+    return { label: label(row.labels), group: c.group, value: cell ? cell.value : NaN, lo: cell?.lo ?? NaN, hi: cell?.hi ?? NaN };
+  }));
+  return ablationBars(points, { title: opts.title ?? table.title, yTitle: opts.yTitle });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distribution shift (tract/distributionShift.ts)
+
+/** The distribution-shift RMSEs (Markdown): per condition n, our RMSE, mean expected score vs mean target, the paper's RMSE. */
+export function distributionShiftTable(res: DistributionShiftResult): string {
+  const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+  const lines = [
+    '| condition | n | RMSE (ours) | mean RAIL | mean target | RMSE (paper, Mistral) |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...res.rows.map((r) => `| ${r.condition} | ${r.n} | ${f(r.rmse)} | ${f(r.meanRail, 2)} | ${f(r.meanTarget, 2)} | ${f(r.paper, 2)} |`),
+  ];
+  return `${lines.join('\n')}\n\nTraining examples ${res.ids[0]} … ${res.ids[res.ids.length - 1]}; targets are the integer training scores. Models: ${res.sources.stage1}, ${res.sources.stage2}; self-CoTs: ${res.sources.selfCots}.\n`;
+}
+
+/** Bars of the distribution-shift RMSEs: ours and the paper's per condition. */
+export function distributionShiftFigure(res: DistributionShiftResult, profile: string): Figure {
+  const points: IntervalPoint[] = res.rows.flatMap((r) => [
+    { label: r.condition, group: `TinyJudge (ours, ${profile})`, value: r.rmse, lo: NaN, hi: NaN },
+    { label: r.condition, group: 'paper (Mistral-7B)', value: r.paper ?? NaN, lo: NaN, hi: NaN },
+  ]);
+  return ablationBars(points, { title: 'Distribution shift: RMSE on training inputs', yTitle: 'RMSE (lower is better)' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real benchmarks (data/benchmarks.ts, tract/benchmarkEval.ts)
+
+/** Counts, labels and prompt lengths of one benchmark under a judge's tokenizer. */
+export interface BenchmarkOverview {
+  benchmark: string;
+  records: number;
+  labelMean: number;
+  labelMin: number;
+  labelMax: number;
+  /** Prompt tokens (BOS included, as `evaluateBenchmark` encodes them without a chat template). */
+  promptTokens: { min: number; median: number; p95: number; max: number };
+  /** Prompts longer than `budget` (cut from the left by `evaluateBenchmark`). */
+  overBudget: number;
+  budget: number;
+}
+
+/** Lower quantile of sorted values: the element at floor(q·(n−1)) (as tools/benchmark_stats.ts). */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
+}
+
+/** {@link BenchmarkOverview} of records: the prompt right-stripped and encoded as `evaluateBenchmark` does (no chat template). */
+export function benchmarkOverview(benchmark: string, records: readonly BenchmarkRecord[], jt: JudgeTokens, budget: number): BenchmarkOverview {
+  if (records.length === 0) throw new Error(`${benchmark}: no records`);
+  const lens = records.map((r) => jt.prompt(r.prompt.trimEnd()).length).sort((a, b) => a - b);
+  const labels = records.map((r) => r.label);
+  return {
+    benchmark,
+    records: records.length,
+    labelMean: labels.reduce((a, b) => a + b, 0) / labels.length,
+    labelMin: Math.min(...labels),
+    labelMax: Math.max(...labels),
+    promptTokens: { min: lens[0], median: quantile(lens, 0.5), p95: quantile(lens, 0.95), max: lens[lens.length - 1] },
+    overBudget: lens.filter((l) => l > budget).length,
+    budget,
+  };
+}
+
+/** The overviews as a Markdown table. */
+export function benchmarkOverviewTable(rows: readonly BenchmarkOverview[]): string {
+  const lines = [
+    '| benchmark | records | label mean | label min–max | prompt tokens min / median / p95 / max | prompts over budget |',
+    '|---|---:|---:|---|---|---:|',
+    ...rows.map((o) => `| ${o.benchmark} | ${o.records} | ${o.labelMean.toFixed(3)} | ${o.labelMin.toFixed(2)}–${o.labelMax.toFixed(2)} | ${o.promptTokens.min} / ${o.promptTokens.median} / ${o.promptTokens.p95} / ${o.promptTokens.max} | ${o.overBudget} of ${o.records} (budget ${o.budget}) |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Options of {@link loadOrEvaluateBenchmark}: those of `evaluateBenchmark`, defaults as `tract eval`. */
+export type LoadOrEvaluateOptions = Partial<Omit<BenchmarkEvalOptions, 'log' | 'backend'>> & Pick<BenchmarkEvalOptions, 'model' | 'benchmark'> & {
+  log?: (line: string) => void;
+  backend?: BackendReport | null;
+};
+
+/**
+ * A benchmark evaluation for a notebook: read from `<resultsDir>/runs/eval-<name>-*` when a
+ * complete run (metrics.json, predictions.jsonl) with the same settings exists (same benchmark
+ * file and model by content, same number of records, decoding, CoTs, sampling, seed, prompt budget
+ * and chat template when given), otherwise computed with `evaluateBenchmark`, as `tract eval` does.
+ * Nothing is written when a run is read.
+ */
+export async function loadOrEvaluateBenchmark(opts: LoadOrEvaluateOptions): Promise<BenchmarkEvalResult & { loaded: boolean }> {
+  const o = { ...BENCHMARK_EVAL_DEFAULTS, ...opts };
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const { name, file } = resolveBenchmark(o.benchmark, resolve(__dirname, '..', '..'));
+  const total = loadPrometheusBenchmark(file, { lenient: o.lenient }).records.length;
+  const want: Record<string, unknown> = {
+    benchmark: name, fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: o.limit !== undefined ? Math.min(o.limit, total) : total,
+    modelDigest: pathDigest(resolve(o.model)), decoding: o.decoding, nCot: o.nCot, maxNewTokens: o.maxNewTokens, temperature: o.temperature,
+    topP: o.topP, repetitionPenalty: o.repetitionPenalty, seed: o.seed, lenient: o.lenient,
+  };
+  if (o.chatTemplate !== 'auto') want.chatTemplate = o.chatTemplate;
+  if (o.maxPromptTokens !== undefined) want.promptBudget = o.maxPromptTokens;
+  const runs = join(o.resultsDir, 'runs');
+  const candidates = existsSync(runs) ? readdirSync(runs).filter((d) => d.startsWith(`eval-${name}-`)).sort() : [];
+  for (const runId of candidates) {
+    const dir = join(runs, runId);
+    const files = ['config.resolved.json', 'metrics.json', 'predictions.jsonl'].map((f) => join(dir, f));
+    if (!files.every((f) => existsSync(f))) continue;
+    const cfg = JSON.parse(readFileSync(files[0], 'utf8')) as Record<string, unknown>;
+    if (!Object.entries(want).every(([k, v]) => cfg[k] === v)) continue;
+    log(`[eval ${name}] results read from ${dir} (nothing computed)`);
+    const metrics = JSON.parse(readFileSync(files[1], 'utf8')) as BenchmarkMetrics;
+    return { runId, dir, metrics, predictions: readJsonl<Prediction>(files[2]), loaded: true };
+  }
+  const backend = opts.backend === undefined ? await initBackend() : opts.backend;
+  const res = await evaluateBenchmark({ ...o, backend, log });
+  return { ...res, loaded: false };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,187 @@
+/**
+ * The paper's distribution-shift analysis (tract-method.md §8, "Other analyses"): how well a judge
+ * scores TRAINING inputs when the score is read after a given CoT. The stage-1 model fits the
+ * reference (GPT-4) CoTs it was trained on (paper: RMSE 0.12) but not the CoTs it writes itself
+ * (0.63), which is the shift that stage 2 trains on; the stage-2 model gives 0.45 and 0.45.
+ *
+ * Each score is a teacher-forced RAIL readout: prefix = prompt + CoT + " So the overall score is ",
+ * one forward pass, Σ k·p(k) under the full softmax at the next position (exactly the readout of
+ * CoT-RAIL, `evaluate.ts`, with the CoT given instead of sampled). RMSE is against the integer
+ * training target (`goldExact`, the score the stages were trained to predict), not the annotators'
+ * mean.
+ *
+ * CoTs per condition: the reference CoTs; the stage-1 model's own CoTs are the self-CoTs of the
+ * step cache (`<resultsDir>/cache/selfcot/<key>.jsonl`, the exact stage-2 training CoTs); the
+ * stage-2 model's own CoTs are sampled now with the experiment's self-CoT sampling settings (a
+ * seed of their own per batch, so the same for one batch size), since no step of the pipeline samples them on training inputs.
+ *
+ * @example
+ * ```ts
+ * const res = await distributionShiftRmse({ run: tractRun, n: 500 });   // a RunSummary of method 'tract'
+ * res.rows.map((r) => [r.condition, r.rmse, r.paper]);
+ * ```
+ * @module tract/distributionShift
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readJsonl } from '../data/jsonl';
+import { JudgeTokens } from '../data/judgeTokens';
+import { nextTokenLogits } from '../decoding/generate';
+import { expectedScore } from '../losses/expectedScore';
+import { rmse } from '../metrics/correlation';
+import { loadModel, loadModelTokenizer } from '../model/checkpoint';
+import type { LlamaModel } from '../model/llama';
+import type { ExperimentConfig } from './config';
+import type { SelfCotRecord } from './judgeData';
+import { experimentData, type RunMetrics } from './pipeline';
+import { sampleCots } from './selfCot';
+
+/**
+ * Teacher-forced RAIL: the expected score Σ k·p(k) after prompt + CoT + " So the overall score is ".
+ * @param prompts prompt ids (with BOS), one per example
+ * @param cots    CoT ids (cut before "So the overall"), one per example
+ * @returns one expected score per example
+ */
+export function teacherForcedRail(model: LlamaModel, jt: JudgeTokens, prompts: readonly number[][], cots: readonly number[][], batchSize = 16): number[] {
+  if (prompts.length !== cots.length) throw new Error(`teacherForcedRail: ${prompts.length} prompts but ${cots.length} CoTs`);
+  const out: number[] = [];
+  for (let b = 0; b < prompts.length; b += batchSize) {
+    const prefixes = prompts.slice(b, b + batchSize).map((p, i) => [...p, ...cots[b + i], ...jt.cotContext]);
+    const logits = nextTokenLogits(model, prefixes, jt.tokenizer.pad); // [B, V]
+    const yHat = expectedScore(logits, jt.scoreIds); // [B]
+    out.push(...(yHat.dataSync() as Float32Array));
+    tf.dispose([logits, yHat]);
+  }
+  return out;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Which model reads which CoTs. */
+export interface ShiftCondition {
+  model: 'stage1' | 'stage2';
+  /** reference: the annotation CoTs; stage1-self: the stage-1 model's self-CoTs (stage 2's training CoTs); stage2-own: sampled from the stage-2 model now. */
+  cots: 'reference' | 'stage1-self' | 'stage2-own';
+}
+
+/** One condition's result. */
+export interface ShiftRow extends ShiftCondition {
+  /** Readable name, e.g. `stage 1 | its own CoTs`. */
+  condition: string;
+  n: number;
+  rmse: number;
+  /** Mean expected score and mean target (a bias shows as their difference). */
+  meanRail: number;
+  meanTarget: number;
+  /** The paper's RMSE for this condition (tract-method.md §8), null where it gives none. */
+  paper: number | null;
+  /** Per-example expected scores, in the order of `ids`. */
+  rail: number[];
+}
+
+/** The result of {@link distributionShiftRmse}. */
+export interface DistributionShiftResult {
+  /** Ids of the training examples scored (the first n of the training split). */
+  ids: string[];
+  /** Their integer training targets. */
+  target: number[];
+  rows: ShiftRow[];
+  /** Stage models and self-CoT file used. */
+  sources: { stage1: string; stage2: string; selfCots: string };
+}
+
+/**
+ * The conditions, with the paper's values. The paper's sentence "the stage-2 model gives 0.45 and
+ * 0.45" is read as (reference CoTs, own CoTs), parallel to the stage-1 sentence (UNCONFIRMED).
+ */
+export const SHIFT_CONDITIONS: readonly (ShiftCondition & { condition: string; paper: number | null })[] = [
+  { model: 'stage1', cots: 'reference', condition: 'stage 1 | reference CoTs', paper: 0.12 },
+  { model: 'stage1', cots: 'stage1-self', condition: 'stage 1 | its own CoTs', paper: 0.63 },
+  { model: 'stage2', cots: 'reference', condition: 'stage 2 | reference CoTs', paper: 0.45 },
+  { model: 'stage2', cots: 'stage1-self', condition: 'stage 2 | stage-1 CoTs (its training CoTs)', paper: null },
+  { model: 'stage2', cots: 'stage2-own', condition: 'stage 2 | its own CoTs', paper: 0.45 },
+];
+
+/** Options of {@link distributionShiftRmse}. */
+export interface DistributionShiftOptions {
+  /** A run whose method has two stages and self-CoTs from stage 1 (tract, self-cot-ce, A.3, A.4): its folder (config.resolved.json) and metrics (stage keys). */
+  run: { dir: string; metrics: Pick<RunMetrics, 'method' | 'stages'> };
+  /** Score the first n training examples (fewer when the split is smaller). */
+  n: number;
+  /** Where the step cache is (default `results`). */
+  resultsDir?: string;
+  /** Forward/generation batch size (default: the experiment's eval batch size). */
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * RMSE of the stage-1 and stage-2 models on the first n training examples under each of
+ * {@link SHIFT_CONDITIONS}. Loads the stage models from the step cache; computes nothing else.
+ * @throws if the run lacks a stage, a cached model or its self-CoTs
+ */
+export async function distributionShiftRmse(opts: DistributionShiftOptions): Promise<DistributionShiftResult> {
+  const resultsDir = opts.resultsDir ?? 'results';
+  const log = opts.log ?? (() => {});
+  const { metrics } = opts.run;
+  const cfgFile = join(opts.run.dir, 'config.resolved.json');
+  if (!existsSync(cfgFile)) throw new Error(`${cfgFile}: no such file`);
+  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as ExperimentConfig;
+  const stageDir = (name: string) => {
+    const s = metrics.stages.find((x) => x.name === name);
+    if (!s) throw new Error(`run ${opts.run.dir} (${metrics.method}) has no ${name}: the analysis needs a two-stage method with self-CoTs`);
+    return join(resultsDir, 'cache', 'stages', s.key);
+  };
+  const dirs = { stage1: stageDir('stage1'), stage2: stageDir('stage2') };
+  for (const d of Object.values(dirs)) {
+    if (!existsSync(join(d, 'model'))) throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
+  }
+  const stage2Info = JSON.parse(readFileSync(join(dirs.stage2, 'stage.json'), 'utf8')) as { selfCot: { key: string } | null };
+  if (!stage2Info.selfCot) throw new Error(`${join(dirs.stage2, 'stage.json')}: stage 2 did not train on self-CoTs`);
+  const selfCotFile = join(resultsDir, 'cache', 'selfcot', `${stage2Info.selfCot.key}.jsonl`);
+  if (!existsSync(selfCotFile)) throw new Error(`${selfCotFile}: self-CoTs not in the step cache`);
+
+  const jt = new JudgeTokens(loadModelTokenizer(resolve(cfg.model)));
+  const examples = experimentData(cfg).train.slice(0, Math.max(0, opts.n));
+  if (examples.length === 0) throw new Error('distributionShiftRmse: no training examples to score (n must be ≥ 1)');
+  const selfCots = new Map(readJsonl<SelfCotRecord>(selfCotFile).map((r) => [r.id, r]));
+  const prompts = examples.map((e) => jt.prompt(e.prompt));
+  const target = examples.map((e) => e.goldExact);
+  const batchSize = opts.batchSize ?? cfg.eval.batchSize;
+  const cotsOf: Record<ShiftCondition['cots'], number[][] | null> = {
+    reference: examples.map((e) => jt.cot(e.referenceCot)),
+    'stage1-self': examples.map((e) => {
+      const r = selfCots.get(e.id);
+      if (!r) throw new Error(`${selfCotFile}: no self-CoT for training example ${e.id}`);
+      return r.ids;
+    }),
+    'stage2-own': null,
+  };
+
+  const rows: ShiftRow[] = [];
+  for (const stage of ['stage1', 'stage2'] as const) {
+    const model = loadModel(join(dirs[stage], 'model')).model;
+    try {
+      if (stage === 'stage2') {
+        const own: number[][] = [];
+        for (let b = 0; b < prompts.length; b += batchSize) {
+          const cots = await sampleCots(model, jt, prompts.slice(b, b + batchSize), cfg.selfCot, `${cfg.selfCot.seed}/seed-${cfg.seed}/distribution-shift/${b}`);
+          own.push(...cots.map((c) => c.ids));
+        }
+        cotsOf['stage2-own'] = own;
+        log(`[distribution shift] sampled ${own.length} CoTs from stage 2`);
+      }
+      for (const c of SHIFT_CONDITIONS.filter((x) => x.model === stage)) {
+        const rail = teacherForcedRail(model, jt, prompts, cotsOf[c.cots]!, batchSize);
+        rows.push({ ...c, n: rail.length, rmse: rmse(rail, target), meanRail: mean(rail), meanTarget: mean(target), rail });
+        log(`[distribution shift] ${c.condition}: RMSE ${rows[rows.length - 1].rmse.toFixed(3)} on ${rail.length} training examples`);
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  return { ids: examples.map((e) => e.id), target, rows, sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: selfCotFile } };
+}
