@@ -93,3 +93,17 @@ export { runExperiment } from './tract/pipeline';
 export type { RunSummary, RunMetrics } from './tract/pipeline';
 export { runSuite, loadSuite } from './tract/suite';
 export { toMarkdown, toCsv, toLatex } from './report/tables';
+
+// real benchmarks, the paper's numbers, figures
+export { loadPrometheusBenchmark, loadFeedbackCollection, resolveBenchmark, SHIPPED_BENCHMARKS } from './data/benchmarks';
+export type { BenchmarkRecord, FeedbackCollectionRecord } from './data/benchmarks';
+export { applyChatTemplate, CHAT_TEMPLATES } from './data/chatTemplates';
+export { readPaperResults, deriveFromLog } from './data/paperResults';
+export type { PaperResult } from './data/paperResults';
+export { evaluateBenchmark, benchmarkTable } from './tract/benchmarkEval';
+export type { BenchmarkEvalOptions, BenchmarkMetrics } from './tract/benchmarkEval';
+export { paperMainTable, paperAblationTable, paperLambdaTable, paperNCotTable, readOurRuns } from './report/paperTables';
+export { ablationBars, predictedVsGold, trainingCurves, railDistribution, lambdaSweep, calibrationPlot } from './report/figures';
+export type { Figure, NamedFigure } from './report/figures';
+export { readRunFolder, readSuiteFolder, figuresForResults } from './report/runData';
+export { exportFigures, figureToPng, figureToSvg, figureToPdf, closeFigureBrowser } from './report/exportFigures';

@@ -11,4 +11,15 @@ describe('public API (src/index.ts)', () => {
       assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
     }
   });
+
+  it('exports the benchmark, paper-reference and figure functions', () => {
+    for (const name of [
+      'loadPrometheusBenchmark', 'loadFeedbackCollection', 'resolveBenchmark', 'applyChatTemplate', 'readPaperResults', 'deriveFromLog',
+      'evaluateBenchmark', 'benchmarkTable', 'paperMainTable', 'paperAblationTable', 'paperLambdaTable', 'paperNCotTable', 'readOurRuns',
+      'ablationBars', 'predictedVsGold', 'trainingCurves', 'railDistribution', 'lambdaSweep', 'calibrationPlot', 'readRunFolder',
+      'readSuiteFolder', 'figuresForResults', 'exportFigures', 'figureToPng', 'figureToSvg', 'figureToPdf', 'closeFigureBrowser',
+    ]) {
+      assert.equal(typeof (api as Record<string, unknown>)[name], 'function', name);
+    }
+  });
 });
