@@ -372,15 +372,15 @@ function interval(p: { value: number; lo: number; hi: number }): string {
 
 /**
  * A short reading of the chosen runs computed from their metrics (Markdown): the profile warning
- * (not `full`), per split the run with the highest primary Pearson r and whether its 95% interval
+ * (not `full`; `warning: false` leaves it out), per split the run with the highest primary Pearson r and whether its 95% interval
  * overlaps the compared run's, runs without valid predictions, and the paired-bootstrap verdicts
  * of the compared run against each other run (seed 0).
  */
-export function suiteReading(res: SuiteResults, sel: RunSelection = {}): string {
+export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: boolean } = {}): string {
   const { verdicts, compare } = labeledTables(res, sel);
   const runs = selectRuns(res, sel.labels)[0];
   const lines: string[] = [];
-  const warn = profileWarning(res.profile);
+  const warn = sel.warning === false ? null : profileWarning(res.profile);
   if (warn) lines.push(warn, '');
   const ref = runs.find((r) => r.label === compare);
   for (const split of SPLITS) {

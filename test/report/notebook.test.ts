@@ -216,6 +216,7 @@ describe('report/notebook', () => {
       assert.match(two, /- In-domain \(n = 12\): highest r: \*\*tract λ = 1, 1 CoT\*\* [^;]+; next: tract λ = 0\.5, 1 CoT [\d.]+/);
       const full = fakeSuite(join(root, 'full'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }], 'full');
       assert.doesNotMatch(suiteReading(full), /Warning/);
+      assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
     });
 
     it('suiteFigure: a named figure of the results folder', () => {

@@ -1,0 +1,56 @@
+// Cells of notebooks/07-n-cot.ipynb: edit here, then
+//   npx tsx tools/make_notebook.ts notebooks/cells/07-n-cot.ts && npm run notebooks:write -- notebooks/07-n-cot.ipynb
+
+// %% [markdown]
+// # 07 · One vs five sampled CoTs at inference (A.8)
+//
+// **Paper data** (tract-method.md §9.5, authors' log, Mistral; with n CoTs the prediction is the mean of the per-CoT
+// predictions): TRACT with CoT-RAIL gains almost nothing from five CoTs, **Avg r 0.650 → 0.651**, while standard
+// decoding gains a lot (0.572 → 0.618), and so do the other judges (CE w/ CoT 0.557 → 0.628 standard; A.1 0.552 → 0.634;
+// Prometheus-2-7B 0.591 → 0.696 standard, 0.607 → 0.697 CoT-RAIL, overtaking TRACT at n = 5). "CoT-RAIL with one CoT
+// nearly saturates TRACT", consistent with TRACT being strongest "with limited inference-time compute". How the
+// paper reports n > 1 is UNCONFIRMED.
+//
+// **Experiment**: suite `experiments/suites/n-cot.json`: the TRACT model trained once (`experiments/tinyjudge/tract.json`,
+// shared with the default suite) judged with 1 CoT and with 5 CoTs (`tract-ncot5.json`). Profile from `TRACT_PROFILE`.
+//
+// Note: the suite's own `table.md` groups rows by method, and both runs are method `tract`, so it shows one row. The
+// table below has one row per run.
+
+// %%
+import { readPaperResults } from './src/data/paperResults';
+import { paperNCotTable } from './src/report/paperTables';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteBars, suiteReading, suiteRunTable } from './src/report/notebook';
+
+const res = await loadOrRunSuite({ suite: 'n-cot', profile: notebookProfile() });
+
+// %% [markdown]
+// ## Our runs: 1 vs 5 CoTs
+//
+// One row per run (CoT-RAIL, the mean over the CoTs), then the paired bootstrap of 1 CoT against 5.
+
+// %%
+showMarkdown(suiteRunTable(res));
+
+// %%
+showFigure(suiteBars(res));
+
+// %% [markdown]
+// ## The paper's numbers (authors' log)
+
+// %%
+showTable(paperNCotTable(readPaperResults('data/reference/tract-paper-results.csv')));
+
+// %% [markdown]
+// ## Reading of the numbers above (computed from the loaded metrics)
+
+// %%
+showMarkdown(suiteReading(res));
+
+// %% [markdown]
+// ## What the full-profile results show
+//
+// Not yet available: the full-profile run of this suite (`npx tract run --suite experiments/suites/n-cot.json
+// --profile full`, tables in `results/n-cot-full/`) had not finished when this notebook was written, and its outputs
+// above are those of the `ci` profile. This cell is to be replaced by a description of the full-profile numbers
+// once the run is complete (then rerun with `TRACT_PROFILE=full npm run notebooks:write -- notebooks/07-n-cot.ipynb`).
