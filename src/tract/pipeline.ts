@@ -163,7 +163,8 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   const evalKey = contentKey({ v: PIPELINE_VERSION, model: modelKey, eval: cfg.eval, prompt: method.prompt, data: cfg.data, seed: cfg.seed });
   const evalFile = join(cache, 'eval', evalKey, 'predictions.jsonl');
   let predictions: Prediction[];
-  if (existsSync(evalFile)) {
+  const evalReused = existsSync(evalFile);
+  if (evalReused) {
     predictions = readJsonl<Prediction>(evalFile);
     ctx.log(`[${method.id}] reusing evaluation ${evalFile}`);
   } else {
@@ -201,7 +202,10 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   const dir = join(ctx.resultsDir, 'runs', runId);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify(cfg, null, 1)}\n`);
-  writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(ctx.backend, cfg.seed), null, 1)}\n`);
+  // env.json records the process that computed this run: a rerun that reuses every cached stage and the
+  // cached evaluation keeps the existing one, so the commit and date stay those of the computation.
+  const allReused = evalReused && stageInfo.every((s) => s.reused);
+  if (!allReused || !existsSync(join(dir, 'env.json'))) writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(ctx.backend, cfg.seed), null, 1)}\n`);
   writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 1)}\n`);
   writeFileAtomic(join(dir, 'predictions.jsonl'), `${predictions.map((p) => JSON.stringify(p)).join('\n')}\n`);
   writeFileAtomic(join(dir, 'train-log.csv'), logs.length ? `${logs.join('\n')}\n` : 'stage\n');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLayer, loadExperiment } from '../../src/tract/config';
@@ -54,8 +54,12 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     assert.ok(lines.some((l) => /\[cot-raft-ref\/stage1\] reusing/.test(l)), 'TRACT stage 1 = cot-raft-ref');
     assert.equal(ref.metrics.stages[0].reused, true);
     lines.length = 0;
+    const envFile = join(results, 'runs', (await runExperiment(toyConfig('tract'), ctx)).runId, 'env.json');
+    const env = readFileSync(envFile, 'utf8');
+    writeFileSync(envFile, env.replace(/"date": "[^"]*"/, '"date": "the first computation"'));
     const again = await runExperiment(toyConfig('tract'), ctx);
     assert.ok(again.metrics.stages.every((s) => s.reused));
+    assert.match(readFileSync(envFile, 'utf8'), /"date": "the first computation"/, 'a fully reused run keeps the env.json of its computation');
     assert.ok(lines.some((l) => /self-CoTs reused/.test(l)));
     assert.ok(lines.some((l) => /reusing evaluation/.test(l)));
     assert.equal(readdirSync(join(results, 'cache', 'stages')).length, 2);
