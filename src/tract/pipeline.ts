@@ -70,6 +70,22 @@ export interface RunSummary {
   dir: string;
   metrics: RunMetrics;
   predictions: Prediction[];
+  /** The resolved experiment (absent for runs read back from disk without it). */
+  config?: ExperimentConfig;
+}
+
+/**
+ * The row label of a run among `all`: its method id, plus λ and the number of CoTs where runs of the
+ * same method differ in them (the λ sweep, 1 vs 5 CoTs), e.g. `tract (λ=0.5)`, `tract (5 CoTs)`.
+ */
+export function runLabel(run: RunSummary, all: readonly RunSummary[]): string {
+  const same = all.filter((r) => r.metrics.method === run.metrics.method);
+  if (same.length < 2 || !run.config) return run.metrics.method;
+  const parts: string[] = [];
+  if (new Set(same.map((r) => r.config?.objective.lambda)).size > 1) parts.push(`λ=${run.config.objective.lambda}`);
+  const n = run.config.eval.nCot;
+  if (new Set(same.map((r) => r.config?.eval.nCot)).size > 1) parts.push(`${n} CoT${n === 1 ? '' : 's'}`);
+  return parts.length ? `${run.metrics.method} (${parts.join(', ')})` : run.metrics.method;
 }
 
 /** The objective of a stage kind with the experiment's λ, ramp and normalisation. */
@@ -210,5 +226,5 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   writeFileAtomic(join(dir, 'predictions.jsonl'), `${predictions.map((p) => JSON.stringify(p)).join('\n')}\n`);
   writeFileAtomic(join(dir, 'train-log.csv'), logs.length ? `${logs.join('\n')}\n` : 'stage\n');
   writeFileAtomic(join(dir, 'stages.json'), `${JSON.stringify(stageInfo, null, 1)}\n`);
-  return { runId, dir, metrics, predictions };
+  return { runId, dir, metrics, predictions, config: cfg };
 }

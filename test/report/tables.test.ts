@@ -60,4 +60,16 @@ describe('tract/suite buildTables', () => {
     assert.ok(verdicts.rows[0].cells[0]!.value > 0, 'tract (exact) beats a noisy judge');
     assert.match(results.notes.join(' '), /2 seed\(s\); mean ± sd over seeds/);
   });
+
+  it('keeps runs of one method apart by λ and number of CoTs (λ sweep, n-CoT) and compares against a named row', () => {
+    const withCfg = (r: RunSummary, lambda: number, nCot: number): RunSummary => ({ ...r, config: { objective: { lambda }, eval: { nCot } } as unknown as RunSummary['config'] });
+    // compare = 'tract' picks its run with the default λ (1) and one CoT, wherever it is in the suite
+    const sweep = [[withCfg(run('tract', 0.5, 1), 0.1, 1), withCfg(run('tract', 0.8, 0), 1, 1), withCfg(run('tract', 0.7, 0.5), 5, 1)]];
+    const { results, verdicts } = buildTables(sweep, [], 'tract', 'full', 100);
+    assert.deepEqual(results.rows.map((r) => r.labels[0]), ['tract (λ=0.1)', 'tract (λ=1)', 'tract (λ=5)']);
+    assert.deepEqual(results.rows.map((r) => r.cells[0]!.value), [0.5, 0.8, 0.7]);
+    assert.deepEqual(verdicts.rows.map((r) => r.labels[0]), ['tract (λ=1) vs tract (λ=0.1)', 'tract (λ=1) vs tract (λ=5)']);
+    const ncot = [[withCfg(run('tract', 0.8, 0), 1, 1), withCfg(run('tract', 0.9, 0), 1, 5), run('raft', 0.3, 1)]];
+    assert.deepEqual(buildTables(ncot, [], 'tract', 'full', 100).results.rows.map((r) => r.labels[0]), ['tract (1 CoT)', 'tract (5 CoTs)', 'raft']);
+  });
 });
