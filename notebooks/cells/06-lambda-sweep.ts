@@ -13,9 +13,6 @@
 // **Experiment**: suite `experiments/suites/lambda-sweep.json`: TRACT with λ = 0.1, 0.5, 1, 2, 5
 // (`experiments/tinyjudge/tract-lambda-*.json`; λ = 1 is `tract.json`, shared with the default suite). Profile from
 // `TRACT_PROFILE`.
-//
-// Note: the suite's own `table.md` (written by `tract run`) groups rows by method, and every run here is method
-// `tract`, so it shows one row. The table below has one row per λ.
 
 // %%
 import { readPaperResults } from './src/data/paperResults';

@@ -13,9 +13,6 @@
 //
 // **Experiment**: suite `experiments/suites/n-cot.json`: the TRACT model trained once (`experiments/tinyjudge/tract.json`,
 // shared with the default suite) judged with 1 CoT and with 5 CoTs (`tract-ncot5.json`). Profile from `TRACT_PROFILE`.
-//
-// Note: the suite's own `table.md` groups rows by method, and both runs are method `tract`, so it shows one row. The
-// table below has one row per run.
 
 // %%
 import { readPaperResults } from './src/data/paperResults';

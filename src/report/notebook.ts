@@ -29,7 +29,7 @@ import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, 
 import { DEFAULT_EXPERIMENT, type ExperimentConfig } from '../tract/config';
 import type { DistributionShiftResult } from '../tract/distributionShift';
 import type { Prediction } from '../tract/evaluate';
-import type { RunMetrics, RunSummary } from '../tract/pipeline';
+import { runLabel, type RunMetrics, type RunSummary } from '../tract/pipeline';
 import { contentKey, pathDigest } from '../tract/provenance';
 import { buildTables, loadSuite, runSuite } from '../tract/suite';
 import { ablationBars, type Figure, type IntervalPoint } from './figures';
@@ -239,37 +239,29 @@ export function readoutTable(pred: Prediction): string {
 
 /** A run of a suite with a label that tells it apart from the suite's other runs, and its config. */
 export interface LabeledRun extends RunSummary {
-  /** The method id, plus ` λ = x` and/or `, k CoTs` where runs of the same method differ in them (`tract λ = 0.5`, `tract, 5 CoTs`). */
+  /** The row label of the suite's results table (`pipeline.runLabel`): the method id, plus λ and/or the number of CoTs where runs of the same method differ in them (`tract (λ=0.5)`, `tract (5 CoTs)`). */
   label: string;
   seed: number;
   config: ExperimentConfig;
 }
 
 /**
- * The runs of a suite by seed, each labelled (see {@link LabeledRun.label}). A suite may run one
- * method several times (the λ sweep, 1 vs 5 CoTs); the results table of `runSuite` groups rows by
- * method, these labels do not. Reads each run's config.resolved.json.
+ * The runs of a suite by seed, each with its config (config.resolved.json) and the label of its
+ * row in the suite's results table (see {@link LabeledRun.label}); runs that would still share a
+ * label get their run id appended.
  */
 export function labeledRuns(res: Pick<SuiteResults, 'runs'>): LabeledRun[][] {
   return res.runs.map((runs, seed) => {
-    const configs = runs.map((r) => {
+    const withConfig = runs.map((r) => {
       const file = join(r.dir, 'config.resolved.json');
       if (!existsSync(file)) throw new Error(`${file}: no such file`);
-      return JSON.parse(readFileSync(file, 'utf8')) as ExperimentConfig;
+      return { ...r, config: JSON.parse(readFileSync(file, 'utf8')) as ExperimentConfig };
     });
-    const labels = runs.map((r, i) => {
-      const same = runs.map((_, j) => j).filter((j) => runs[j].metrics.method === r.metrics.method);
-      const differ = (f: (c: ExperimentConfig) => number) => new Set(same.map((j) => f(configs[j]))).size > 1;
-      let label = r.metrics.method;
-      if (differ((c) => c.objective.lambda)) label += ` λ = ${configs[i].objective.lambda}`;
-      if (differ((c) => c.eval.nCot)) label += `, ${configs[i].eval.nCot} CoT${configs[i].eval.nCot === 1 ? '' : 's'}`;
-      return label;
-    });
-    return runs.map((r, i) => ({
+    const labels = withConfig.map((r) => runLabel(r, withConfig));
+    return withConfig.map((r, i) => ({
       ...r,
       seed,
-      config: configs[i],
-      label: labels.filter((l) => l === labels[i]).length > 1 ? `${labels[i]} (${r.runId})` : labels[i],
+      label: labels.filter((l) => l === labels[i]).length > 1 ? `${labels[i]} [${r.runId}]` : labels[i],
     }));
   });
 }
@@ -311,7 +303,7 @@ function selectRuns(res: SuiteResults, labels?: string[]): LabeledRun[][] {
   return all.map((runs) => labels.map((l) => runs.find((r) => r.label === l)).filter((r): r is LabeledRun => r !== undefined));
 }
 
-/** `buildTables` over runs renamed to their labels (so that runs of one method get rows of their own). */
+/** `buildTables` over runs renamed to their labels (so that a selection keeps the labels the whole suite gives its runs). */
 function labeledTables(res: SuiteResults, sel: RunSelection): { results: Table; verdicts: Table; compare: string } {
   const runs = selectRuns(res, sel.labels);
   const compare = sel.compare ?? compareLabel(res);

@@ -171,34 +171,37 @@ describe('report/notebook', () => {
     ]);
 
     it('labeledRuns tells runs of one method apart by λ and number of CoTs; findRun; compareLabel', () => {
-      assert.deepEqual(labeledRuns(sweep)[0].map((r) => r.label), ['tract λ = 0.5, 1 CoT', 'tract λ = 1, 1 CoT', 'tract λ = 1, 5 CoTs', 'raft']);
+      assert.deepEqual(labeledRuns(sweep)[0].map((r) => r.label), ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)', 'tract (λ=1, 5 CoTs)', 'raft']);
       assert.equal(findRun(sweep, 'raft').config.method, 'raft');
-      assert.throws(() => findRun(sweep, 'tract'), /no run labelled 'tract' \(runs: tract λ = 0\.5, 1 CoT, .*raft\)/);
+      assert.throws(() => findRun(sweep, 'tract'), /no run labelled 'tract' \(runs: tract \(λ=0\.5, 1 CoT\), .*raft\)/);
       // default λ and one CoT (the suite file, default.json, compares 'tract')
-      assert.equal(compareLabel(sweep), 'tract λ = 1, 1 CoT');
+      assert.equal(compareLabel(sweep), 'tract (λ=1, 1 CoT)');
       const plain = fakeSuite(join(root, 'plain'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }]);
       assert.deepEqual(labeledRuns(plain)[0].map((r) => r.label), ['raft', 'tract']);
       assert.equal(compareLabel(plain), 'tract');
+      // runs that nothing tells apart keep their run id
+      const twins = fakeSuite(join(root, 'twins'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'raft', noise: [0.4, 0.4] }]);
+      assert.deepEqual(labeledRuns(twins)[0].map((r) => r.label), ['raft [raft-00000000]', 'raft [raft-00000001]']);
     });
 
     it('suiteRunTable: one row per run, verdicts of the compared run against the others', () => {
       const md = suiteRunTable(sweep);
-      assert.match(md, /\| tract λ = 0\.5, 1 CoT \| T \| CoT-RAIL \| /);
-      assert.match(md, /\| tract λ = 1, 5 CoTs \| T \| CoT-RAIL \| /);
+      assert.match(md, /\| tract \(λ=0\.5, 1 CoT\) \| T \| CoT-RAIL \| /);
+      assert.match(md, /\| tract \(λ=1, 5 CoTs\) \| T \| CoT-RAIL \| /);
       assert.match(md, /\| raft \| B3 \| CoT-RAIL \| n\/a \|/);
-      assert.match(md, /\| tract λ = 1, 1 CoT vs tract λ = 0\.5, 1 CoT \| /);
+      assert.match(md, /\| tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\) \| /);
       assert.doesNotMatch(md, /mean of train labels/);
-      const two = suiteRunTable(sweep, { labels: ['raft', 'tract λ = 0.5, 1 CoT'], compare: 'raft' });
-      assert.doesNotMatch(two, /λ = 1/);
-      assert.match(two, /\| raft vs tract λ = 0\.5, 1 CoT \| /);
+      const two = suiteRunTable(sweep, { labels: ['raft', 'tract (λ=0.5, 1 CoT)'], compare: 'raft' });
+      assert.doesNotMatch(two, /λ=1/);
+      assert.match(two, /\| raft vs tract \(λ=0\.5, 1 CoT\) \| /);
       assert.throws(() => suiteRunTable(sweep, { labels: ['nope'] }), /no run labelled 'nope'/);
     });
 
     it('suiteBars: Pearson r and its interval per run and split', () => {
-      const fig = suiteBars(sweep, { labels: ['tract λ = 0.5, 1 CoT', 'raft'] });
+      const fig = suiteBars(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'raft'] });
       assert.deepEqual(fig.data.map((t) => t.name), ['in-domain', 'out-of-domain']);
-      assert.deepEqual(fig.data[0].x, ['tract λ = 0.5, 1 CoT', 'raft']);
-      const m = findRun(sweep, 'tract λ = 0.5, 1 CoT').metrics.splits.test.rail;
+      assert.deepEqual(fig.data[0].x, ['tract (λ=0.5, 1 CoT)', 'raft']);
+      const m = findRun(sweep, 'tract (λ=0.5, 1 CoT)').metrics.splits.test.rail;
       assert.equal(fig.data[0].y[0], m.pearson);
       assert.equal(fig.data[0].y[1], null); // raft in-domain: no valid prediction
       assert.match(fig.layout.title!.text, /95% bootstrap intervals.*ci profile/);
@@ -207,13 +210,13 @@ describe('report/notebook', () => {
     it('suiteReading: warning off full, best run per split and whether its interval overlaps the compared run, verdicts', () => {
       const text = suiteReading(sweep);
       assert.match(text, /^\*\*Warning: profile 'ci' \(3 training steps on 32 training examples\)\.\*\*/);
-      assert.match(text, /- In-domain \(n = 12\): highest r: \*\*tract λ = 1, 5 CoTs\*\* [\d.]+ \[[\d.]+, [\d.]+\]; tract λ = 1, 1 CoT: [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; no valid r: raft \(12 invalid\)\./);
+      assert.match(text, /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 5 CoTs\)\*\* [\d.]+ \[[\d.]+, [\d.]+\]; tract \(λ=1, 1 CoT\): [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; no valid r: raft \(12 invalid\)\./);
       assert.match(text, /- Out-of-domain \(n = 12\): highest r: \*\*raft\*\*/);
-      assert.match(text, /Paired bootstrap of tract λ = 1, 1 CoT against each run/);
-      assert.match(text, /  - tract λ = 1, 1 CoT vs tract λ = 0\.5, 1 CoT: in-domain .* \(p = [\d.]+\); out-of-domain/);
+      assert.match(text, /Paired bootstrap of tract \(λ=1, 1 CoT\) against each run/);
+      assert.match(text, /  - tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\): in-domain .* \(p = [\d.]+\); out-of-domain/);
       // the compared run is the best: the next one is named
-      const two = suiteReading(sweep, { labels: ['tract λ = 0.5, 1 CoT', 'tract λ = 1, 1 CoT'] });
-      assert.match(two, /- In-domain \(n = 12\): highest r: \*\*tract λ = 1, 1 CoT\*\* [^;]+; next: tract λ = 0\.5, 1 CoT [\d.]+/);
+      const two = suiteReading(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)'] });
+      assert.match(two, /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 1 CoT\)\*\* [^;]+; next: tract \(λ=0\.5, 1 CoT\) [\d.]+/);
       const full = fakeSuite(join(root, 'full'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }], 'full');
       assert.doesNotMatch(suiteReading(full), /Warning/);
       assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
