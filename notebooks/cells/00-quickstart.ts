@@ -65,7 +65,7 @@ pred.readouts.forEach((r, i) => console.log(`CoT ${i + 1}: ${JSON.stringify(r.co
 showMarkdown(readoutTable(pred));
 
 // %%
-showFigure(railDistribution(pred.readouts.map((r, i) => ({ name: `CoT ${i + 1}`, probs: r.probs })), { method: 'seed' }));
+await showFigure(railDistribution(pred.readouts.map((r, i) => ({ name: `CoT ${i + 1}`, probs: r.probs })), { method: 'seed' }));
 
 // %% [markdown]
 // **Reading it.** The untrained seed writes TinyStories prose, not a clause per rubric item (0 of 4 clauses
@@ -96,7 +96,7 @@ if (!tractModel) {
   console.log(`TRACT judge of ${tractRun.dir} (${tractModel})`);
   tractPred.readouts.forEach((r, i) => console.log(`CoT ${i + 1}: ${JSON.stringify(r.cot)}`));
   showMarkdown(readoutTable(tractPred));
-  showFigure(railDistribution(tractPred.readouts.map((r, i) => ({ name: `CoT ${i + 1}`, probs: r.probs })), { method: 'tract' }));
+  await showFigure(railDistribution(tractPred.readouts.map((r, i) => ({ name: `CoT ${i + 1}`, probs: r.probs })), { method: 'tract' }));
 }
 
 // %% [markdown]

@@ -40,7 +40,7 @@ const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() 
 showMarkdown(res.table);
 
 // %%
-showFigure(suiteFigure(res, 'ablation-pearson'));
+await showFigure(suiteFigure(res, 'ablation-pearson'));
 
 // %% [markdown]
 // ## The paper's main table beside ours

@@ -35,10 +35,10 @@ showMarkdown(suiteRunTable(res, { labels: ['seed', 'ce-no-cot', 'raft'], compare
 // out-of-domain, with r in the legend.
 
 // %%
-showFigure(suiteFigure(res, 'scatter-ce-no-cot'));
+await showFigure(suiteFigure(res, 'scatter-ce-no-cot'));
 
 // %%
-showFigure(suiteFigure(res, 'scatter-raft'));
+await showFigure(suiteFigure(res, 'scatter-raft'));
 
 // %% [markdown]
 // ## Reading of the numbers above (computed from the loaded metrics)

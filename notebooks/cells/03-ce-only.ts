@@ -31,7 +31,7 @@ const labels = ['ce-cot', 'self-cot-ce', 'tract'];
 showMarkdown(suiteRunTable(res, { labels: labels, compare: 'tract' }));
 
 // %%
-showFigure(suiteBars(res, { labels: labels }));
+await showFigure(suiteBars(res, { labels: labels }));
 
 // %% [markdown]
 // ## Reading of the numbers above (computed from the loaded metrics)

@@ -39,7 +39,7 @@ const labels = ['cot-raft-ref', 'tract'];
 showMarkdown(suiteRunTable(res, { labels: labels, compare: 'tract' }));
 
 // %%
-showFigure(suiteBars(res, { labels: labels }));
+await showFigure(suiteBars(res, { labels: labels }));
 
 // %% [markdown]
 // ## Distribution shift: RMSE on training inputs after reference, self-generated and own CoTs
@@ -63,7 +63,7 @@ if (runModelPath(tractRun) !== null) {
 }
 
 // %%
-if (shift) showFigure(distributionShiftFigure(shift, res.profile));
+if (shift) await showFigure(distributionShiftFigure(shift, res.profile));
 
 // %% [markdown]
 // ## Reading of the numbers above (computed from the loaded metrics)

@@ -31,7 +31,7 @@ const res = await loadOrRunSuite({ suite: 'ablations', profile: notebookProfile(
 showMarkdown(suiteRunTable(res));
 
 // %%
-showFigure(suiteBars(res));
+await showFigure(suiteBars(res));
 
 // %% [markdown]
 // ## The paper's ablation table beside ours

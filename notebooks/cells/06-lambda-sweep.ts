@@ -30,7 +30,7 @@ const res = await loadOrRunSuite({ suite: 'lambda-sweep', profile: notebookProfi
 showMarkdown(suiteRunTable(res));
 
 // %%
-showFigure(suiteFigure(res, 'lambda-sweep'));
+await showFigure(suiteFigure(res, 'lambda-sweep'));
 
 // %% [markdown]
 // ## The paper's sweep (authors' log)

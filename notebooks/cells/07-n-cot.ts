@@ -30,7 +30,7 @@ const res = await loadOrRunSuite({ suite: 'n-cot', profile: notebookProfile() })
 showMarkdown(suiteRunTable(res));
 
 // %%
-showFigure(suiteBars(res));
+await showFigure(suiteBars(res));
 
 // %% [markdown]
 // ## The paper's numbers (authors' log)

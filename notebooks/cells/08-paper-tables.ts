@@ -38,7 +38,7 @@ const main = paperMainTable(rows, oursRuns);
 showTable(main);
 
 // %%
-showFigure(tableBars(main, { groups: ['FB Bench', 'FLASK', 'Vicuna Bench', 'MT Bench', 'Avg'], title: 'The paper\'s main table: Pearson r per benchmark (Mistral-7B)' }));
+await showFigure(tableBars(main, { groups: ['FB Bench', 'FLASK', 'Vicuna Bench', 'MT Bench', 'Avg'], title: 'The paper\'s main table: Pearson r per benchmark (Mistral-7B)' }));
 
 // %% [markdown]
 // ## Ablations (§9.3)

@@ -53,7 +53,7 @@ showMarkdown(benchmarkOverviewTable(benchmarks.map((b, i) => benchmarkOverview(b
 showTable(benchmarkTable(evals.map((e) => e.metrics)));
 
 // %%
-showFigure(predictedVsGold(evals.flatMap((e) => e.predictions), { readout: 'rail', readoutLabel: 'CoT-RAIL', title: 'stories260K on Vicuna Bench and MT Bench: CoT-RAIL vs the mean GPT-4 score' }));
+await showFigure(predictedVsGold(evals.flatMap((e) => e.predictions), { readout: 'rail', readoutLabel: 'CoT-RAIL', title: 'stories260K on Vicuna Bench and MT Bench: CoT-RAIL vs the mean GPT-4 score' }));
 
 // %% [markdown]
 // ## Reading of the numbers above (computed from the loaded metrics)

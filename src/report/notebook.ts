@@ -32,6 +32,7 @@ import type { Prediction } from '../tract/evaluate';
 import { runLabel, type RunMetrics, type RunSummary } from '../tract/pipeline';
 import { contentKey, pathDigest } from '../tract/provenance';
 import { buildTables, loadSuite, runSuite } from '../tract/suite';
+import { figureToPng } from './exportFigures';
 import { ablationBars, type Figure, type IntervalPoint } from './figures';
 import { figuresForResults, primaryPearson, SPLITS } from './runData';
 import { toMarkdown, type Table } from './tables';
@@ -576,16 +577,39 @@ export function showTable(table: Table | string): void {
   showMarkdown(typeof table === 'string' ? table : toMarkdown(table));
 }
 
+/** tslab's display writer (internal to tslab 1.0.22), for one output with several MIME types; null outside a kernel. */
+function tslabWriteDisplayData(): ((data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void) | null {
+  if (!tslabDisplay()) return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('tslab/dist/jupyter') as { lastWriteDisplayData: ReturnType<typeof tslabWriteDisplayData> }).lastWriteDisplayData ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Shows a plotly.js figure (`{data, layout}`, e.g. from `report/figures.ts`) as an
- * `application/vnd.plotly.v1+json` output (rendered by JupyterLab and VS Code; classic Notebook
- * needs the plotly extension). Outside a kernel it prints the title and trace names.
+ * Shows a plotly.js figure (`{data, layout}`, e.g. from `report/figures.ts`): in a notebook, ONE output
+ * carrying the `application/vnd.plotly.v1+json` figure (interactive in JupyterLab and VS Code) and a
+ * PNG of it (what static viewers such as GitHub, nbviewer, or classic Notebook without the plotly
+ * extension show), rendered through Chromium by `report/exportFigures.ts`. Without Chromium (or with
+ * `png: false`) only the plotly figure is shown. Outside a kernel it prints the title and trace names.
  */
-export function showFigure(fig: { data: unknown[]; layout: Record<string, unknown> }): void {
+export async function showFigure(fig: { data: unknown[]; layout: Record<string, unknown> }, opts: { png?: boolean } = {}): Promise<void> {
   const d = tslabDisplay();
   if (d) {
+    let png: string | null = null;
+    if (opts.png !== false) {
+      try {
+        png = (await figureToPng(fig as Figure, { scale: 1 })).toString('base64');
+      } catch {
+        png = null; // no browser here: the interactive figure alone
+      }
+    }
+    const write = tslabWriteDisplayData();
     try {
-      d.raw('application/vnd.plotly.v1+json', fig);
+      if (write && png) write({ data: { 'application/vnd.plotly.v1+json': fig, 'image/png': png }, metadata: {}, transient: {} }, false);
+      else d.raw('application/vnd.plotly.v1+json', fig);
       return;
     } catch {
       // fall through

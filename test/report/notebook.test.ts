@@ -6,7 +6,7 @@ import { loadPrometheusBenchmark, SHIPPED_BENCHMARKS, type BenchmarkRecord } fro
 import type { JudgeTokens } from '../../src/data/judgeTokens';
 import {
   availableProfiles, benchmarkOverview, benchmarkOverviewTable, compareLabel, distributionShiftFigure, distributionShiftTable, findRun, labeledRuns,
-  loadOrEvaluateBenchmark, loadOrRunSuite, notebookProfile, profileWarning, readoutTable, readSuiteResults, runModelPath, showMarkdown, showTable,
+  loadOrEvaluateBenchmark, loadOrRunSuite, notebookProfile, profileWarning, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, showTable,
   suiteBars, suiteFigure, suiteFilePath, suiteOutDir, suiteReading, suiteRunTable, tableBars, type SuiteResults,
 } from '../../src/report/notebook';
 import type { Table } from '../../src/report/tables';
@@ -147,18 +147,20 @@ describe('report/notebook', () => {
     assert.match(readoutTable(pred), /gold 5 \(label 4\.67\)/);
   });
 
-  it('show* print to the console outside a kernel', () => {
+  it('show* print to the console outside a kernel', async () => {
     const out: string[] = [];
     const log = console.log;
     console.log = (s: string) => out.push(s);
     try {
       showMarkdown('**hi**');
       showTable({ title: 'T', labelColumns: ['m'], columns: [{ group: 'g', metric: 'pearson' }], rows: [{ labels: ['a'], cells: [{ value: 0.5 }] }], notes: [] });
+      await showFigure({ data: [{ name: 'in-domain' }, { name: 'OOD' }], layout: { title: { text: 'Bars' } } });
     } finally {
       console.log = log;
     }
     assert.equal(out[0], '**hi**');
     assert.match(out[1], /\| a \| \*\*0\.500\*\* \|/);
+    assert.equal(out[2], '[figure] Bars (in-domain, OOD)');
   });
 
   describe('runs of a suite: labels, tables, bars, reading', () => {
