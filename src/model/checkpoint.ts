@@ -14,7 +14,7 @@
  * @module model/checkpoint
  */
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HfTokenizer } from '../tokenizer/hf';
 import { Llama2cTokenizer } from '../tokenizer/llama2c';
@@ -44,18 +44,17 @@ function toStored(name: string, raw: RawTensor): tf.Tensor {
 // ---------------------------------------------------------------------------------------------
 // llama2.c
 
-/**
- * Reads a llama2.c checkpoint (legacy `.bin`): a 7 × int32 header (dim, hidden_dim, n_layers,
- * n_heads, n_kv_heads, vocab_size (negative: separate classifier), seq_len), then float32 weights.
- * The q and k projections are permuted from llama2.c's interleaved rotary pairs to the half-split
- * layout (a per-head row permutation that leaves every attention score unchanged).
- */
-export function readLlama2cModel(path: string): LlamaModel {
-  const buf = readFileSync(path);
+/** The 7 × int32 header of a llama2.c checkpoint. */
+function llama2cHeader(buf: Buffer, path: string): number[] {
   if (buf.length < 28) throw new Error(`${path}: truncated llama2.c checkpoint (${buf.length} bytes, header needs 28)`);
-  const header = Array.from({ length: 7 }, (_, i) => buf.readInt32LE(4 * i));
+  return Array.from({ length: 7 }, (_, i) => buf.readInt32LE(4 * i));
+}
+
+/** The architecture of a llama2.c checkpoint from its header (`buf` needs only its first 28 bytes). */
+function llama2cConfig(buf: Buffer, path: string): LlamaConfig {
+  const header = llama2cHeader(buf, path);
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabRaw, seqLen] = header;
-  const config = validateConfig(
+  return validateConfig(
     {
       architecture: 'llama',
       dim,
@@ -75,6 +74,18 @@ export function readLlama2cModel(path: string): LlamaModel {
     },
     `${path} header [${header}]`,
   );
+}
+
+/**
+ * Reads a llama2.c checkpoint (legacy `.bin`): a 7 × int32 header (dim, hidden_dim, n_layers,
+ * n_heads, n_kv_heads, vocab_size (negative: separate classifier), seq_len), then float32 weights.
+ * The q and k projections are permuted from llama2.c's interleaved rotary pairs to the half-split
+ * layout (a per-head row permutation that leaves every attention score unchanged).
+ */
+export function readLlama2cModel(path: string): LlamaModel {
+  const buf = readFileSync(path);
+  const config = llama2cConfig(buf, path);
+  const { dim, hiddenDim, nLayers, nHeads, nKvHeads, maxSeqLen: seqLen } = config;
   const hd = config.headDim;
   const kvDim = nKvHeads * hd;
   let offset = 28;
@@ -194,6 +205,12 @@ function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor>
 
 /** Reads the model of a Hugging Face folder (config.json + safetensors), without its tokenizer. */
 export function readHfModel(dir: string): LlamaModel {
+  const config = readHfConfig(dir);
+  return new LlamaModel(config, readHfTensors(dir, config));
+}
+
+/** The architecture in a Hugging Face folder's config.json. */
+function readHfConfig(dir: string): LlamaConfig {
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new Error(`${dir}: no config.json`);
   let raw: Record<string, unknown>;
@@ -202,8 +219,7 @@ export function readHfModel(dir: string): LlamaModel {
   } catch (err) {
     throw new Error(`${cfgPath}: not valid JSON (${(err as Error).message})`);
   }
-  const config = fromHfConfig(raw, cfgPath);
-  return new LlamaModel(config, readHfTensors(dir, config));
+  return fromHfConfig(raw, cfgPath);
 }
 
 /** Loads a Hugging Face model folder (config.json, safetensors, tokenizer.json or tokenizer.bin). */
@@ -254,6 +270,21 @@ export function loadModel(path: string): LoadedModel {
     return { model: readLlama2cModel(files.model), tokenizer: Llama2cTokenizer.fromFile(files.tokenizer), format: 'llama2c', path };
   }
   return { model: readLlama2cModel(path), tokenizer: Llama2cTokenizer.fromFile(llama2cTokenizerBeside(path)), format: 'llama2c', path };
+}
+
+/** The architecture of any path {@link loadModel} accepts, without reading the weights. */
+export function loadModelConfig(path: string): LlamaConfig {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  const file = !statSync(path).isDirectory() ? path : existsSync(join(path, 'config.json')) ? null : llama2cFolder(path).model;
+  if (file === null) return readHfConfig(path);
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(28);
+    const n = readSync(fd, head, 0, 28, 0);
+    return llama2cConfig(head.subarray(0, n), file);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The tokenizer of any path {@link loadModel} accepts, without reading the weights. */

@@ -20,17 +20,16 @@
  * @module report/notebook
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
+import { basename, join } from 'node:path';
+import type { BenchmarkRecord } from '../data/benchmarks';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { readJsonl } from '../data/jsonl';
 import { describeBackend, initBackend, type BackendReport } from '../engine/backend';
-import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, type BenchmarkEvalResult, type BenchmarkMetrics } from '../tract/benchmarkEval';
+import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, type BenchmarkEvalResult } from '../tract/benchmarkEval';
 import { DEFAULT_EXPERIMENT, type ExperimentConfig } from '../tract/config';
 import type { DistributionShiftResult } from '../tract/distributionShift';
 import type { Prediction } from '../tract/evaluate';
 import { runLabel, type RunMetrics, type RunSummary } from '../tract/pipeline';
-import { contentKey, pathDigest } from '../tract/provenance';
 import { buildTables, loadSuite, runSuite } from '../tract/suite';
 import { figureToPng } from './exportFigures';
 import { ablationBars, type Figure, type IntervalPoint } from './figures';
@@ -496,39 +495,14 @@ export type LoadOrEvaluateOptions = Partial<Omit<BenchmarkEvalOptions, 'log' | '
 };
 
 /**
- * A benchmark evaluation for a notebook: read from `<resultsDir>/runs/eval-<name>-*` when a
- * complete run (metrics.json, predictions.jsonl) with the same settings exists (same benchmark
- * file and model by content, same number of records, decoding, CoTs, sampling, seed, prompt budget
- * and chat template when given), otherwise computed with `evaluateBenchmark`, as `tract eval` does.
- * Nothing is written when a run is read.
+ * A benchmark evaluation for a notebook, as `tract eval` does it (defaults included): `evaluateBenchmark`
+ * reads back a complete run with the same settings (same run id) without computing or writing
+ * anything, and computes it otherwise. `loaded` says which happened.
  */
 export async function loadOrEvaluateBenchmark(opts: LoadOrEvaluateOptions): Promise<BenchmarkEvalResult & { loaded: boolean }> {
-  const o = { ...BENCHMARK_EVAL_DEFAULTS, ...opts };
-  const log = opts.log ?? ((line: string) => console.log(line));
-  const { name, file } = resolveBenchmark(o.benchmark, resolve(__dirname, '..', '..'));
-  const total = loadPrometheusBenchmark(file, { lenient: o.lenient }).records.length;
-  const want: Record<string, unknown> = {
-    benchmark: name, fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: o.limit !== undefined ? Math.min(o.limit, total) : total,
-    modelDigest: pathDigest(resolve(o.model)), decoding: o.decoding, nCot: o.nCot, maxNewTokens: o.maxNewTokens, temperature: o.temperature,
-    topP: o.topP, repetitionPenalty: o.repetitionPenalty, seed: o.seed, lenient: o.lenient,
-  };
-  if (o.chatTemplate !== 'auto') want.chatTemplate = o.chatTemplate;
-  if (o.maxPromptTokens !== undefined) want.promptBudget = o.maxPromptTokens;
-  const runs = join(o.resultsDir, 'runs');
-  const candidates = existsSync(runs) ? readdirSync(runs).filter((d) => d.startsWith(`eval-${name}-`)).sort() : [];
-  for (const runId of candidates) {
-    const dir = join(runs, runId);
-    const files = ['config.resolved.json', 'metrics.json', 'predictions.jsonl'].map((f) => join(dir, f));
-    if (!files.every((f) => existsSync(f))) continue;
-    const cfg = JSON.parse(readFileSync(files[0], 'utf8')) as Record<string, unknown>;
-    if (!Object.entries(want).every(([k, v]) => cfg[k] === v)) continue;
-    log(`[eval ${name}] results read from ${dir} (nothing computed)`);
-    const metrics = JSON.parse(readFileSync(files[1], 'utf8')) as BenchmarkMetrics;
-    return { runId, dir, metrics, predictions: readJsonl<Prediction>(files[2]), loaded: true };
-  }
   const backend = opts.backend === undefined ? await initBackend() : opts.backend;
-  const res = await evaluateBenchmark({ ...o, backend, log });
-  return { ...res, loaded: false };
+  const res = await evaluateBenchmark({ ...BENCHMARK_EVAL_DEFAULTS, ...opts, backend, log: opts.log ?? ((line: string) => console.log(line)) });
+  return { ...res, loaded: res.reused };
 }
 
 // ---------------------------------------------------------------------------------------------

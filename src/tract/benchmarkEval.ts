@@ -23,7 +23,7 @@ import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from 
 import { JudgeTokens } from '../data/judgeTokens';
 import { parseJsonl } from '../data/jsonl';
 import type { BackendReport } from '../engine/backend';
-import { loadModel } from '../model/checkpoint';
+import { loadModel, loadModelConfig, loadModelTokenizer } from '../model/checkpoint';
 import type { LlamaConfig } from '../model/config';
 import { writeFileAtomic } from '../model/safetensors';
 import { toCsv, toLatex, toMarkdown, type Table } from '../report/tables';
@@ -91,6 +91,8 @@ export interface BenchmarkEvalResult {
   dir: string;
   metrics: BenchmarkMetrics;
   predictions: Prediction[];
+  /** True when a complete run of the same settings was read back (nothing computed or written). */
+  reused: boolean;
 }
 
 /** Benchmark records as examples to judge (prompt right-stripped as TRACT does; goldExact = rounded label). */
@@ -137,11 +139,13 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
   if (records.length === 0) throw new Error(`${file}: no records to judge`);
   const examples = benchmarkExamples(records);
 
+  // the run is identified from the model's config and tokenizer, before any weights are read
   const modelPath = resolve(opts.model);
-  const { model, tokenizer } = loadModel(modelPath);
+  const modelConfig = loadModelConfig(modelPath);
+  const tokenizer = loadModelTokenizer(modelPath);
   const jt = new JudgeTokens(tokenizer);
-  const chatTemplate = opts.chatTemplate === 'auto' ? autoChatTemplate(model.config) : opts.chatTemplate;
-  const context = model.config.maxSeqLen;
+  const chatTemplate = opts.chatTemplate === 'auto' ? autoChatTemplate(modelConfig) : opts.chatTemplate;
+  const context = modelConfig.maxSeqLen;
   const reserve = opts.maxNewTokens + jt.cotContext.length + 1;
   const budget = opts.maxPromptTokens ?? context - reserve;
   if (budget < 16) throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
@@ -156,6 +160,14 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
   };
   const runId = `eval-${name}-${contentKey(config, 8)}`;
   const dir = join(opts.resultsDir, 'runs', runId);
+  const final = join(dir, 'predictions.jsonl');
+  const metricsFile = join(dir, 'metrics.json');
+  if (existsSync(final) && existsSync(metricsFile)) {
+    // a complete run of the same settings: read it back, compute and write nothing
+    opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
+    const metrics = JSON.parse(readFileSync(metricsFile, 'utf8')) as BenchmarkMetrics;
+    return { runId, dir, metrics, predictions: parseJsonl<Prediction>(readFileSync(final, 'utf8'), final), reused: true };
+  }
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify({ ...config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples }, null, 1)}\n`);
 
@@ -174,12 +186,13 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
 
   // chunked, resumable judging: each chunk's seeds depend only on its index
   const partial = join(dir, 'predictions.partial.jsonl');
-  const final = join(dir, 'predictions.jsonl');
   let predictions: Prediction[] = [];
   if (existsSync(final)) {
+    // judged, but stopped before its metrics were written
     predictions = parseJsonl<Prediction>(readFileSync(final, 'utf8'), final);
     opts.log(`[eval ${name}] reusing ${final}`);
   } else {
+    const model = loadModel(modelPath).model;
     const chunk = opts.batchSize;
     const done = existsSync(partial) ? readPartial(partial) : [];
     const whole = Math.floor(done.length / chunk) * chunk; // a chunk is appended whole; ignore a torn tail
@@ -199,9 +212,9 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
       const rate = (n - whole) / ((Date.now() - tStart) / 1000);
       opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${Math.ceil((examples.length - n) / Math.max(rate, 1e-9))} s left)`);
     }
+    model.dispose();
     renameSync(partial, final);
   }
-  model.dispose();
 
   const gold = predictions.map((p) => p.gold);
   const metrics: BenchmarkMetrics = {
@@ -212,11 +225,11 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
     massOutside: meanReadout(predictions, (r) => r.massOutside),
     seconds: (Date.now() - t0) / 1000,
   };
-  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 1)}\n`);
+  writeFileAtomic(metricsFile, `${JSON.stringify(metrics, null, 1)}\n`);
   writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(opts.backend, opts.seed), null, 1)}\n`);
   const table = benchmarkTable([metrics]);
   writeFileAtomic(join(dir, 'table.md'), toMarkdown(table));
-  return { runId, dir, metrics, predictions };
+  return { runId, dir, metrics, predictions, reused: false };
 }
 
 /** One table for several benchmark evaluations: per benchmark, CoT-RAIL and standard-decoding rows. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
-import { loadModel, loadModelTokenizer, readHfModel, readLlama2cModel, saveCheckpoint } from '../../src/model/checkpoint';
+import { loadModel, loadModelConfig, loadModelTokenizer, readHfModel, readLlama2cModel, saveCheckpoint } from '../../src/model/checkpoint';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors';
 import { useBackend } from '../helpers/backends';
 
@@ -31,6 +31,8 @@ describe('model/checkpoint', () => {
     assert.deepEqual(again.tokenizer.encode('Once upon a time', { bos: true }), ids);
     // the tokenizer alone, without reading weights, from both kinds of folder and from a .bin file
     for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')]) assert.deepEqual(loadModelTokenizer(p).encode('Once upon a time', { bos: true }), ids);
+    // and the architecture alone: config.json, or the 28-byte header of the llama2.c file
+    for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')]) assert.deepEqual(loadModelConfig(p), model.config, p);
     const a = model.forward([ids]);
     const b = again.model.forward([ids]);
     assertClose(b, a, { atol: 0, rtol: 0 });
