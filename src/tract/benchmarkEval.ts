@@ -21,7 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import type { ChatTemplate } from '../data/chatTemplates';
 import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
 import { JudgeTokens } from '../data/judgeTokens';
-import { parseJsonl } from '../data/jsonl';
+import { readJsonl } from '../data/jsonl';
 import type { BackendReport } from '../engine/backend';
 import { loadModel, loadModelConfig, loadModelTokenizer } from '../model/checkpoint';
 import type { LlamaConfig } from '../model/config';
@@ -115,20 +115,6 @@ export function truncateLeft(ids: number[], budget: number, bos: number | null):
   return { ids: [...head, ...kept], dropped: ids.length - head.length - kept.length };
 }
 
-/** The predictions of an interrupted run; a torn last line (the write that was cut off) is dropped. */
-function readPartial(file: string): Prediction[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const out: Prediction[] = [];
-  lines.forEach((line, i) => {
-    try {
-      out.push(JSON.parse(line) as Prediction);
-    } catch (err) {
-      if (i < lines.length - 1) throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
-    }
-  });
-  return out;
-}
-
 /** Evaluates a judge on one benchmark and writes its run folder. */
 export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
   const t0 = Date.now();
@@ -166,7 +152,7 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
     // a complete run of the same settings: read it back, compute and write nothing
     opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
     const metrics = JSON.parse(readFileSync(metricsFile, 'utf8')) as BenchmarkMetrics;
-    return { runId, dir, metrics, predictions: parseJsonl<Prediction>(readFileSync(final, 'utf8'), final), reused: true };
+    return { runId, dir, metrics, predictions: readJsonl<Prediction>(final), reused: true };
   }
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify({ ...config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples }, null, 1)}\n`);
@@ -189,12 +175,12 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
   let predictions: Prediction[] = [];
   if (existsSync(final)) {
     // judged, but stopped before its metrics were written
-    predictions = parseJsonl<Prediction>(readFileSync(final, 'utf8'), final);
+    predictions = readJsonl<Prediction>(final);
     opts.log(`[eval ${name}] reusing ${final}`);
   } else {
     const model = loadModel(modelPath).model;
     const chunk = opts.batchSize;
-    const done = existsSync(partial) ? readPartial(partial) : [];
+    const done = existsSync(partial) ? readJsonl<Prediction>(partial, { dropTornLastLine: true }) : [];
     const whole = Math.floor(done.length / chunk) * chunk; // a chunk is appended whole; ignore a torn tail
     predictions = done.slice(0, whole);
     if (whole) opts.log(`[eval ${name}] resuming after ${whole}/${examples.length} judged records`);

@@ -131,4 +131,11 @@ describe('data/jsonl', () => {
     assert.deepEqual(parseJsonl('{"a":1}\n\n{"a":2}\n', 'f.jsonl'), [{ a: 1 }, { a: 2 }]);
     assert.throws(() => parseJsonl('{"a":1}\n\n{oops}\n', 'f.jsonl'), /f\.jsonl: line 3 is not valid JSON/);
   });
+
+  it('drops a torn last line only when asked, and only the last one', () => {
+    assert.deepEqual(parseJsonl('{"a":1}\n{"a":2}\n{"a":', 'p.jsonl', { dropTornLastLine: true }), [{ a: 1 }, { a: 2 }]);
+    assert.deepEqual(parseJsonl('{"a":1}\n{"a":\n\n', 'p.jsonl', { dropTornLastLine: true }), [{ a: 1 }]);
+    assert.throws(() => parseJsonl('{"a":1}\n{"a":', 'p.jsonl'), /p\.jsonl: line 2 is not valid JSON/);
+    assert.throws(() => parseJsonl('{oops}\n{"a":1}\n', 'p.jsonl', { dropTornLastLine: true }), /p\.jsonl: line 1 is not valid JSON/);
+  });
 });
