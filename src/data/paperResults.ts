@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { csvField } from './csv';
 
 /** The benchmarks of the paper (and the in-domain Feedback Collection test split of the log). */
 export const PAPER_BENCHMARKS = ['fb-bench', 'flask', 'vicuna', 'mt-bench'] as const;
@@ -199,10 +200,9 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
   return { rows, excluded, duplicates };
 }
 
+/** A value as a CSV field; undefined and NaN are empty. */
 function csvCell(v: unknown): string {
-  if (v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? '' : csvField(String(v));
 }
 
 /** Writes rows as `tract-paper-results.csv` text (columns {@link PAPER_RESULT_COLUMNS}). */

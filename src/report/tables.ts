@@ -5,6 +5,7 @@
  *
  * @module report/tables
  */
+import { csvField } from '../data/csv';
 
 /** A metric column and which way is better. */
 export interface MetricInfo {
@@ -88,10 +89,6 @@ export function toMarkdown(table: Table): string {
   });
   if (table.notes.length) lines.push('', ...table.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** CSV with one column per value, its sd, and its interval bounds. */
