@@ -126,7 +126,8 @@ export function readSuiteResults(outDir: string, opts: { profile: string; seeds?
   for (const r of summary.runs) {
     const metrics = JSON.parse(readFileSync(join(r.dir, 'metrics.json'), 'utf8')) as RunMetrics;
     const predictions = readJsonl<Prediction>(join(r.dir, 'predictions.jsonl'));
-    (runs[r.seed] ??= []).push({ runId: r.runId, dir: r.dir, metrics, predictions });
+    const config = existsSync(join(r.dir, 'config.resolved.json')) ? readRunConfig(r.dir) : undefined;
+    (runs[r.seed] ??= []).push({ runId: r.runId, dir: r.dir, metrics, predictions, ...(config ? { config } : {}) });
   }
   return {
     suiteFile: opts.suiteFile ?? summary.suite,
@@ -193,14 +194,13 @@ export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResul
  * (`<resultsDir>/cache/stages/<key>/model`), or the seed model for methods without training.
  * @returns the path, or null when that folder is gone (caches are not kept everywhere)
  */
-export function runModelPath(run: Pick<RunSummary, 'dir' | 'metrics'>, resultsDir = 'results'): string | null {
+export function runModelPath(run: Pick<RunSummary, 'dir' | 'metrics' | 'config'>, resultsDir = 'results'): string | null {
   const stages = run.metrics.stages;
   let path: string;
   if (stages.length) path = join(resultsDir, 'cache', 'stages', stages[stages.length - 1].key, 'model');
   else {
-    const cfgFile = join(run.dir, 'config.resolved.json');
-    if (!existsSync(cfgFile)) return null;
-    path = (JSON.parse(readFileSync(cfgFile, 'utf8')) as { model: string }).model;
+    if (!run.config && !existsSync(join(run.dir, 'config.resolved.json'))) return null;
+    path = (run.config ?? readRunConfig(run.dir)).model;
   }
   return existsSync(path) ? path : null;
 }
@@ -245,6 +245,13 @@ export interface LabeledRun extends RunSummary {
   config: ExperimentConfig;
 }
 
+/** A run's config.resolved.json (runs from `runSuite` and `readSuiteResults` carry it already). */
+function readRunConfig(dir: string): ExperimentConfig {
+  const file = join(dir, 'config.resolved.json');
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  return JSON.parse(readFileSync(file, 'utf8')) as ExperimentConfig;
+}
+
 /**
  * The runs of a suite by seed, each with its config (config.resolved.json) and the label of its
  * row in the suite's results table (see {@link LabeledRun.label}); runs that would still share a
@@ -252,11 +259,7 @@ export interface LabeledRun extends RunSummary {
  */
 export function labeledRuns(res: Pick<SuiteResults, 'runs'>): LabeledRun[][] {
   return res.runs.map((runs, seed) => {
-    const withConfig = runs.map((r) => {
-      const file = join(r.dir, 'config.resolved.json');
-      if (!existsSync(file)) throw new Error(`${file}: no such file`);
-      return { ...r, config: JSON.parse(readFileSync(file, 'utf8')) as ExperimentConfig };
-    });
+    const withConfig = runs.map((r) => ({ ...r, config: r.config ?? readRunConfig(r.dir) }));
     const labels = withConfig.map((r) => runLabel(r, withConfig));
     return withConfig.map((r, i) => ({
       ...r,
