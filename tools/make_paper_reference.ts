@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveFromLog, paperResultsToCsv } from '../src/data/paperResults';
-import { writeFileAtomic } from '../src/model/safetensors';
+import { writeFileAtomic } from '../src/io/atomic';
 
 const root = join(__dirname, '..');
 const input = process.argv[2] ?? join(root, '..', 'shared', 'data', 'tract_results', 'results.csv');

@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseJsonl } from './jsonl';
+import { parseJsonl } from '../io/jsonl';
 import { buildTarget, loadTemplate, renderPrompt } from './prompts';
 
 /** The parts of a Prometheus absolute-grading prompt. */

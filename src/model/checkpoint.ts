@@ -21,7 +21,8 @@ import { Llama2cTokenizer } from '../tokenizer/llama2c';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { fromHfConfig, toHfConfig, validateConfig, type LlamaConfig } from './config';
 import { LlamaModel, isTransposedWeight, parameterShapes } from './llama';
-import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from './safetensors';
+import { SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
+import { writeFileAtomic } from '../io/atomic';
 
 /** A loaded model with its tokenizer and where it came from. */
 export interface LoadedModel {

@@ -17,7 +17,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, type RngState } from '../engine/rng';
 import { ATTENTION_LINEARS, MLP_LINEARS, linearPath, linearShape, type LinearName, type LlamaModel } from './llama';
-import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from './safetensors';
+import { SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
+import { writeFileAtomic } from '../io/atomic';
 
 /** LoRA hyper-parameters; defaults are TRACT's (via LLaMA-Factory). */
 export interface LoraConfig {

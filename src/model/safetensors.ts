@@ -8,7 +8,8 @@
  *
  * @module model/safetensors
  */
-import { closeSync, openSync, readSync, fstatSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic';
 
 /** A tensor read from or written to a safetensors file. */
 export interface RawTensor {
@@ -165,14 +166,3 @@ export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, 
   writeFileAtomic(path, out);
 }
 
-/** Writes a file through a temporary file and a rename, so readers never see a partial file. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}

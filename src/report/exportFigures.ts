@@ -25,7 +25,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { writeFileAtomic } from '../model/safetensors';
+import { writeFileAtomic } from '../io/atomic';
 import { DEFAULT_SIZE, type Figure, type NamedFigure } from './figures';
 
 /** An export format. */

@@ -23,7 +23,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BenchmarkRecord } from '../data/benchmarks';
 import type { JudgeTokens } from '../data/judgeTokens';
-import { readJsonl } from '../data/jsonl';
+import { readJsonl } from '../io/jsonl';
 import { describeBackend, initBackend, type BackendReport } from '../engine/backend';
 import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, type BenchmarkEvalResult } from '../tract/benchmarkEval';
 import { DEFAULT_EXPERIMENT, type ExperimentConfig } from '../tract/config';

@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { readJsonl } from '../data/jsonl';
+import { readJsonl } from '../io/jsonl';
 import { DEFAULT_EXPERIMENT, type ExperimentConfig } from '../tract/config';
 import type { Prediction } from '../tract/evaluate';
 import type { RunMetrics } from '../tract/pipeline';

@@ -25,7 +25,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readJsonl } from '../data/jsonl';
+import { readJsonl } from '../io/jsonl';
 import { JudgeTokens } from '../data/judgeTokens';
 import { nextTokenLogits } from '../decoding/generate';
 import { expectedScore } from '../losses/expectedScore';

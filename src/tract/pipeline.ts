@@ -18,7 +18,7 @@ import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
-import { writeFileAtomic } from '../model/safetensors';
+import { writeFileAtomic } from '../io/atomic';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
 import type { ExperimentConfig } from './config';
@@ -26,7 +26,7 @@ import { judgeExamples, meanReadout, splitMetrics, type Prediction, type SplitMe
 import { stageExamples, teacherForcedEval, type SelfCotRecord } from './judgeData';
 import { methodSpec, type StageObjective } from './methods';
 import { contentKey, environment, pathDigest } from './provenance';
-import { readJsonl } from '../data/jsonl';
+import { readJsonl } from '../io/jsonl';
 import { generateSelfCots, type SelfCotStats } from './selfCot';
 
 /** Bumped when a change to the pipeline can move a number (invalidates every cached step). */

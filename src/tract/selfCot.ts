@@ -7,7 +7,7 @@
  * @module tract/selfCot
  */
 import { appendFileSync, existsSync, renameSync } from 'node:fs';
-import { readJsonl } from '../data/jsonl';
+import { readJsonl } from '../io/jsonl';
 import { generate } from '../decoding/generate';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { checkClauses, type TinyJudgeExample } from '../data/tinyJudge';

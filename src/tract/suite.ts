@@ -12,7 +12,7 @@ import type { BackendReport } from '../engine/backend';
 import { pairedBootstrapDiff } from '../metrics/bootstrap';
 import { dropInvalid, pearson } from '../metrics/correlation';
 import { loadModelTokenizer } from '../model/checkpoint';
-import { writeFileAtomic } from '../model/safetensors';
+import { writeFileAtomic } from '../io/atomic';
 import { toCsv, toLatex, toMarkdown, type Cell, type Table } from '../report/tables';
 import { DEFAULT_EXPERIMENT, loadExperiment, readLayer, type ExperimentConfig } from './config';
 import { splitMetrics, type Prediction, type SplitMetrics } from './evaluate';

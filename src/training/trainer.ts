@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { judgeObjective, type ObjectiveSpec } from '../losses/objective';
 import type { LlamaModel } from '../model/llama';
-import { SafetensorsFile, writeFileAtomic, writeSafetensors, type RawTensor } from '../model/safetensors';
+import { SafetensorsFile, writeSafetensors, type RawTensor } from '../model/safetensors';
+import { writeFileAtomic } from '../io/atomic';
 import { collate, epochBatches, type TrainExample } from './batches';
 import { AdamW, clipByGlobalNorm, learningRate } from './optimizer';
 import type { RngState } from '../engine/rng';

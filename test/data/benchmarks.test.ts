@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFeedbackCollection, loadPrometheusBenchmark, parsePrometheusPrompt, renderBenchmarkPrompt, resolveBenchmark } from '../../src/data/benchmarks';
-import { parseJsonl } from '../../src/data/jsonl';
+import { parseJsonl } from '../../src/io/jsonl';
 import { buildTarget, loadTemplate, placeholders, renderPrompt } from '../../src/data/prompts';
 
 const ROOT = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JudgeTokens } from '../../src/data/judgeTokens';
-import { readJsonl } from '../../src/data/jsonl';
+import { readJsonl } from '../../src/io/jsonl';
 import { nextTokenDistribution } from '../../src/decoding/generate';
 import { loadModel } from '../../src/model/checkpoint';
 import { loadExperiment, readLayer } from '../../src/tract/config';

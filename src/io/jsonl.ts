@@ -1,0 +1,75 @@
+/**
+ * JSON Lines: one JSON value per line, blank lines ignored. Used for the pipeline's caches
+ * (self-CoTs, predictions) and for users' data files. {@link readResumable} and {@link appendJsonl}
+ * are the one implementation of a resumable, append-only JSONL file.
+ *
+ * @module io/jsonl
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic';
+
+/** Options of {@link parseJsonl}. */
+export interface JsonlOptions {
+  /**
+   * Drop a last line that is not valid JSON instead of failing: the write that an interrupted
+   * append-only cache was cut off in (earlier bad lines still fail).
+   */
+  dropTornLastLine?: boolean;
+}
+
+/**
+ * Parses JSONL text. `file` names the source in errors, which give the 1-based line number of the
+ * malformed record in the text (blank lines counted).
+ */
+export function parseJsonl<T = unknown>(text: string, file: string, options: JsonlOptions = {}): T[] {
+  const out: T[] = [];
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last].trim() === '') last--;
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (err) {
+      if (options.dropTornLastLine && i === last) return;
+      throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
+    }
+  });
+  return out;
+}
+
+/** Reads a JSONL file (see {@link parseJsonl}). */
+export function readJsonl<T = unknown>(file: string, options: JsonlOptions = {}): T[] {
+  return parseJsonl<T>(readFileSync(file, 'utf8'), file, options);
+}
+
+/** Serialises records as JSONL text, one line each, with a final newline (empty text for none). */
+export function toJsonl(records: readonly unknown[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
+/** Writes records as a JSONL file, atomically. */
+export function writeJsonl(file: string, records: readonly unknown[]): void {
+  writeFileAtomic(file, toJsonl(records));
+}
+
+/**
+ * Reads the records of a resumable append-only JSONL file, keeping only whole records: a torn last
+ * line (the append a kill cut off) is dropped, and with `unit` > 1 the records past the last
+ * multiple of `unit` are dropped too. When anything was dropped the file is rewritten atomically to
+ * the kept records, so the next append continues a clean file. A missing file reads as empty.
+ */
+export function readResumable<T = unknown>(file: string, options: { unit?: number } = {}): T[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  const all = parseJsonl<T>(text, file, { dropTornLastLine: true });
+  const unit = Math.max(1, options.unit ?? 1);
+  const kept = all.slice(0, Math.floor(all.length / unit) * unit);
+  if (toJsonl(kept) !== text) writeJsonl(file, kept);
+  return kept;
+}
+
+/** Appends records to a resumable JSONL file in one write. */
+export function appendJsonl(file: string, records: readonly unknown[]): void {
+  if (records.length) appendFileSync(file, toJsonl(records));
+}
