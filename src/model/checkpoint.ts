@@ -20,7 +20,8 @@ import { HfTokenizer } from '../tokenizer/hf';
 import { Llama2cTokenizer } from '../tokenizer/llama2c';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { fromHfConfig, toHfConfig, validateConfig, type LlamaConfig } from './config';
-import { LlamaModel, isTransposedWeight, parameterShapes } from './llama';
+import { isTransposedWeight, parameterShapes } from './layout';
+import { LlamaModel } from './llama';
 import { SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
 import { writeFileAtomic } from '../io/atomic';
 
