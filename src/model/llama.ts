@@ -14,31 +14,29 @@
  *  - {@link LlamaModel.forwardWithCache}: the incremental forward for generation; keys and values of
  *    earlier positions come from a {@link KvCache}.
  *
+ * The attention math (positions, biases, grouped-query attention, the cache) is `model/attention.ts`.
+ *
  * @module model/llama
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/rng';
 import { gatherRows } from '../engine/ops';
 import { validateConfig, type LlamaConfig } from './config';
+import {
+  causalAttention,
+  causalAttentionBias,
+  decodeStepAttention,
+  extendCache,
+  keyPaddingBias,
+  tokenPositions,
+  type KvCache,
+  type Mask,
+} from './attention';
 import { linearPath, parameterShapes, type LinearName } from './layout';
 import type { LoraAdapters } from './loraAdapters';
 import { applyRope, ropeTables, type RopeTables } from './rope';
 
-/** Keys and values of earlier positions, per layer, for incremental decoding. */
-export interface KvCache {
-  /** [B, nKvHeads, Tpast, headDim] per layer. */
-  k: tf.Tensor4D[];
-  v: tf.Tensor4D[];
-  /** [B][Tpast] 1 where the cached position holds a real token, 0 for padding. */
-  valid: number[][];
-  /** Next rotary position of each row (its count of real tokens so far). */
-  nextPosition: number[];
-}
-
-/** Disposes the tensors of a cache. */
-export function disposeCache(cache: KvCache | null | undefined): void {
-  if (cache) tf.dispose([...cache.k, ...cache.v]);
-}
+export { disposeCache, type KvCache } from './attention';
 
 /** Options of a forward pass. */
 export interface ForwardOptions {
@@ -49,8 +47,6 @@ export interface ForwardOptions {
 }
 
 type IdGrid = tf.Tensor2D | readonly (readonly number[])[];
-
-const NEG = -1e9;
 
 /** A Llama-family decoder. Owns its variables: call {@link LlamaModel.dispose} when done. */
 export class LlamaModel {
@@ -153,135 +149,164 @@ export class LlamaModel {
    * @param inputIds [B, T] new token ids
    * @param options.attentionMask [B, T] validity of the new tokens (left padding in a prompt batch)
    */
-  forwardWithCache(inputIds: IdGrid, cache: KvCache | null, options: ForwardOptions = {}): { logits: tf.Tensor3D; cache: KvCache } {
+  forwardWithCache(
+    inputIds: IdGrid,
+    cache: KvCache | null,
+    options: ForwardOptions = {},
+  ): { logits: tf.Tensor3D; cache: KvCache } {
     const ids = toIdRows(inputIds);
     const out = tf.tidy(() => {
       const r = this.run(ids, options.attentionMask ?? null, cache, false);
       return { logits: r.logits, k: r.k, v: r.v };
     });
-    const b = ids.length;
     const mask = options.attentionMask ?? ids.map((row) => row.map(() => 1));
-    const valid = Array.from({ length: b }, (_, i) => [...(cache?.valid[i] ?? []), ...mask[i]]);
-    const nextPosition = Array.from({ length: b }, (_, i) => (cache?.nextPosition[i] ?? 0) + mask[i].reduce((s, m) => s + (m ? 1 : 0), 0));
-    return { logits: out.logits, cache: { k: out.k, v: out.v, valid, nextPosition } };
+    return { logits: out.logits, cache: extendCache(cache, mask, out.k, out.v) };
   }
 
-  /** The shared forward; returns logits and the full keys/values (past + new) of every layer. */
+  /**
+   * The shared forward: embed → nLayers × (attention block, MLP block) → final norm and head.
+   * @returns logits [B, T, V] and the full keys/values (past + new) of every layer, [B, KV, Tk, hd] each.
+   */
   private run(
     ids: number[][],
-    attentionMask: readonly (readonly number[])[] | null,
+    attentionMask: Mask | null,
     cache: KvCache | null,
     training: boolean,
   ): { logits: tf.Tensor3D; k: tf.Tensor4D[]; v: tf.Tensor4D[] } {
-    const c = this.config;
+    this.checkInputs(ids, attentionMask, cache);
+    const fwd = this.forwardContext(ids, attentionMask, cache, training);
+    let x = this.embed(ids); // [N, D], N = B·T
+    const ks: tf.Tensor4D[] = [];
+    const vs: tf.Tensor4D[] = [];
+    for (let l = 0; l < this.config.nLayers; l++) {
+      const attention = this.attentionBlock(x, l, fwd);
+      ks.push(attention.k);
+      vs.push(attention.v);
+      x = this.mlpBlock(attention.x, l, training);
+    }
+    return { logits: this.head(x, fwd.b, fwd.t), k: ks, v: vs };
+  }
+
+  /** Rejects a cache, mask or token id that does not fit the batch or the vocabulary. */
+  private checkInputs(ids: number[][], attentionMask: Mask | null, cache: KvCache | null): void {
     const b = ids.length;
     const t = ids[0].length;
-    if (cache && cache.valid.length !== b) throw new Error(`forward: cache holds ${cache.valid.length} rows, batch has ${b}`);
+    if (cache && cache.valid.length !== b) {
+      throw new Error(`forward: cache holds ${cache.valid.length} rows, batch has ${b}`);
+    }
     if (attentionMask && (attentionMask.length !== b || attentionMask.some((r) => r.length !== t))) {
       throw new Error(`forward: attentionMask must have shape [${b}, ${t}]`);
     }
+    const v = this.config.vocabSize;
     for (const [i, row] of ids.entries()) {
       for (const [j, id] of row.entries()) {
-        if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new RangeError(`forward: inputIds[${i}][${j}] = ${id} is outside [0, ${c.vocabSize})`);
+        if (!Number.isInteger(id) || id < 0 || id >= v) {
+          throw new RangeError(`forward: inputIds[${i}][${j}] = ${id} is outside [0, ${v})`);
+        }
       }
     }
-    const past = cache ? cache.valid[0].length : 0;
-    const tk = past + t;
-    const h = c.nHeads;
-    const kvh = c.nKvHeads;
-    const g = h / kvh;
-    const hd = c.headDim;
+  }
 
-    // positions: each row counts only its real tokens (left padding shifts nothing)
-    const positions = new Int32Array(b * t);
-    for (let i = 0; i < b; i++) {
-      let p = cache ? cache.nextPosition[i] : 0;
-      for (let j = 0; j < t; j++) {
-        const real = attentionMask ? attentionMask[i][j] !== 0 : true;
-        positions[i * t + j] = real ? p : Math.max(0, p - 1);
-        if (real) p++;
-      }
-    }
+  /** Sizes, rotary tables at each token's position and the attention biases every layer shares. */
+  private forwardContext(
+    ids: number[][],
+    attentionMask: Mask | null,
+    cache: KvCache | null,
+    training: boolean,
+  ): ForwardContext {
+    const c = this.config;
+    const b = ids.length;
+    const t = ids[0].length;
+    const past = cache ? cache.valid[0].length : 0;
+    const positions = tokenPositions(b, t, attentionMask, cache); // [B·T]
     const maxPos = positions.reduce((m, p) => Math.max(m, p), 0);
     if (maxPos >= c.maxSeqLen) throw new Error(`forward: position ${maxPos} exceeds maxSeqLen ${c.maxSeqLen}`);
     const posT = tf.tensor1d(positions, 'int32');
-    const cos = tf.reshape(tf.gather(this.rope.cos, posT), [b, t, 1, hd]) as tf.Tensor4D; // [B, T, 1, hd]
-    const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, hd]) as tf.Tensor4D;
+    const cos = tf.reshape(tf.gather(this.rope.cos, posT), [b, t, 1, c.headDim]) as tf.Tensor4D; // [B, T, 1, hd]
+    const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, c.headDim]) as tf.Tensor4D;
+    const causalBias = causalAttentionBias(c.nHeads / c.nKvHeads, t, past); // [1, 1, G·T, Tk]
+    const keyBias = keyPaddingBias(b, t, past, attentionMask, cache); // [B, 1, 1, Tk] or null
+    return { b, t, cache, training, cos, sin, causalBias, keyBias };
+  }
 
-    // attention biases: causal [G*T, Tk] (query i sits at key index past + i), key padding [B, 1, 1, Tk]
-    const causal = new Float32Array(g * t * tk);
-    for (let gi = 0; gi < g; gi++) {
-      for (let i = 0; i < t; i++) {
-        const row = (gi * t + i) * tk;
-        for (let j = past + i + 1; j < tk; j++) causal[row + j] = NEG;
-      }
-    }
-    const causalBias = tf.tensor4d(causal, [1, 1, g * t, tk]);
-    let keyBias: tf.Tensor4D | null = null;
-    if (attentionMask || cache) {
-      const kb = new Float32Array(b * tk);
-      for (let i = 0; i < b; i++) {
-        for (let j = 0; j < tk; j++) {
-          const valid = j < past ? cache!.valid[i][j] : attentionMask ? attentionMask[i][j - past] : 1;
-          if (!valid) kb[i * tk + j] = NEG;
-        }
-      }
-      keyBias = tf.tensor4d(kb, [b, 1, 1, tk]);
-    }
+  /** Token embeddings: ids [B][T] → x [N, D], N = B·T. */
+  private embed(ids: number[][]): tf.Tensor2D {
+    const flatIds = tf.tensor1d(ids.flat(), 'int32'); // [N]
+    return gatherRows(this.param('model.embed_tokens.weight') as tf.Tensor2D, flatIds); // [N, D]
+  }
 
-    const flatIds = tf.tensor1d(ids.flat(), 'int32');
-    let x = gatherRows(this.param('model.embed_tokens.weight') as tf.Tensor2D, flatIds); // [N, D], N = B·T
-    const scale = 1 / Math.sqrt(hd);
-    const ks: tf.Tensor4D[] = [];
-    const vs: tf.Tensor4D[] = [];
-    for (let l = 0; l < c.nLayers; l++) {
-      // --- attention ---
-      const xn = this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`); // [N, D]
-      let q = tf.reshape(this.linear(xn, l, 'q_proj', training), [b, t, h, hd]) as tf.Tensor4D; // [B, T, H, hd]
-      let k = tf.reshape(this.linear(xn, l, 'k_proj', training), [b, t, kvh, hd]) as tf.Tensor4D; // [B, T, KV, hd]
-      const v = tf.reshape(this.linear(xn, l, 'v_proj', training), [b, t, kvh, hd]) as tf.Tensor4D;
-      q = applyRope(q, cos, sin, this.rope.rot);
-      k = applyRope(k, cos, sin, this.rope.rot);
-      // grouped-query layout without repeating K/V: query heads h = kv·G + g
-      const qg = tf.reshape(tf.transpose(tf.reshape(q, [b, t, kvh, g, hd]), [0, 2, 3, 1, 4]), [b, kvh, g * t, hd]); // [B, KV, G·T, hd]
-      let kt = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
-      let vt = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
-      if (cache) {
-        kt = tf.concat([cache.k[l], kt], 2); // [B, KV, Tk, hd]
-        vt = tf.concat([cache.v[l], vt], 2);
-      }
-      ks.push(kt);
-      vs.push(vt);
-      let ctx: tf.Tensor;
-      if (t === 1 && cache) {
-        // one decoding step: G query rows per KV head; broadcast products beat B·KV tiny matmuls
-        const q5 = tf.reshape(qg, [b, kvh, g, 1, hd]); // [B, KV, G, 1, hd]
-        let scores = tf.mul(tf.sum(tf.mul(q5, tf.expandDims(kt, 2)), -1), scale); // [B, KV, G, Tk]
-        if (keyBias) scores = tf.add(scores, keyBias);
-        const probs = tf.softmax(scores); // [B, KV, G, Tk]
-        ctx = tf.sum(tf.mul(tf.expandDims(probs, -1), tf.expandDims(vt, 2)), 3); // [B, KV, G, hd]
-      } else {
-        let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
-        scores = tf.add(scores, causalBias);
-        if (keyBias) scores = tf.add(scores, keyBias);
-        const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
-        ctx = tf.matMul(probs, vt); // [B, KV, G·T, hd]
-      }
-      const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]), [b * t, h * hd]); // [N, H·hd]
-      x = tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training));
-      // --- SwiGLU MLP ---
-      const xm = this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`);
-      const gate = this.linear(xm, l, 'gate_proj', training); // [N, hidden]
-      const up = this.linear(xm, l, 'up_proj', training);
-      const act: tf.Tensor2D = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
-      x = tf.add(x, this.linear(act, l, 'down_proj', training));
+  /**
+   * Layer `l`'s attention with its residual: x + o_proj(attention(RMSNorm(x))), x [N, D] → [N, D].
+   * Also returns the layer's keys and values (cached past + new), [B, KV, Tk, hd] each.
+   */
+  private attentionBlock(
+    x: tf.Tensor2D,
+    l: number,
+    fwd: ForwardContext,
+  ): { x: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
+    const { b, t, cache, training } = fwd;
+    const { nHeads: h, nKvHeads: kvh, headDim: hd } = this.config;
+    const g = h / kvh;
+    const xn = this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`); // [N, D]
+    let q = tf.reshape(this.linear(xn, l, 'q_proj', training), [b, t, h, hd]) as tf.Tensor4D; // [B, T, H, hd]
+    let k = tf.reshape(this.linear(xn, l, 'k_proj', training), [b, t, kvh, hd]) as tf.Tensor4D; // [B, T, KV, hd]
+    const v = tf.reshape(this.linear(xn, l, 'v_proj', training), [b, t, kvh, hd]) as tf.Tensor4D;
+    q = applyRope(q, fwd.cos, fwd.sin, this.rope.rot);
+    k = applyRope(k, fwd.cos, fwd.sin, this.rope.rot);
+    // grouped-query layout without repeating K/V: query heads h = kv·G + g
+    const qByGroup = tf.transpose(tf.reshape(q, [b, t, kvh, g, hd]), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
+    const qg = tf.reshape(qByGroup, [b, kvh, g * t, hd]) as tf.Tensor4D; // [B, KV, G·T, hd]
+    let kt = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
+    let vt = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D; // [B, KV, T, hd]
+    if (cache) {
+      kt = tf.concat([cache.k[l], kt], 2); // [B, KV, Tk, hd]
+      vt = tf.concat([cache.v[l], vt], 2);
     }
+    const attended = t === 1 && cache
+      ? decodeStepAttention(qg, kt, vt, fwd.keyBias)
+      : causalAttention(qg, kt, vt, fwd.causalBias, fwd.keyBias); // [B, KV, G·T, hd]
+    const byToken = tf.transpose(tf.reshape(attended, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]); // [B, T, KV, G, hd]
+    const merged = tf.reshape(byToken, [b * t, h * hd]); // [N, H·hd]
+    return { x: tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training)), k: kt, v: vt };
+  }
+
+  /**
+   * Layer `l`'s SwiGLU MLP with its residual: x + down(silu(gate(xn)) ⊙ up(xn)), xn = RMSNorm(x);
+   * [N, D] → [N, D].
+   */
+  private mlpBlock(x: tf.Tensor2D, l: number, training: boolean): tf.Tensor2D {
+    const xm = this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`); // [N, D]
+    const gate = this.linear(xm, l, 'gate_proj', training); // [N, hidden]
+    const up = this.linear(xm, l, 'up_proj', training); // [N, hidden]
+    const act: tf.Tensor2D = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
+    return tf.add(x, this.linear(act, l, 'down_proj', training));
+  }
+
+  /** Final RMSNorm and output head (tied to the embedding or separate): x [N, D] → logits [B, T, V]. */
+  private head(x: tf.Tensor2D, b: number, t: number): tf.Tensor3D {
+    const c = this.config;
     const xf = this.rmsNorm(x, 'model.norm.weight'); // [N, D]
     const logits = c.tiedEmbeddings
       ? tf.matMul(xf, this.param('model.embed_tokens.weight'), false, true) // [N, V]
       : tf.matMul(xf, this.param('lm_head.weight'));
-    return { logits: tf.reshape(logits, [b, t, c.vocabSize]) as tf.Tensor3D, k: ks, v: vs };
+    return tf.reshape(logits, [b, t, c.vocabSize]) as tf.Tensor3D;
   }
+}
+
+/** What every layer of one forward shares. */
+interface ForwardContext {
+  /** Batch rows B and new tokens T. */
+  b: number;
+  t: number;
+  cache: KvCache | null;
+  training: boolean;
+  /** Rotary tables at each token's position, [B, T, 1, hd]. */
+  cos: tf.Tensor4D;
+  sin: tf.Tensor4D;
+  /** 0 where a query may attend to a key, a large negative bias after it: [1, 1, G·T, Tk]. */
+  causalBias: tf.Tensor4D;
+  /** Large negative on padded keys (mask or cache), [B, 1, 1, Tk]; null without mask and cache. */
+  keyBias: tf.Tensor4D | null;
 }
 
 /** Token ids as rows of numbers, checked to be a non-empty rectangle. */

@@ -1,0 +1,135 @@
+/**
+ * The attention pieces of the decoder in `model/llama.ts`: rotary positions of padded rows, the
+ * causal and key-padding biases, grouped-query scaled dot-product attention (a full pass and a
+ * one-token decoding step), and the key/value cache of incremental decoding.
+ *
+ * Grouped-query layout: the G = nHeads / nKvHeads query heads that share a KV head are stacked
+ * along the query axis ([B, KV, G·T, hd]), so K and V are never repeated. Tensor-returning
+ * functions create tensors for the caller's `tf.tidy`.
+ *
+ * @module model/attention
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** [B, T] 1 for real tokens, 0 for padding. */
+export type Mask = readonly (readonly number[])[];
+
+/** The bias that removes a key from the softmax. */
+const NEG = -1e9;
+
+/** Keys and values of earlier positions, per layer, for incremental decoding. */
+export interface KvCache {
+  /** [B, nKvHeads, Tpast, headDim] per layer. */
+  k: tf.Tensor4D[];
+  v: tf.Tensor4D[];
+  /** [B][Tpast] 1 where the cached position holds a real token, 0 for padding. */
+  valid: number[][];
+  /** Next rotary position of each row (its count of real tokens so far). */
+  nextPosition: number[];
+}
+
+/** Disposes the tensors of a cache. */
+export function disposeCache(cache: KvCache | null | undefined): void {
+  if (cache) tf.dispose([...cache.k, ...cache.v]);
+}
+
+/**
+ * Rotary position of each new token, [B·T] row-major: each row counts only its real tokens, so
+ * left padding shifts nothing; a padded slot repeats the previous position (0 at the start).
+ */
+export function tokenPositions(b: number, t: number, attentionMask: Mask | null, cache: KvCache | null): Int32Array {
+  const positions = new Int32Array(b * t);
+  for (let i = 0; i < b; i++) {
+    let p = cache ? cache.nextPosition[i] : 0;
+    for (let j = 0; j < t; j++) {
+      const real = attentionMask ? attentionMask[i][j] !== 0 : true;
+      positions[i * t + j] = real ? p : Math.max(0, p - 1);
+      if (real) p++;
+    }
+  }
+  return positions;
+}
+
+/** Causal bias [1, 1, G·T, Tk] for G query groups: query i sits at key index past + i. */
+export function causalAttentionBias(g: number, t: number, past: number): tf.Tensor4D {
+  const tk = past + t;
+  const causal = new Float32Array(g * t * tk);
+  for (let gi = 0; gi < g; gi++) {
+    for (let i = 0; i < t; i++) {
+      const row = (gi * t + i) * tk;
+      for (let j = past + i + 1; j < tk; j++) causal[row + j] = NEG;
+    }
+  }
+  return tf.tensor4d(causal, [1, 1, g * t, tk]);
+}
+
+/** Key-padding bias [B, 1, 1, Tk] from the cache's validity and the new tokens' mask; null without either. */
+export function keyPaddingBias(
+  b: number,
+  t: number,
+  past: number,
+  attentionMask: Mask | null,
+  cache: KvCache | null,
+): tf.Tensor4D | null {
+  if (!attentionMask && !cache) return null;
+  const tk = past + t;
+  const kb = new Float32Array(b * tk);
+  for (let i = 0; i < b; i++) {
+    for (let j = 0; j < tk; j++) {
+      const valid = j < past ? cache!.valid[i][j] : attentionMask ? attentionMask[i][j - past] : 1;
+      if (!valid) kb[i * tk + j] = NEG;
+    }
+  }
+  return tf.tensor4d(kb, [b, 1, 1, tk]);
+}
+
+/**
+ * Scaled dot-product attention of G·T query rows per KV head, with the causal and key-padding biases.
+ * @param qg [B, KV, G·T, hd]; kt, vt [B, KV, Tk, hd]
+ * @returns [B, KV, G·T, hd]
+ */
+export function causalAttention(
+  qg: tf.Tensor4D,
+  kt: tf.Tensor4D,
+  vt: tf.Tensor4D,
+  causalBias: tf.Tensor4D,
+  keyBias: tf.Tensor4D | null,
+): tf.Tensor4D {
+  const scale = 1 / Math.sqrt(kt.shape[3]);
+  let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
+  scores = tf.add(scores, causalBias);
+  if (keyBias) scores = tf.add(scores, keyBias);
+  const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
+  return tf.matMul(probs, vt); // [B, KV, G·T, hd]
+}
+
+/**
+ * Attention of one decoding step (T = 1, every key is in the past or the token itself, so no causal
+ * bias): G query rows per KV head; broadcast products beat B·KV tiny matmuls.
+ * @param qg [B, KV, G, hd]; kt, vt [B, KV, Tk, hd]
+ * @returns [B, KV, G, hd]
+ */
+export function decodeStepAttention(
+  qg: tf.Tensor4D,
+  kt: tf.Tensor4D,
+  vt: tf.Tensor4D,
+  keyBias: tf.Tensor4D | null,
+): tf.Tensor4D {
+  const [b, kvh, g, hd] = qg.shape;
+  const scale = 1 / Math.sqrt(hd);
+  const q5 = tf.reshape(qg, [b, kvh, g, 1, hd]); // [B, KV, G, 1, hd]
+  let scores = tf.mul(tf.sum(tf.mul(q5, tf.expandDims(kt, 2)), -1), scale); // [B, KV, G, Tk]
+  if (keyBias) scores = tf.add(scores, keyBias);
+  const probs = tf.softmax(scores); // [B, KV, G, Tk]
+  return tf.sum(tf.mul(tf.expandDims(probs, -1), tf.expandDims(vt, 2)), 3); // [B, KV, G, hd]
+}
+
+/**
+ * The cache after a forward: the new keys and values (past included), and each row's validity and
+ * next rotary position extended by the new tokens' mask [B, T].
+ */
+export function extendCache(cache: KvCache | null, mask: Mask, k: tf.Tensor4D[], v: tf.Tensor4D[]): KvCache {
+  const valid = mask.map((row, i) => [...(cache?.valid[i] ?? []), ...row]);
+  const nextPosition = mask.map((row, i) => (cache?.nextPosition[i] ?? 0) + row.reduce((s, m) => s + (m ? 1 : 0), 0));
+  return { k, v, valid, nextPosition };
+}
