@@ -24,8 +24,6 @@ export interface SafetensorsEntry {
   data_offsets: [number, number];
 }
 
-const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8, F64: 8 };
-
 /** float16 bits → float32 value. */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -35,6 +33,30 @@ function halfToFloat(h: number): number {
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
+
+const bf16Scratch = new DataView(new ArrayBuffer(4));
+
+/** bfloat16 bits → float32 value (the upper half of a float32). */
+function bfloat16ToFloat(bits: number): number {
+  bf16Scratch.setUint32(0, bits << 16);
+  return bf16Scratch.getFloat32(0);
+}
+
+/** How one stored dtype is read: bytes per value, integer (→ int32) or float (→ float32), and the decoder. */
+interface DtypeReader {
+  bytes: number;
+  integer: boolean;
+  read: (buf: Buffer, offset: number) => number;
+}
+
+const DTYPES: Record<string, DtypeReader> = {
+  F32: { bytes: 4, integer: false, read: (buf, o) => buf.readFloatLE(o) },
+  F64: { bytes: 8, integer: false, read: (buf, o) => buf.readDoubleLE(o) },
+  F16: { bytes: 2, integer: false, read: (buf, o) => halfToFloat(buf.readUInt16LE(o)) },
+  BF16: { bytes: 2, integer: false, read: (buf, o) => bfloat16ToFloat(buf.readUInt16LE(o)) },
+  I32: { bytes: 4, integer: true, read: (buf, o) => buf.readInt32LE(o) },
+  I64: { bytes: 8, integer: true, read: (buf, o) => Number(buf.readBigInt64LE(o)) },
+};
 
 /** An open safetensors file: the header is parsed, tensors are read on demand. */
 export class SafetensorsFile {
@@ -75,7 +97,7 @@ export class SafetensorsFile {
         }
         const [begin, end] = e.data_offsets;
         const count = e.shape.reduce((a, d) => a * d, 1);
-        const width = BYTES[e.dtype];
+        const width = DTYPES[e.dtype]?.bytes;
         if (width === undefined) throw new Error(`${path}: tensor '${name}' has unsupported dtype ${e.dtype}`);
         if (end - begin !== count * width) {
           throw new Error(`${path}: tensor '${name}' spans ${end - begin} bytes but shape [${e.shape}] of ${e.dtype} needs ${count * width}`);
@@ -103,37 +125,10 @@ export class SafetensorsFile {
       closeSync(fd);
     }
     const count = e.shape.reduce((a, d) => a * d, 1);
-    let data: Float32Array | Int32Array;
-    switch (e.dtype) {
-      case 'F32':
-        data = new Float32Array(count);
-        for (let i = 0; i < count; i++) data[i] = buf.readFloatLE(4 * i);
-        break;
-      case 'F64':
-        data = new Float32Array(count);
-        for (let i = 0; i < count; i++) data[i] = buf.readDoubleLE(8 * i);
-        break;
-      case 'F16':
-        data = new Float32Array(count);
-        for (let i = 0; i < count; i++) data[i] = halfToFloat(buf.readUInt16LE(2 * i));
-        break;
-      case 'BF16': {
-        const bits = new Uint32Array(count);
-        for (let i = 0; i < count; i++) bits[i] = buf.readUInt16LE(2 * i) << 16;
-        data = new Float32Array(bits.buffer);
-        break;
-      }
-      case 'I32':
-        data = new Int32Array(count);
-        for (let i = 0; i < count; i++) data[i] = buf.readInt32LE(4 * i);
-        break;
-      case 'I64':
-        data = new Int32Array(count);
-        for (let i = 0; i < count; i++) data[i] = Number(buf.readBigInt64LE(8 * i));
-        break;
-      default:
-        throw new Error(`${this.path}: tensor '${name}' has unsupported dtype ${e.dtype}`);
-    }
+    const dtype = DTYPES[e.dtype];
+    if (!dtype) throw new Error(`${this.path}: tensor '${name}' has unsupported dtype ${e.dtype}`);
+    const data = dtype.integer ? new Int32Array(count) : new Float32Array(count);
+    for (let i = 0; i < count; i++) data[i] = dtype.read(buf, dtype.bytes * i);
     return { shape: [...e.shape], data };
   }
 }
