@@ -3,7 +3,7 @@ import {
   ablationBars, calibrationBins, calibrationPlot, formatSigned, goldScoreShares, lambdaSweep, meanScoreProbs, methodLabel,
   PALETTE, predictedVsGold, railDistribution, trainingCurves, type Figure, type IntervalPoint,
 } from '../../src/report/figures';
-import type { Prediction } from '../../src/tract/evaluate';
+import type { Prediction } from '../../src/results/formats';
 
 /** A prediction with one readout. */
 function pred(id: string, split: string, gold: number, probs: number[], standard: number | null): Prediction {

@@ -1,0 +1,122 @@
+/**
+ * Figures of a metric with its interval: the ablation bars (one bar per method and split) and
+ * the λ sweep (the metric against the score-loss weight, one line per split).
+ *
+ * @module report/intervalFigures
+ */
+import {
+  axis,
+  baseLayout,
+  DEFAULT_SIZE,
+  distinct,
+  finiteOrNull,
+  type Interval,
+  intervalErrorBars,
+  methodPrefix,
+  splitColor,
+  splitLabel,
+  titled,
+} from './figureStyle';
+import type { Figure, FigureOptions, PlotlyTrace } from './plotly';
+
+/** One bar with its interval: a value of `label` (x) in `group` (one trace per group). */
+export interface IntervalPoint extends Interval {
+  /** The x category, e.g. `tract (T)`. */
+  label: string;
+  /** The series, e.g. a split id (`test`, `test-ood`); named with {@link splitLabel}. */
+  group: string;
+}
+
+/** Options of {@link ablationBars}. */
+export interface AblationBarsOptions extends FigureOptions {
+  /** The y-axis title (default 'Pearson r'). */
+  yTitle?: string;
+  /** How the intervals were made, for the title (e.g. '95% bootstrap intervals'). */
+  intervalNote?: string;
+}
+
+/**
+ * Grouped bars with asymmetric error bars: x = labels in order of first appearance, one trace per
+ * group. Error bar i spans [lo, hi] (plotly's `array` = hi − value, `arrayminus` = value − lo).
+ * Non-finite values are gaps.
+ * @example ablationBars([{ label: 'tract (T)', group: 'test', value: 0.6, lo: 0.5, hi: 0.7 }])
+ */
+export function ablationBars(points: IntervalPoint[], opts: AblationBarsOptions = {}): Figure {
+  const labels = distinct(points, (p) => p.label);
+  const groups = distinct(points, (p) => p.group);
+  const data: PlotlyTrace[] = groups.map((g, gi) => {
+    const byLabel = new Map(points.filter((p) => p.group === g).map((p) => [p.label, p]));
+    const ps = labels.map((l) => byLabel.get(l));
+    return {
+      type: 'bar',
+      name: splitLabel(g),
+      x: labels,
+      y: ps.map((p) => finiteOrNull(p ? p.value : NaN)),
+      marker: { color: splitColor(g, gi), line: { color: '#333333', width: 0.5 } },
+      error_y: intervalErrorBars(ps, '#222222'),
+      customdata: ps.map((p) => [p?.lo ?? NaN, p?.hi ?? NaN].map(finiteOrNull)),
+      hovertemplate: '%{x}<br>%{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}]',
+    };
+  });
+  const yTitle = opts.yTitle ?? 'Pearson r';
+  const title = `Agreement with gold labels${opts.intervalNote ? ` (${opts.intervalNote})` : ''}`;
+  const width = opts.width ?? Math.max(DEFAULT_SIZE.width, 90 * labels.length + 120);
+  const layout = baseLayout(title, 'method', yTitle, { width, height: opts.height ?? 440 });
+  layout.barmode = 'group';
+  layout.bargap = 0.25;
+  layout.bargroupgap = 0.08;
+  layout.xaxis = axis('method', { showgrid: false, tickangle: labels.some((l) => l.length > 10) ? -30 : 0 });
+  layout.yaxis = axis(yTitle, { zeroline: true, zerolinecolor: '#333333', zerolinewidth: 1 });
+  return { data, layout: titled(layout, opts) };
+}
+
+/** A point of a λ sweep: the metric at one λ for one split, with its interval. */
+export interface SweepPoint extends Interval {
+  lambda: number;
+  split: string;
+}
+
+/** Options of {@link lambdaSweep}. */
+export interface LambdaSweepOptions extends AblationBarsOptions {
+  /** Method id, for the title. */
+  method?: string;
+}
+
+/**
+ * The metric (Pearson r by default) against λ, one line per split, with interval error bars.
+ * The λ axis is categorical (the swept values, evenly spaced and sorted: a sweep such as
+ * 0.1, 0.5, 1, 2, 5 reads like a log axis), and the splits sit side by side at each λ
+ * (`scattermode: 'group'`) so their error bars do not overlap.
+ */
+export function lambdaSweep(points: SweepPoint[], opts: LambdaSweepOptions = {}): Figure {
+  const splits = distinct(points, (p) => p.split);
+  const data: PlotlyTrace[] = splits.map((split, i) => {
+    const ps = points.filter((p) => p.split === split).sort((a, b) => a.lambda - b.lambda);
+    const color = splitColor(split, i);
+    return {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: splitLabel(split),
+      x: ps.map((p) => p.lambda),
+      y: ps.map((p) => finiteOrNull(p.value)),
+      line: { color, width: 1.8 },
+      marker: { color, size: 8 },
+      error_y: intervalErrorBars(ps, color),
+    };
+  });
+  const lambdas = distinct(points, (p) => p.lambda).sort((a, b) => a - b);
+  const yTitle = opts.yTitle ?? 'Pearson r';
+  const note = opts.intervalNote ? ` (${opts.intervalNote})` : '';
+  const title = `${methodPrefix(opts.method)}score-loss weight λ${note}`;
+  const layout = baseLayout(title, 'λ (score-loss weight)', yTitle, { width: opts.width, height: opts.height });
+  layout.xaxis = axis('λ (score-loss weight)', {
+    type: 'category',
+    categoryorder: 'array',
+    categoryarray: lambdas,
+    showgrid: false,
+  });
+  layout.scattermode = 'group';
+  layout.scattergap = 0.75;
+  layout.yaxis = axis(yTitle, { zeroline: true, zerolinecolor: '#999999' });
+  return { data, layout: titled(layout, opts) };
+}
