@@ -86,8 +86,8 @@ def main():
         # the trainer's defaults (beta 0.9/0.999, eps 1e-8) with weight decay and a global-norm clip of 1
         case("trainer defaults, decay 0.01, clip 1", 0.9, 0.999, 1e-8, 0.01, lrs, 1.0, [0.8, 0.05, 0.3, 0.02, 0.5]),
         # eps large enough to matter and strong decay: pins where eps goes and the decoupled decay
-        case("eps 1e-3, betas (0.8, 0.95), decay 0.1, no clip", 0.8, 0.95, 1e-3, 0.1, [0.05, 0.04, 0.03, 0.02, 0.01], 0.0,
-             [1e-3, 5e-3, 2e-3, 1e-2, 4e-3]),
+        case("eps 1e-3, betas (0.8, 0.95), decay 0.1, no clip", 0.8, 0.95, 1e-3, 0.1,
+             [0.05, 0.04, 0.03, 0.02, 0.01], 0.0, [1e-3, 5e-3, 2e-3, 1e-2, 4e-3]),
     ]
     out = {
         "command": COMMAND,
