@@ -66,7 +66,7 @@ function objectiveAndGrad(model: LlamaModel, exs: TrainExample[]) {
   return { total, ce: parts[0], score: parts[1], grad: g, ceTokens };
 }
 
-const norm = (gs: Float32Array[] | number[][]) =>
+const norm = (gs: ArrayLike<number>[]) =>
   Math.sqrt(gs.reduce((s, g) => s + Array.from(g).reduce((t, x) => t + x * x, 0), 0));
 
 describe('training/trainer: gradient accumulation', function () {
