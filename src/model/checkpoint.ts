@@ -14,7 +14,7 @@
  * @module model/checkpoint
  */
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HfTokenizer } from '../tokenizer/hf';
 import { Llama2cTokenizer } from '../tokenizer/llama2c';
@@ -23,7 +23,7 @@ import { fromHfConfig, toHfConfig, validateConfig, type LlamaConfig } from './co
 import { isTransposedWeight, parameterShapes } from './layout';
 import { LlamaModel } from './llama';
 import { SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
-import { writeFileAtomic } from '../io/atomic';
+import { replaceFolder, writeFileAtomic } from '../io/atomic';
 
 /** A loaded model with its tokenizer and where it came from. */
 export interface LoadedModel {
@@ -317,21 +317,20 @@ export function hfTensors(model: LlamaModel): Map<string, RawTensor> {
  */
 export function saveCheckpoint(model: LlamaModel, dir: string, options: { tokenizerFrom?: string; metadata?: Record<string, string> } = {}): void {
   if (model.lora) throw new Error('saveCheckpoint: merge the LoRA adapters first (mergeLora), or save them with saveLora');
-  const partial = `${dir}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  writeFileAtomic(join(partial, 'config.json'), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
-  writeSafetensors(join(partial, 'model.safetensors'), hfTensors(model), options.metadata);
-  if (options.tokenizerFrom) {
-    const src = options.tokenizerFrom;
-    const files = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.bin'].filter((f) => existsSync(join(src, f)));
-    const llama2cTok = readdirSync(src).find((f) => /^tok.*\.bin$/.test(f));
-    if (files.length === 0 && !llama2cTok) throw new Error(`saveCheckpoint: no tokenizer files in ${src}`);
-    for (const f of files) copyFileSync(join(src, f), join(partial, f));
-    if (!files.includes('tokenizer.bin') && !files.includes('tokenizer.json') && llama2cTok) copyFileSync(join(src, llama2cTok), join(partial, 'tokenizer.bin'));
+  replaceFolder(dir, (tmp) => {
+    writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
+    writeSafetensors(join(tmp, 'model.safetensors'), hfTensors(model), options.metadata);
+    if (options.tokenizerFrom) copyTokenizerFiles(options.tokenizerFrom, tmp);
+  });
+}
+
+/** Copies the tokenizer files of a model folder (HF or llama2.c, whose `tok*.bin` becomes `tokenizer.bin`). */
+function copyTokenizerFiles(src: string, dest: string): void {
+  const files = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.bin'].filter((f) => existsSync(join(src, f)));
+  const llama2cTok = readdirSync(src).find((f) => /^tok.*\.bin$/.test(f));
+  if (files.length === 0 && !llama2cTok) throw new Error(`saveCheckpoint: no tokenizer files in ${src}`);
+  for (const f of files) copyFileSync(join(src, f), join(dest, f));
+  if (!files.includes('tokenizer.bin') && !files.includes('tokenizer.json') && llama2cTok) {
+    copyFileSync(join(src, llama2cTok), join(dest, 'tokenizer.bin'));
   }
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(partial, dir);
-  rmSync(old, { recursive: true, force: true });
 }
