@@ -5,19 +5,19 @@
  *
  * Resume: the data order is a pure function of (seed, epoch), so a checkpoint needs only the
  * trainable weights, the optimizer moments and the step; a rerun with the same `outDir` continues
- * where the last checkpoint left off.
+ * where the last checkpoint left off. The checkpoint files are `training/checkpoint.ts`.
  *
  * @module training/trainer
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeObjective, type ObjectiveSpec } from '../losses/objective';
 import type { LlamaModel } from '../model/llama';
-import { SafetensorsFile, writeSafetensors, type RawTensor } from '../model/safetensors';
-import { writeFileAtomic } from '../io/atomic';
+import { cleanDebris, writeFileAtomic } from '../io/atomic';
 import { collate, epochBatches, type TrainExample } from './batches';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from './checkpoint';
 import { AdamW, clipByGlobalNorm, learningRate } from './optimizer';
 import type { RngState } from '../engine/rng';
 
@@ -153,76 +153,67 @@ function formatSeconds(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-interface CheckpointState {
-  fingerprint: string;
+/** The JSON state of a trainer checkpoint. */
+interface CheckpointState extends TrainingState {
   step: number;
   rows: TrainLogRow[];
   /** LoRA dropout stream, when adapters with dropout train. */
   loraRng?: RngState;
 }
 
-function saveTrainingCheckpoint(dir: string, vars: tf.Variable[], opt: AdamW, state: CheckpointState): void {
-  const partial = `${dir}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  const weights = new Map<string, RawTensor>();
-  vars.forEach((v, i) => weights.set(`var.${i}`, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() }));
-  writeSafetensors(join(partial, 'weights.safetensors'), weights);
-  const s = opt.state();
-  const moments = new Map<string, RawTensor>();
-  s.m.forEach((d, i) => moments.set(`m.${i}`, { shape: [...vars[i].shape], data: d }));
-  s.v.forEach((d, i) => moments.set(`v.${i}`, { shape: [...vars[i].shape], data: d }));
-  writeSafetensors(join(partial, 'optimizer.safetensors'), moments, { step: String(s.step) });
-  writeFileAtomic(join(partial, 'state.json'), JSON.stringify(state));
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(partial, dir);
-  rmSync(old, { recursive: true, force: true });
+/** The state of one call of {@link train}, shared by its steps. */
+interface TrainRun {
+  opts: TrainOptions;
+  /** Resolved config; `steps` derived from `epochs` when that is set. */
+  config: TrainConfig;
+  label: string;
+  log: (line: string, final: boolean) => void;
+  vars: tf.Variable[];
+  opt: AdamW;
+  /** Warm-up steps of the learning-rate schedule. */
+  warmup: number;
+  fingerprint: string;
+  /** `outDir/checkpoint`, or null without an output folder. */
+  ckptDir: string | null;
+  /** Log rows so far (restored ones included). */
+  rows: TrainLogRow[];
+  /** Step the run resumed from (0 for a fresh run). */
+  start: number;
+  /** The micro-batch at a global index (epoch order from the seed). */
+  batchAt: (index: number) => TrainExample[];
+  /** performance.now() at the start of this call, and the seconds of earlier calls. */
+  t0: number;
+  priorSeconds: number;
+  tokensSeen: number;
+  stepsThisCall: number;
 }
 
-function loadTrainingCheckpoint(dir: string, vars: tf.Variable[], opt: AdamW, expected: string): CheckpointState | null {
-  if (!existsSync(join(dir, 'state.json'))) return null;
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as CheckpointState;
-  if (state.fingerprint !== expected) {
-    throw new Error(`${dir}: checkpoint belongs to a different run (config or data changed); delete it or use another output folder`);
-  }
-  const weights = new SafetensorsFile(join(dir, 'weights.safetensors'));
-  vars.forEach((v, i) => {
-    const raw = weights.read(`var.${i}`);
-    if (raw.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.path}: var.${i} has shape [${raw.shape}], model has [${v.shape}]`);
-    v.assign(tf.tensor(raw.data, raw.shape, 'float32'));
-  });
-  const moments = new SafetensorsFile(join(dir, 'optimizer.safetensors'));
-  opt.load({
-    step: Number(moments.metadata.step),
-    m: vars.map((_, i) => moments.read(`m.${i}`).data as Float32Array),
-    v: vars.map((_, i) => moments.read(`v.${i}`).data as Float32Array),
-  });
-  return state;
-}
-
-/**
- * Trains `model` in place on `examples` with the given objective.
- * @throws with the step number when the loss becomes NaN or infinite (the last checkpoint stays).
- */
-export async function train(opts: TrainOptions): Promise<TrainResult> {
+/** Resolves the config, builds the optimizer and resumes from `outDir/checkpoint` when there is one. */
+function startRun(opts: TrainOptions): TrainRun {
   const resolved = resolveTrainConfig(opts.config);
-  const { model, examples, objective } = opts;
+  const { model, examples } = opts;
+  const perStep = resolved.batchSize * resolved.gradAccum;
   const config = resolved.epochs > 0
-    ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / (resolved.batchSize * resolved.gradAccum))) }
+    ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / perStep)) }
     : resolved;
   const label = opts.label ?? 'train';
   const log = opts.log ?? defaultLog;
   const vars = model.trainableVariables();
   const opt = new AdamW(vars, { beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay });
-  const warmup = Math.round(config.warmupRatio * config.steps);
   const fp = fingerprint(opts, config);
   const ckptDir = opts.outDir ? join(opts.outDir, 'checkpoint') : null;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   let rows: TrainLogRow[] = [];
   let start = 0;
   if (ckptDir) {
-    const state = loadTrainingCheckpoint(ckptDir, vars, opt, fp);
+    let state: CheckpointState | null;
+    try {
+      state = loadTrainingCheckpoint<CheckpointState>(ckptDir, vars, opt, fp);
+    } catch (err) {
+      opt.dispose();
+      throw err;
+    }
+    cleanDebris(opts.outDir!); // temporaries of killed runs
     if (state) {
       start = state.step;
       rows = state.rows;
@@ -230,82 +221,166 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       log(`[${label}] resumed from the checkpoint at step ${start}`, true);
     }
   }
+  const warmup = Math.round(config.warmupRatio * config.steps);
+  const priorSeconds = rows.length ? rows[rows.length - 1].seconds : 0;
+  const batchAt = batchSchedule(examples, config);
+  return {
+    opts, config, label, log, vars, opt, warmup, fingerprint: fp, ckptDir, rows, start, batchAt,
+    t0: performance.now(), priorSeconds, tokensSeen: 0, stepsThisCall: 0,
+  };
+}
+
+/** Micro-batch by global index: epoch e's order is `epochBatches(examples, …, seed, e)`, made once per epoch. */
+function batchSchedule(examples: TrainExample[], config: TrainConfig): (index: number) => TrainExample[] {
   const batchesPerEpoch = Math.ceil(examples.length / config.batchSize);
   let epochCache: { epoch: number; batches: TrainExample[][] } | null = null;
-  const batchAt = (index: number) => {
+  return (index) => {
     const epoch = Math.floor(index / batchesPerEpoch);
-    if (epochCache?.epoch !== epoch) epochCache = { epoch, batches: epochBatches(examples, config.batchSize, config.seed, epoch, config.bucketWindow) };
+    if (epochCache?.epoch !== epoch) {
+      const batches = epochBatches(examples, config.batchSize, config.seed, epoch, config.bucketWindow);
+      epochCache = { epoch, batches };
+    }
     return epochCache.batches[index % batchesPerEpoch];
   };
-  const t0 = performance.now();
-  const priorSeconds = rows.length ? rows[rows.length - 1].seconds : 0;
-  let tokensSeen = 0;
-  let stepsThisCall = 0;
+}
+
+/** Losses of one optimizer step, averaged over its micro-batches. */
+interface StepLosses {
+  loss: number;
+  ce: number;
+  score: number;
+}
+
+/** Losses and the global gradient norm (before clipping) of one optimizer step. */
+type StepResult = StepLosses & { gradNorm: number };
+
+/**
+ * Runs the `gradAccum` micro-batches of optimizer step `step` and sums their gradients.
+ * @returns the mean losses and the summed gradients aligned to `run.vars` (the caller owns them).
+ */
+function accumulateGradients(run: TrainRun, step: number): { losses: StepLosses; grads: tf.Tensor[] } {
+  const { opts, config, vars } = run;
+  let sums = [0, 0, 0];
+  let accumulated: tf.Tensor[] | null = null;
+  for (let micro = 0; micro < config.gradAccum; micro++) {
+    const batch = collate(run.batchAt(step * config.gradAccum + micro), opts.pad);
+    run.tokensSeen += batch.tokens;
+    const kept: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = opts.model.forward(batch.ids, { attentionMask: batch.attention, training: true });
+      const parts = judgeObjective(logits, batch, opts.scoreTokenIds, opts.objective, step);
+      kept.push(tf.keep(parts.ce), tf.keep(parts.score));
+      return parts.total;
+    }, vars);
+    const values = [value, ...kept].map((t) => t.dataSync()[0]);
+    sums = sums.map((s, i) => s + values[i] / config.gradAccum);
+    tf.dispose([value, ...kept]);
+    const g = vars.map((v) => grads[v.name]);
+    if (accumulated === null) accumulated = g;
+    else {
+      const prev: tf.Tensor[] = accumulated;
+      accumulated = prev.map((a, i) => tf.add(a, g[i]));
+      tf.dispose([...prev, ...g]);
+    }
+  }
+  const [loss, ce, score] = sums;
+  return { losses: { loss, ce, score }, grads: accumulated! };
+}
+
+/**
+ * One optimizer step: accumulated gradients averaged over micro-batches, clipped to `maxGradNorm`,
+ * applied with the scheduled learning rate `lr`.
+ * @throws naming the step when the loss is not finite (nothing is applied).
+ */
+function optimizerStep(run: TrainRun, step: number, lr: number): StepResult {
+  const { config } = run;
+  const { losses, grads: accumulated } = accumulateGradients(run, step);
+  const { loss, ce, score } = losses;
+  if (!Number.isFinite(loss)) {
+    tf.dispose(accumulated);
+    const where = run.ckptDir ? ` in ${run.ckptDir}` : '';
+    const kept = run.rows.length ? `the last checkpoint is kept${where}` : 'no checkpoint was written';
+    throw new Error(
+      `[${run.label}] step ${step + 1}: loss is ${loss} (ce ${ce}, score ${score}); stopping (${kept}); `
+        + 'try a lower lr or a lambda ramp',
+    );
+  }
+  const scaled = config.gradAccum > 1
+    ? tf.tidy(() => accumulated.map((a) => tf.div(a, config.gradAccum))) // mean over micro-batches
+    : accumulated;
+  if (scaled !== accumulated) tf.dispose(accumulated);
+  const { grads, norm } = clipByGlobalNorm(scaled, config.maxGradNorm);
+  run.opt.apply(grads, lr);
+  tf.dispose(grads);
+  run.stepsThisCall++;
+  return { ...losses, gradNorm: norm };
+}
+
+/** The log row of a finished step (with evaluation when due), appended to `run.rows` and reported. */
+function logStep(run: TrainRun, step: number, lr: number, result: StepResult): TrainLogRow {
+  const { opts, config, t0 } = run;
+  const { loss, ce, score, gradNorm } = result;
+  const seconds = run.priorSeconds + (performance.now() - t0) / 1000;
+  const tokensPerSec = run.tokensSeen / ((performance.now() - t0) / 1000);
+  const row: TrainLogRow = { step: step + 1, loss, ce, score, lr, gradNorm, tokensPerSec, seconds };
+  const last = step + 1 === config.steps;
+  const evalDue = (config.evalEvery > 0 && (step + 1) % config.evalEvery === 0) || last;
+  if (opts.evaluate && evalDue) row.eval = opts.evaluate(opts.model);
+  run.rows.push(row);
+  const eta = ((config.steps - step - 1) * (performance.now() - t0)) / 1000 / run.stepsThisCall;
+  const evalText = row.eval ? ' | ' + Object.entries(row.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ') : '';
+  const losses = `loss ${loss.toFixed(4)} ce ${ce.toFixed(4)} score ${score.toFixed(4)}`;
+  const speed = `${(tokensPerSec / 1000).toFixed(1)}k tok/s | ETA ${formatSeconds(eta)}`;
+  const line = `[${run.label}] step ${step + 1}/${config.steps} ${losses} | ${speed}${evalText}`;
+  if (process.stderr.isTTY || (step + 1) % config.logEvery === 0 || last || row.eval) run.log(line, last);
+  return row;
+}
+
+/**
+ * Saves the checkpoint every `checkpointEvery` steps and at the end, and `train-log.csv` with it or
+ * after an evaluation.
+ */
+function saveProgress(run: TrainRun, step: number, row: TrainLogRow): void {
+  const { opts, config } = run;
+  const last = step + 1 === config.steps;
+  const periodic = config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0;
+  if (run.ckptDir && config.checkpointEvery > 0 && (periodic || last)) {
+    const state: CheckpointState = {
+      fingerprint: run.fingerprint, step: step + 1, rows: run.rows, loraRng: opts.model.lora?.rngState(),
+    };
+    saveTrainingCheckpoint(run.ckptDir, run.vars, run.opt, state);
+  }
+  if (opts.outDir && (row.eval || last || periodic)) {
+    writeFileAtomic(join(opts.outDir, 'train-log.csv'), trainLogCsv(run.rows));
+  }
+}
+
+/**
+ * Trains `model` in place on `examples` with the given objective: resume, then per step the
+ * scheduled lr, an optimizer step, a log row and the periodic checkpoint.
+ * @throws with the step number when the loss becomes NaN or infinite (the last checkpoint stays).
+ */
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const run = startRun(opts);
+  const { config } = run;
   try {
-    for (let step = start; step < config.steps; step++) {
-      if (opts.stopAfter !== undefined && stepsThisCall >= opts.stopAfter) break;
-      const lr = learningRate(step, config.lr, warmup, config.steps);
-      let sums = [0, 0, 0];
-      let accumulated: tf.Tensor[] | null = null;
-      for (let micro = 0; micro < config.gradAccum; micro++) {
-        const batch = collate(batchAt(step * config.gradAccum + micro), opts.pad);
-        tokensSeen += batch.tokens;
-        const kept: tf.Scalar[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.forward(batch.ids, { attentionMask: batch.attention, training: true });
-          const parts = judgeObjective(logits, batch, opts.scoreTokenIds, objective, step);
-          kept.push(tf.keep(parts.ce), tf.keep(parts.score));
-          return parts.total;
-        }, vars);
-        const values = [value, ...kept].map((t) => t.dataSync()[0]);
-        sums = sums.map((s, i) => s + values[i] / config.gradAccum);
-        tf.dispose([value, ...kept]);
-        const g = vars.map((v) => grads[v.name]);
-        if (accumulated === null) accumulated = g;
-        else {
-          const prev: tf.Tensor[] = accumulated;
-          accumulated = prev.map((a, i) => tf.add(a, g[i]));
-          tf.dispose([...prev, ...g]);
-        }
-      }
-      const [loss, ce, score] = sums;
-      if (!Number.isFinite(loss)) {
-        tf.dispose(accumulated!);
-        const kept = rows.length ? `the last checkpoint is kept${ckptDir ? ` in ${ckptDir}` : ''}` : 'no checkpoint was written';
-        throw new Error(`[${label}] step ${step + 1}: loss is ${loss} (ce ${ce}, score ${score}); stopping (${kept}); try a lower lr or a lambda ramp`);
-      }
-      const scaled = config.gradAccum > 1 ? tf.tidy(() => accumulated!.map((a) => tf.div(a, config.gradAccum))) : accumulated!;
-      if (scaled !== accumulated) tf.dispose(accumulated!);
-      const { grads, norm } = clipByGlobalNorm(scaled, config.maxGradNorm);
-      opt.apply(grads, lr);
-      tf.dispose(grads);
-      stepsThisCall++;
-      const seconds = priorSeconds + (performance.now() - t0) / 1000;
-      const row: TrainLogRow = { step: step + 1, loss, ce, score, lr, gradNorm: norm, tokensPerSec: tokensSeen / ((performance.now() - t0) / 1000), seconds };
-      const last = step + 1 === config.steps;
-      if (opts.evaluate && ((config.evalEvery > 0 && (step + 1) % config.evalEvery === 0) || last)) row.eval = opts.evaluate(model);
-      rows.push(row);
-      const eta = ((config.steps - step - 1) * (performance.now() - t0)) / 1000 / stepsThisCall;
-      const evalText = row.eval ? ' | ' + Object.entries(row.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ') : '';
-      const line = `[${label}] step ${step + 1}/${config.steps} loss ${loss.toFixed(4)} ce ${ce.toFixed(4)} score ${score.toFixed(4)} | ${(row.tokensPerSec / 1000).toFixed(1)}k tok/s | ETA ${formatSeconds(eta)}${evalText}`;
-      if (process.stderr.isTTY || (step + 1) % config.logEvery === 0 || last || row.eval) log(line, last);
-      if (ckptDir && config.checkpointEvery > 0 && ((step + 1) % config.checkpointEvery === 0 || last)) {
-        saveTrainingCheckpoint(ckptDir, vars, opt, { fingerprint: fp, step: step + 1, rows, loraRng: model.lora?.rngState() });
-      }
-      if (opts.outDir && (row.eval || last || (config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0))) {
-        writeFileAtomic(join(opts.outDir, 'train-log.csv'), trainLogCsv(rows));
-      }
+    for (let step = run.start; step < config.steps; step++) {
+      if (opts.stopAfter !== undefined && run.stepsThisCall >= opts.stopAfter) break;
+      const lr = learningRate(step, config.lr, run.warmup, config.steps);
+      const result = optimizerStep(run, step, lr);
+      const row = logStep(run, step, lr, result);
+      saveProgress(run, step, row);
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    opt.dispose();
+    run.opt.dispose();
   }
-  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'train-log.csv'), trainLogCsv(rows));
+  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'train-log.csv'), trainLogCsv(run.rows));
   return {
-    steps: start + stepsThisCall,
-    resumedFrom: start,
-    rows,
-    finalLoss: rows.length ? rows[rows.length - 1].loss : NaN,
-    seconds: (performance.now() - t0) / 1000,
+    steps: run.start + run.stepsThisCall,
+    resumedFrom: run.start,
+    rows: run.rows,
+    finalLoss: run.rows.length ? run.rows[run.rows.length - 1].loss : NaN,
+    seconds: (performance.now() - run.t0) / 1000,
   };
 }
