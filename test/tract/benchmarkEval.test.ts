@@ -50,9 +50,15 @@ describe('tract/benchmarkEval', () => {
     for (const p of first.predictions) {
       assert.equal(p.readouts.length, 1);
       const r = p.readouts[0];
-      assert.ok(Math.abs(r.rail - r.probs.reduce((s, x, k) => s + (k + 1) * x, 0)) < 1e-12, 'RAIL = Σ k p(k)');
       assert.ok(r.massOutside > 0 && r.massOutside < 1);
     }
+    // the metrics are those of RAIL against the labels 5, 1, 4 (hand RMSE; the readout arithmetic itself
+    // is checked by hand in test/tract/evaluate.test.ts)
+    const rails = first.predictions.map((p) => p.rail);
+    const rmse = Math.sqrt(((rails[0] - 5) ** 2 + (rails[1] - 1) ** 2 + (rails[2] - 4) ** 2) / 3);
+    assert.ok(Math.abs(first.metrics.rail.rmse - rmse) < 1e-9, `RMSE ${first.metrics.rail.rmse} vs ${rmse}`);
+    const meanOutside = first.predictions.reduce((s, p) => s + p.readouts[0].massOutside, 0) / 3;
+    assert.ok(Math.abs(first.metrics.massOutside - meanOutside) < 1e-12);
     // interrupted while appending the second chunk (a torn last line): the rerun keeps the whole first chunk
     // (2 records) and judges the rest exactly as an uninterrupted run does
     const lines = readFileSync(join(first.dir, 'predictions.jsonl'), 'utf8').trim().split('\n');

@@ -35,8 +35,15 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     for (const p of run.predictions) {
       assert.equal(p.readouts.length, 1);
       assert.ok(p.rail >= 0 && p.rail <= 5);
-      const r = p.readouts[0];
-      assert.ok(Math.abs(r.probs.reduce((a, b) => a + b, 0) + r.massOutside - 1) < 1e-6);
+      assert.equal(p.rail, p.readouts[0].rail, 'one CoT: the prediction is its readout');
+    }
+    // the metrics table's RMSE is that of RAIL against the mean label (not goldExact, not standard decoding);
+    // the readout arithmetic itself is checked by hand in test/tract/evaluate.test.ts
+    for (const [split, m] of Object.entries(run.metrics.splits)) {
+      const ps = run.predictions.filter((p) => p.split === split);
+      const rmse = Math.sqrt(ps.reduce((s, p) => s + (p.rail - p.gold) ** 2, 0) / ps.length);
+      assert.ok(ps.length > 0 && Math.abs(m.rail.rmse - rmse) < 1e-9, `${split}: RMSE ${m.rail.rmse} vs ${rmse}`);
+      assert.equal(m.rail.n, ps.length);
     }
     const log = readFileSync(join(run.dir, 'train-log.csv'), 'utf8').trim().split('\n');
     assert.match(log[0], /^stage,step,loss,ce,score,lr,gradNorm,tokensPerSec,seconds,eval_decisionAcc,eval_valLoss,eval_valPearson$/);
