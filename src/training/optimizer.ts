@@ -72,11 +72,30 @@ export class AdamW {
   }
 }
 
-/** Linear warm-up over `warmupSteps`, then cosine decay to 0 at `totalSteps` (HF `get_cosine_schedule_with_warmup`). */
+/** Cosine cycles of the decay: half a cosine, from the peak to 0 (HF's default `num_cycles`). */
+const NUM_CYCLES = 0.5;
+
+/**
+ * The learning rate of the update made after `step` earlier updates (0-based: 0 for the first), as
+ * Hugging Face's `get_cosine_schedule_with_warmup` (a LambdaLR that the Trainer steps after each
+ * optimizer step, so the first update uses the factor at step 0). The factor times `peak` is
+ *
+ *     step / max(1, warmup)                                     for step < warmup
+ *     max(0, 0.5 · (1 + cos(π · cycles · 2 · progress)))        after, cycles = 0.5,
+ *     progress = (step − warmup) / max(1, total − warmup)
+ *
+ * so with a warm-up the first update has lr 0 and the peak is reached at step = warmup; the decay
+ * reaches 0 at step = total (beyond it the formula, like HF's, rises again; the trainer never asks).
+ */
 export function learningRate(step: number, peak: number, warmupSteps: number, totalSteps: number): number {
-  if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
+  if (step < warmupSteps) return peak * (step / Math.max(1, warmupSteps));
   const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
-  return peak * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+  return peak * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * NUM_CYCLES * 2 * progress)));
+}
+
+/** Warm-up steps of a run: ceil(ratio · total), as HF `TrainingArguments.get_warmup_steps`. */
+export function warmupStepCount(warmupRatio: number, totalSteps: number): number {
+  return Math.ceil(warmupRatio * totalSteps);
 }
 
 /** Scales gradients so that their global L2 norm is at most `maxNorm`; returns the norm before. */

@@ -18,7 +18,7 @@ import type { LlamaModel } from '../model/llama';
 import { cleanDebris, writeFileAtomic } from '../io/atomic';
 import { collate, epochBatches, type TrainExample } from './batches';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from './checkpoint';
-import { AdamW, clipByGlobalNorm, learningRate } from './optimizer';
+import { AdamW, clipByGlobalNorm, learningRate, warmupStepCount } from './optimizer';
 import type { RngState } from '../engine/rng';
 
 /** Settings of one training run (defaults: TRACT's optimiser, scaled to small CPU runs). */
@@ -31,7 +31,7 @@ export interface TrainConfig {
   /** Micro-batches per optimizer step. */
   gradAccum: number;
   lr: number;
-  /** Fraction of steps with linear warm-up (TRACT: 0.1). */
+  /** Fraction of steps with linear warm-up, rounded up (TRACT: 0.1; see `learningRate`). */
   warmupRatio: number;
   weightDecay: number;
   beta1: number;
@@ -221,7 +221,7 @@ function startRun(opts: TrainOptions): TrainRun {
       log(`[${label}] resumed from the checkpoint at step ${start}`, true);
     }
   }
-  const warmup = Math.round(config.warmupRatio * config.steps);
+  const warmup = warmupStepCount(config.warmupRatio, config.steps);
   const priorSeconds = rows.length ? rows[rows.length - 1].seconds : 0;
   const batchAt = batchSchedule(examples, config);
   return {
@@ -366,7 +366,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     for (let step = run.start; step < config.steps; step++) {
       if (opts.stopAfter !== undefined && run.stepsThisCall >= opts.stopAfter) break;
-      const lr = learningRate(step, config.lr, run.warmup, config.steps);
+      const lr = learningRate(step, config.lr, run.warmup, config.steps); // step = updates so far, HF's convention
       const result = optimizerStep(run, step, lr);
       const row = logStep(run, step, lr, result);
       saveProgress(run, step, row);

@@ -10,7 +10,7 @@ import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
 import { attachLora } from '../../src/model/lora';
 import { buildExample, collate, emptyTruncationStats, epochBatches, type TrainExample } from '../../src/training/batches';
-import { learningRate } from '../../src/training/optimizer';
+import { learningRate, warmupStepCount } from '../../src/training/optimizer';
 import { resolveTrainConfig, train } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
 
@@ -135,11 +135,29 @@ describe('training/trainer', () => {
     assert.throws(() => resolveTrainConfig({ warmupRatio: 1 }), /warmupRatio/);
   });
 
-  it('warm-up then cosine learning rate', () => {
-    assertClose(learningRate(0, 1, 10, 110), 0.1);
-    assertClose(learningRate(9, 1, 10, 110), 1);
-    assertClose(learningRate(60, 1, 10, 110), 0.5, { atol: 1e-12 }); // halfway through the decay
-    assertClose(learningRate(110, 1, 10, 110), 0, { atol: 1e-12 });
+  it('warm-up then cosine learning rate, as HF get_cosine_schedule_with_warmup', async () => {
+    // HF's factor at step s (updates already made), warm-up w, total n, num_cycles 0.5:
+    //   s < w: s / max(1, w);  else max(0, 0.5 * (1 + cos(pi * 0.5 * 2 * (s - w) / max(1, n - w))))
+    assert.equal(learningRate(0, 1, 10, 110), 0); // 0 / 10: the first update has lr 0
+    assertClose(learningRate(1, 1, 10, 110), 0.1); // 1 / 10
+    assertClose(learningRate(9, 1, 10, 110), 0.9); // 9 / 10
+    assertClose(learningRate(10, 1, 10, 110), 1); // progress 0: 0.5 * (1 + cos 0)
+    // progress 1/4: 0.5 * (1 + cos(pi/4)) = 0.5 + sqrt(2)/4
+    assertClose(learningRate(35, 1, 10, 110), 0.5 + Math.SQRT2 / 4, { atol: 1e-12 });
+    assertClose(learningRate(60, 1, 10, 110), 0.5, { atol: 1e-12 }); // progress 1/2: 0.5 * (1 + cos(pi/2))
+    assertClose(learningRate(110, 1, 10, 110), 0, { atol: 1e-12 }); // progress 1: 0.5 * (1 + cos pi)
+    assertClose(learningRate(5, 3e-4, 10, 110), 1.5e-4); // the factor scales the peak: 3e-4 * 5 / 10
+    assertClose(learningRate(0, 2e-3, 0, 10), 2e-3); // no warm-up: the first update is at the peak
+    assert.equal(warmupStepCount(0.1, 40), 4); // ceil(0.1 * 40), HF TrainingArguments.get_warmup_steps
+    assert.equal(warmupStepCount(0.1, 12), 2); // ceil(1.2)
+    // the trainer asks for step = updates made so far: row k (1-based) logs learningRate(k - 1)
+    const model = LlamaModel.init(config(), 6);
+    const res = await train({
+      model, examples: toyExamples(8, 6), pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.ce,
+      config: { steps: 10, batchSize: 4, lr: 1e-3, warmupRatio: 0.2 }, log: quiet, stopAfter: 3,
+    });
+    assert.deepEqual(res.rows.map((r) => r.lr), [0, 1e-3 * (1 / 2), 1e-3]); // warm-up ceil(0.2 * 10) = 2
+    model.dispose();
   });
 
   it('batches: truncates prompts (never targets), buckets by length, deterministic order', () => {
