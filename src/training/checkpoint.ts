@@ -28,8 +28,10 @@ export function saveTrainingCheckpoint(dir: string, vars: tf.Variable[], opt: Ad
     writeSafetensors(join(tmp, 'weights.safetensors'), weights);
     const s = opt.state();
     const moments = new Map<string, RawTensor>();
-    s.m.forEach((d, i) => moments.set(`m.${i}`, { shape: [...vars[i].shape], data: d }));
-    s.v.forEach((d, i) => moments.set(`v.${i}`, { shape: [...vars[i].shape], data: d }));
+    vars.forEach((x, i) => {
+      moments.set(`m.${i}`, { shape: [...x.shape], data: s.m[i] });
+      moments.set(`v.${i}`, { shape: [...x.shape], data: s.v[i] });
+    });
     writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { step: String(s.step) });
     writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state));
   });

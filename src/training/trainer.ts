@@ -328,7 +328,7 @@ function logStep(run: TrainRun, step: number, lr: number, result: StepResult): T
   if (opts.evaluate && evalDue) row.eval = opts.evaluate(opts.model);
   run.rows.push(row);
   const eta = ((config.steps - step - 1) * (performance.now() - t0)) / 1000 / run.stepsThisCall;
-  const evalText = row.eval ? ' | ' + Object.entries(row.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ') : '';
+  const evalText = row.eval ? ` | ${Object.entries(row.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '';
   const losses = `loss ${loss.toFixed(4)} ce ${ce.toFixed(4)} score ${score.toFixed(4)}`;
   const speed = `${(tokensPerSec / 1000).toFixed(1)}k tok/s | ETA ${formatSeconds(eta)}`;
   const line = `[${run.label}] step ${step + 1}/${config.steps} ${losses} | ${speed}${evalText}`;

@@ -61,6 +61,6 @@ describe('training/checkpoint: folder swaps', () => {
     assertClose(resumed.finalLoss, uninterrupted.finalLoss, { atol: 1e-5, rtol: 1e-5 });
     assert.ok(existsSync(join(ckpt, 'state.json')));
     assert.deepEqual(readdirSync(dir).sort(), ['checkpoint', 'train-log.csv']);
-    [full, a, b].forEach((m) => m.dispose());
+    for (const m of [full, a, b]) m.dispose();
   });
 });
