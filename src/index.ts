@@ -79,6 +79,15 @@ export { generateTinyJudge, checkClauses } from './data/tinyJudge';
 export type { TinyJudgeExample, TinyJudgeData } from './data/tinyJudge';
 export { JudgeTokens } from './data/judgeTokens';
 
+// results: the on-disk formats, their readers and writers, run labels
+export { SPLITS, SPLIT_NAMES } from './results/formats';
+export type {
+  ExperimentConfig, Prediction, CotReadout, RunMetrics, RunSummary, SplitMetrics, SuiteSummary, Table, Cell, BenchmarkMetrics,
+} from './results/formats';
+export { readRunFolder, writeRunFolder } from './results/runFolder';
+export { readSuiteFolder, suiteFolderProblem } from './results/suiteFolder';
+export { runLabel, runSlug, compareRun } from './results/labels';
+
 // training
 export { train, DEFAULT_TRAIN, resolveTrainConfig } from './training/trainer';
 export type { TrainConfig, TrainResult } from './training/trainer';
@@ -87,12 +96,12 @@ export type { ObjectiveSpec } from './losses/objective';
 
 // TRACT pipeline and reports
 export { METHODS, methodSpec } from './tract/methods';
-export { loadExperiment } from './tract/config';
-export type { ExperimentConfig } from './tract/config';
+export { loadExperiment, DEFAULT_EXPERIMENT, TRACT_SAMPLING } from './tract/config';
 export { runExperiment } from './tract/pipeline';
-export type { RunSummary, RunMetrics } from './tract/pipeline';
-export { runSuite, loadSuite } from './tract/suite';
+export { runSuite, loadSuite, buildTables } from './tract/suite';
+export { FULL_PROFILE, CLI_PROFILE, NOTEBOOK_PROFILE } from './tract/profiles';
 export { toMarkdown, toCsv, toLatex } from './report/tables';
+export { writeSuiteTables, writeBenchmarkTables } from './report/tableFiles';
 
 // real benchmarks, the paper's numbers, figures
 export { loadPrometheusBenchmark, loadFeedbackCollection, resolveBenchmark, SHIPPED_BENCHMARKS } from './data/benchmarks';
@@ -101,9 +110,9 @@ export { applyChatTemplate, CHAT_TEMPLATES } from './data/chatTemplates';
 export { readPaperResults, deriveFromLog } from './data/paperResults';
 export type { PaperResult } from './data/paperResults';
 export { evaluateBenchmark, benchmarkTable } from './tract/benchmarkEval';
-export type { BenchmarkEvalOptions, BenchmarkMetrics } from './tract/benchmarkEval';
+export type { BenchmarkEvalOptions } from './tract/benchmarkEval';
 export { paperMainTable, paperAblationTable, paperLambdaTable, paperNCotTable, readOurRuns } from './report/paperTables';
 export { ablationBars, predictedVsGold, trainingCurves, railDistribution, lambdaSweep, calibrationPlot } from './report/figures';
 export type { Figure, NamedFigure } from './report/figures';
-export { readRunFolder, readSuiteFolder, figuresForResults } from './report/runData';
+export { figuresForResults } from './report/resultFigures';
 export { exportFigures, figureToPng, figureToSvg, figureToPdf, closeFigureBrowser } from './report/exportFigures';

@@ -12,16 +12,20 @@ import { describeBackend, initBackend } from '../engine/backend';
 import { loadModel } from '../model/checkpoint';
 import { generate } from '../decoding/generate';
 import { resolveGenerationConfig, type GenerationConfig } from '../decoding/generationConfig';
-import { loadSuite, runSuite } from '../tract/suite';
+import { DEFAULT_SUITE, loadSuite, runSuite } from '../tract/suite';
 import { exportFigures, parseFormats, type FigureFormat } from '../report/exportFigures';
-import { figuresForResults } from '../report/runData';
+import { figuresForResults } from '../report/resultFigures';
+import { writeSuiteTables } from '../report/tableFiles';
+import { DEFAULT_RESULTS_DIR, suiteOutDir } from '../results/paths';
+import { CLI_PROFILE } from '../tract/profiles';
 import { readPaperResults, type PaperResult } from '../data/paperResults';
 import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from '../report/paperTables';
-import { toCsv, toLatex, toMarkdown, type Table } from '../report/tables';
-import type { RunMetrics } from '../tract/pipeline';
+import { toCsv, toLatex, toMarkdown } from '../report/tables';
 import { resolveBenchmark } from '../data/benchmarks';
 import { CHAT_TEMPLATES, type ChatTemplate } from '../data/chatTemplates';
-import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark, writeBenchmarkTables, type BenchmarkMetrics } from '../tract/benchmarkEval';
+import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
+import { type BenchmarkMetrics, type RunMetrics, type Table } from '../results/formats';
+import { writeBenchmarkTables } from '../report/tableFiles';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -139,12 +143,12 @@ COMMANDS.run = {
     out: { type: 'string' },
   },
   async run(values) {
-    const suiteFile = (values.suite as string | undefined) ?? 'experiments/suites/default.json';
-    const profile = (values.profile as string | undefined) ?? 'quick';
+    const suiteFile = (values.suite as string | undefined) ?? DEFAULT_SUITE;
+    const profile = (values.profile as string | undefined) ?? CLI_PROFILE;
     const seeds = numberOption(values, 'seeds') ?? 1;
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got ${seeds}`);
-    const suiteName = suiteFile.replace(/^.*\//, '').replace(/\.json$/, '');
-    const out = (values.out as string | undefined) ?? `results/${suiteName}${profile === 'quick' ? '' : `-${profile}`}`;
+    const resultsDir = (values.results as string | undefined) ?? DEFAULT_RESULTS_DIR;
+    const out = (values.out as string | undefined) ?? suiteOutDir(suiteFile, profile, resultsDir);
     try {
       loadSuite(suiteFile, profile, 0); // check the files before anything starts
     } catch (err) {
@@ -153,12 +157,11 @@ COMMANDS.run = {
     const report = await initBackend();
     console.error(describeBackend(report));
     const t0 = Date.now();
-    const { table } = await runSuite({
-      suiteFile, profile, seeds, resultsDir: (values.results as string | undefined) ?? 'results', outDir: out, backend: report,
-      log: (line) => console.error(line),
-    });
-    console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
-    console.log(`per-run files: results/runs/<runId>/ (listed in ${out}/summary.json)`);
+    const res = await runSuite({ suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log: (line) => console.error(line) });
+    const table = writeSuiteTables(out, res.tables);
+    const minutes = ((Date.now() - t0) / 60000).toFixed(1);
+    console.log(`\nresults table: ${table} (also table.csv, table.tex, verdicts.csv) after ${minutes} min`);
+    console.log(`per-run files: ${join(resultsDir, 'runs')}/<runId>/ (listed in ${join(out, 'summary.json')})`);
   },
 };
 
@@ -217,13 +220,16 @@ COMMANDS.eval = {
     const report = await initBackend();
     console.error(describeBackend(report));
     const runs: BenchmarkMetrics[] = [];
+    const evalRunDirs: string[] = [];
     for (const benchmark of benchmarks) {
       const res = await evaluateBenchmark({ ...opts, benchmark, backend: report, log: (line) => console.error(line) });
       console.log(`${res.metrics.benchmark}: ${res.dir} (r ${res.metrics[res.metrics.primary].pearson.toFixed(3)}, ${res.metrics.judged} records, ${res.metrics.seconds.toFixed(0)} s)`);
       runs.push(res.metrics);
+      evalRunDirs.push(res.dir);
     }
     const modelName = basename(resolve(modelPath));
     const out = (values.out as string | undefined) ?? join(opts.resultsDir, `eval-${modelName}`);
+    for (const m of runs) writeBenchmarkTables([m], evalRunDirs[runs.indexOf(m)], { all: false });
     const table = writeBenchmarkTables(runs, out);
     console.log(`\n${toMarkdown(benchmarkTable(runs))}\ntable: ${table} (also table.csv, table.tex)`);
   },
@@ -273,7 +279,7 @@ COMMANDS.figures = {
     if (!existsSync(join(dir, 'summary.json')) && !existsSync(join(dir, 'metrics.json'))) {
       throw new UsageError(`${dir}: not a run folder (no metrics.json) nor a suite results folder (no summary.json)`);
     }
-    const out = (values.out as string | undefined) ?? join('results', 'figures', basename(resolve(dir)));
+    const out = (values.out as string | undefined) ?? join(DEFAULT_RESULTS_DIR, 'figures', basename(resolve(dir)));
     await exportFigures(figuresForResults(dir), out, { formats, onWrite: (file) => console.log(file) });
   },
 };

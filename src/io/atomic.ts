@@ -33,11 +33,6 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   }
 }
 
-/** Writes `value` as indented JSON with a final newline, atomically. */
-export function writeJsonAtomic(path: string, value: unknown, indent = 1): void {
-  writeFileAtomic(path, `${JSON.stringify(value, null, indent)}\n`);
-}
-
 /**
  * Builds a folder under a temporary name with `build(tmpDir)` and swaps it into `dir`. An existing
  * `dir` is replaced only once the new folder is complete; if the process dies between the two

@@ -8,9 +8,8 @@
  * @module report/paperTables
  */
 import { PAPER_BENCHMARKS, type PaperResult } from '../data/paperResults';
-import type { RunMetrics } from '../tract/pipeline';
-import { readSuiteFolder } from './runData';
-import type { Cell, Table } from './tables';
+import { readSuiteFolder } from '../results/suiteFolder';
+import { IN_DOMAIN, OUT_OF_DOMAIN, type Cell, type RunMetrics, type Table } from '../results/formats';
 
 const BENCH_LABEL: Record<(typeof PAPER_BENCHMARKS)[number], string> = { 'fb-bench': 'FB Bench', flask: 'FLASK', vicuna: 'Vicuna Bench', 'mt-bench': 'MT Bench' };
 
@@ -64,13 +63,13 @@ const PAPER_COLUMNS: Table['columns'] = [
 
 /** Our runs of a suite folder (first seed), by method id (see {@link readSuiteFolder}). */
 export function readOurRuns(dir: string): Map<string, RunMetrics> {
-  return new Map(readSuiteFolder(dir).runs.filter((r) => r.seed === 0).map((r) => [r.method, r.run.metrics]));
+  return new Map(readSuiteFolder(dir).runs.filter((r) => r.seed === 0).map((r) => [r.metrics.method, r.metrics]));
 }
 
 /** Adds our in-domain and out-of-domain Pearson r (primary readout, 95% interval) beside the paper's rows. */
 function withOurs(table: Table, selections: (Selection | null)[], ours: Map<string, RunMetrics> | undefined, label: string): Table {
   if (!ours) return table;
-  const splits = [['test', `${label} in-domain`], ['test-ood', `${label} OOD`]] as const;
+  const splits = [[IN_DOMAIN, `${label} in-domain`], [OUT_OF_DOMAIN, `${label} OOD`]] as const;
   const columns = [...table.columns, ...splits.map(([, g]) => ({ group: g, metric: 'pearson' }))];
   const rows = table.rows.map((row, i) => {
     const s = selections[i];

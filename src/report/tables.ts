@@ -6,6 +6,8 @@
  * @module report/tables
  */
 import { csvField } from '../data/csv';
+import type { Cell, Table } from '../results/formats';
+
 
 /** A metric column and which way is better. */
 export interface MetricInfo {
@@ -22,27 +24,6 @@ export const METRICS: Record<string, MetricInfo> = {
   rmse: { key: 'rmse', label: 'RMSE', higherIsBetter: false, digits: 3 },
   nInvalid: { key: 'nInvalid', label: 'invalid', higherIsBetter: false, digits: 0 },
 };
-
-/** One cell: a value, optionally its spread (sd over seeds) and interval (bootstrap). */
-export interface Cell {
-  value: number;
-  sd?: number;
-  lo?: number;
-  hi?: number;
-}
-
-/** A table: column groups × metric keys, rows of cells. */
-export interface Table {
-  title: string;
-  /** Row label columns (e.g. method, paper id, decoding). */
-  labelColumns: string[];
-  /** Value columns: a group (e.g. "in-domain") and a metric key. */
-  columns: { group: string; metric: string }[];
-  rows: { labels: string[]; cells: (Cell | null)[] }[];
-  notes: string[];
-  /** Put the best value of each column in bold (default true). */
-  bold?: boolean;
-}
 
 function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';

@@ -16,18 +16,20 @@
  *
  * @module tract/benchmarkEval
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, appendFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { ChatTemplate } from '../data/chatTemplates';
 import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
 import { JudgeTokens } from '../data/judgeTokens';
-import { readJsonl } from '../io/jsonl';
 import type { BackendReport } from '../engine/backend';
 import { loadModel, loadModelConfig, loadModelTokenizer } from '../model/checkpoint';
 import type { LlamaConfig } from '../model/config';
-import { writeFileAtomic } from '../io/atomic';
-import { toCsv, toLatex, toMarkdown, type Table } from '../report/tables';
-import { judgeExamples, meanReadout, splitMetrics, type JudgeExample, type Prediction, type SplitMetrics } from './evaluate';
+import { appendJudged, finishJudging, judgedSoFar, readEvalRun, startEvalRun, writeEvalResult } from '../results/evalFolder';
+import type { BenchmarkMetrics, Prediction, Table } from '../results/formats';
+import { DEFAULT_RESULTS_DIR, runDir } from '../results/paths';
+import { TRACT_COT_SAMPLING } from '../decoding/generationConfig';
+import { TRACT_SAMPLING } from './config';
+import { judgeExamples, meanReadout, splitMetrics, type JudgeExample } from './evaluate';
 import { contentKey, environment, pathDigest } from './provenance';
 
 const ROOT = join(__dirname, '..', '..');
@@ -63,27 +65,10 @@ export interface BenchmarkEvalOptions {
 
 /** Defaults of TRACT's inference (tract-method.md §7, §10). */
 export const BENCHMARK_EVAL_DEFAULTS = {
-  decoding: 'cot-rail', nCot: 1, chatTemplate: 'auto', maxNewTokens: 1024, temperature: 1, topP: 0.9, repetitionPenalty: 1.03,
-  seed: 42, batchSize: 8, lenient: false, bootstrapSamples: 1000, resultsDir: 'results',
+  decoding: 'cot-rail', nCot: 1, chatTemplate: 'auto', maxNewTokens: TRACT_COT_SAMPLING.maxNewTokens,
+  temperature: TRACT_SAMPLING.temperature, topP: TRACT_SAMPLING.topP, repetitionPenalty: TRACT_SAMPLING.repetitionPenalty,
+  seed: Number(TRACT_COT_SAMPLING.seed), batchSize: 8, lenient: false, bootstrapSamples: 1000, resultsDir: DEFAULT_RESULTS_DIR,
 } as const;
-
-/** `metrics.json` of a benchmark evaluation. */
-export interface BenchmarkMetrics {
-  benchmark: string;
-  file: string;
-  model: string;
-  decoding: 'cot-rail' | 'standard';
-  primary: 'rail' | 'standard';
-  nCot: number;
-  records: number;
-  judged: number;
-  skipped: { index: number; field: string; reason: string }[];
-  truncated: { count: number; maxTokensDropped: number; promptBudget: number };
-  rail: SplitMetrics;
-  standard: SplitMetrics;
-  massOutside: number;
-  seconds: number;
-}
 
 /** The result of {@link evaluateBenchmark}. */
 export interface BenchmarkEvalResult {
@@ -115,106 +100,141 @@ export function truncateLeft(ids: number[], budget: number, bos: number | null):
   return { ids: [...head, ...kept], dropped: ids.length - head.length - kept.length };
 }
 
-/** Evaluates a judge on one benchmark and writes its run folder. */
-export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
-  const t0 = Date.now();
+/** A benchmark's records and the judge's tokens, prompts and run identity, before any weights are read. */
+interface EvalPlan {
+  name: string;
+  file: string;
+  loaded: ReturnType<typeof loadPrometheusBenchmark>;
+  examples: JudgeExample[];
+  modelPath: string;
+  jt: JudgeTokens;
+  /** Prompt ids of each example (chat-wrapped, cut from the left to the budget). */
+  promptIds: Map<JudgeExample, number[]>;
+  truncation: BenchmarkMetrics['truncated'];
+  config: Record<string, unknown>;
+  runId: string;
+  dir: string;
+}
+
+/** The prompt budget: the model's context minus the CoT and the forced score context. */
+function promptBudget(opts: BenchmarkEvalOptions, context: number, jt: JudgeTokens, name: string): number {
+  const reserve = opts.maxNewTokens + jt.cotContext.length + 1;
+  const budget = opts.maxPromptTokens ?? context - reserve;
+  if (budget < 16) {
+    throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
+  }
+  if (budget + reserve > context) {
+    opts.log(`[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`);
+  }
+  return budget;
+}
+
+/** Loads the records, encodes the prompts and identifies the run from the model's config and tokenizer. */
+function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
   const { name, file } = resolveBenchmark(opts.benchmark, ROOT);
   const loaded = loadPrometheusBenchmark(file, { lenient: opts.lenient });
-  if (loaded.skipped.length) opts.log(`[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`).join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`);
+  if (loaded.skipped.length) {
+    const first = loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`);
+    opts.log(`[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`);
+  }
   const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
   if (records.length === 0) throw new Error(`${file}: no records to judge`);
   const examples = benchmarkExamples(records);
-
-  // the run is identified from the model's config and tokenizer, before any weights are read
   const modelPath = resolve(opts.model);
   const modelConfig = loadModelConfig(modelPath);
   const tokenizer = loadModelTokenizer(modelPath);
   const jt = new JudgeTokens(tokenizer);
   const chatTemplate = opts.chatTemplate === 'auto' ? autoChatTemplate(modelConfig) : opts.chatTemplate;
-  const context = modelConfig.maxSeqLen;
-  const reserve = opts.maxNewTokens + jt.cotContext.length + 1;
-  const budget = opts.maxPromptTokens ?? context - reserve;
-  if (budget < 16) throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
-  if (budget + reserve > context) opts.log(`[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`);
-
-  // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
-  const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
-  const config = {
-    benchmark: name, file: shown(file), fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length, model: shown(modelPath), modelDigest: pathDigest(modelPath),
-    decoding: opts.decoding, nCot: opts.nCot, chatTemplate, maxNewTokens: opts.maxNewTokens, temperature: opts.temperature,
-    topP: opts.topP, repetitionPenalty: opts.repetitionPenalty, seed: opts.seed, promptBudget: budget, lenient: opts.lenient,
-  };
-  const runId = `eval-${name}-${contentKey(config, 8)}`;
-  const dir = join(opts.resultsDir, 'runs', runId);
-  const final = join(dir, 'predictions.jsonl');
-  const metricsFile = join(dir, 'metrics.json');
-  if (existsSync(final) && existsSync(metricsFile)) {
-    // a complete run of the same settings: read it back, compute and write nothing
-    opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
-    const metrics = JSON.parse(readFileSync(metricsFile, 'utf8')) as BenchmarkMetrics;
-    return { runId, dir, metrics, predictions: readJsonl<Prediction>(final), reused: true };
-  }
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify({ ...config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples }, null, 1)}\n`);
-
+  const budget = promptBudget(opts, modelConfig.maxSeqLen, jt, name);
   const truncation = { count: 0, maxTokensDropped: 0, promptBudget: budget };
-  const ids = new Map<JudgeExample, number[]>();
+  const promptIds = new Map<JudgeExample, number[]>();
   for (const ex of examples) {
     const t = truncateLeft(jt.chatPrompt(ex.prompt, chatTemplate), budget, tokenizer.bos);
-    ids.set(ex, t.ids);
+    promptIds.set(ex, t.ids);
     if (t.dropped > 0) {
       truncation.count++;
       truncation.maxTokensDropped = Math.max(truncation.maxTokensDropped, t.dropped);
     }
   }
-  const promptIds = (ex: JudgeExample): number[] => ids.get(ex)!;
-  if (truncation.count) opts.log(`[eval ${name}] ${truncation.count}/${examples.length} prompts exceed ${budget} tokens and are cut from the left (up to ${truncation.maxTokensDropped} tokens dropped)`);
+  // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
+  const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
+  const config = {
+    benchmark: name, file: shown(file), fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length,
+    model: shown(modelPath), modelDigest: pathDigest(modelPath), decoding: opts.decoding, nCot: opts.nCot, chatTemplate,
+    maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty,
+    seed: opts.seed, promptBudget: budget, lenient: opts.lenient,
+  };
+  const runId = `eval-${name}-${contentKey(config, 8)}`;
+  return { name, file, loaded, examples, modelPath, jt, promptIds, truncation, config, runId, dir: runDir(opts.resultsDir, runId) };
+}
 
-  // chunked, resumable judging: each chunk's seeds depend only on its index
-  const partial = join(dir, 'predictions.partial.jsonl');
-  let predictions: Prediction[] = [];
-  if (existsSync(final)) {
-    // judged, but stopped before its metrics were written
-    predictions = readJsonl<Prediction>(final);
-    opts.log(`[eval ${name}] reusing ${final}`);
-  } else {
-    const model = loadModel(modelPath).model;
-    const chunk = opts.batchSize;
-    const done = existsSync(partial) ? readJsonl<Prediction>(partial, { dropTornLastLine: true }) : [];
-    const whole = Math.floor(done.length / chunk) * chunk; // a chunk is appended whole; ignore a torn tail
-    predictions = done.slice(0, whole);
-    if (whole) opts.log(`[eval ${name}] resuming after ${whole}/${examples.length} judged records`);
-    if (whole !== done.length) writeFileAtomic(partial, predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
-    const tStart = Date.now();
-    for (let b = whole; b < examples.length; b += chunk) {
-      const part = await judgeExamples({
-        model, jt, examples: examples.slice(b, b + chunk), promptKind: 'cot', promptIds,
-        eval: { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty, nCot: opts.nCot, seed: `${opts.seed}/${name}/chunk-${b / chunk}`, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
-        split: name,
-      });
-      appendFileSync(partial, part.map((p) => `${JSON.stringify({ ...p, split: name })}\n`).join(''));
-      predictions.push(...part.map((p) => ({ ...p, split: name })));
-      const n = predictions.length;
-      const rate = (n - whole) / ((Date.now() - tStart) / 1000);
-      opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${Math.ceil((examples.length - n) / Math.max(rate, 1e-9))} s left)`);
-    }
-    model.dispose();
-    renameSync(partial, final);
+/** Judges every example in chunks of `batchSize`, appending each chunk, resuming after the last whole one. */
+async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promise<Prediction[]> {
+  const { name, examples, dir } = plan;
+  const chunk = opts.batchSize;
+  const so = judgedSoFar(dir, chunk);
+  if (so.finished) {
+    opts.log(`[eval ${name}] reusing ${dir}/predictions.jsonl`); // judged, but stopped before its metrics were written
+    return so.predictions;
   }
+  const predictions = so.predictions;
+  const resumedAt = predictions.length;
+  if (resumedAt) opts.log(`[eval ${name}] resuming after ${resumedAt}/${examples.length} judged records`);
+  const model = loadModel(plan.modelPath).model;
+  const tStart = Date.now();
+  const e = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty };
+  for (let b = resumedAt; b < examples.length; b += chunk) {
+    // each chunk's seeds depend only on its index
+    const seed = `${opts.seed}/${name}/chunk-${b / chunk}`;
+    const part = await judgeExamples({
+      model, jt: plan.jt, examples: examples.slice(b, b + chunk), promptKind: 'cot', promptIds: (ex) => plan.promptIds.get(ex) as number[],
+      eval: { ...e, nCot: opts.nCot, seed, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
+      split: name,
+    });
+    appendJudged(dir, part);
+    predictions.push(...part);
+    const n = predictions.length;
+    const rate = (n - resumedAt) / ((Date.now() - tStart) / 1000);
+    const left = Math.ceil((examples.length - n) / Math.max(rate, 1e-9));
+    opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${left} s left)`);
+  }
+  model.dispose();
+  finishJudging(dir);
+  return predictions;
+}
 
+/** Evaluates a judge on one benchmark and writes its run folder. */
+export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
+  const t0 = Date.now();
+  const plan = planEvaluation(opts);
+  const { name, runId, dir } = plan;
+  const done = readEvalRun(dir);
+  if (done) {
+    // a complete run of the same settings: read it back, compute and write nothing
+    opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
+    return { runId, dir, ...done, reused: true };
+  }
+  startEvalRun(dir, { ...plan.config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples });
+  const { truncation } = plan;
+  if (truncation.count) {
+    opts.log(
+      `[eval ${name}] ${truncation.count}/${plan.examples.length} prompts exceed ${truncation.promptBudget} tokens and are cut ` +
+        `from the left (up to ${truncation.maxTokensDropped} tokens dropped)`,
+    );
+  }
+  const predictions = await judgeResumable(opts, plan);
   const gold = predictions.map((p) => p.gold);
+  const loaded = plan.loaded;
   const metrics: BenchmarkMetrics = {
-    benchmark: name, file: config.file, model: config.model, decoding: opts.decoding, primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
+    benchmark: name, file: String(plan.config.file), model: String(plan.config.model), decoding: opts.decoding,
+    primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
     records: loaded.records.length + loaded.skipped.length, judged: predictions.length, skipped: loaded.skipped, truncated: truncation,
     rail: splitMetrics(predictions.map((p) => p.rail), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
     standard: splitMetrics(predictions.map((p) => p.standard), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
     massOutside: meanReadout(predictions, (r) => r.massOutside),
     seconds: (Date.now() - t0) / 1000,
   };
-  writeFileAtomic(metricsFile, `${JSON.stringify(metrics, null, 1)}\n`);
-  writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(opts.backend, opts.seed), null, 1)}\n`);
-  const table = benchmarkTable([metrics]);
-  writeFileAtomic(join(dir, 'table.md'), toMarkdown(table));
+  writeEvalResult(dir, metrics, environment(opts.backend, opts.seed));
   return { runId, dir, metrics, predictions, reused: false };
 }
 
@@ -242,14 +262,4 @@ export function benchmarkTable(runs: BenchmarkMetrics[]): Table {
     bold: false,
     notes,
   };
-}
-
-/** Writes the combined table of several evaluations (md, csv, tex) into `outDir`. */
-export function writeBenchmarkTables(runs: BenchmarkMetrics[], outDir: string): string {
-  mkdirSync(outDir, { recursive: true });
-  const table = benchmarkTable(runs);
-  writeFileAtomic(join(outDir, 'table.md'), toMarkdown(table));
-  writeFileAtomic(join(outDir, 'table.csv'), toCsv(table));
-  writeFileAtomic(join(outDir, 'table.tex'), toLatex(table));
-  return join(outDir, 'table.md');
 }

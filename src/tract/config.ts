@@ -8,35 +8,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_TINYJUDGE } from '../data/tinyJudge';
-import { DEFAULT_TRAIN, type TrainConfig } from '../training/trainer';
+import { TRACT_COT_SAMPLING } from '../decoding/generationConfig';
+import type { ExperimentConfig, SamplingConfig } from '../results/formats';
+import { DEFAULT_TRAIN } from '../training/trainer';
 import { methodSpec } from './methods';
 
-/** Sampling settings (self-CoTs and evaluation CoTs); TRACT: T 1.0, top-p 0.9, penalty 1.03. */
-export interface SamplingConfig {
-  maxNewTokens: number;
-  temperature: number;
-  topP: number;
-  repetitionPenalty: number;
-}
+/**
+ * TRACT's CoT sampling (temperature, top-p, repetition penalty) from its one definition,
+ * `decoding/generationConfig.ts` TRACT_COT_SAMPLING; TinyJudge CoTs are short, so the token limit is
+ * set per experiment.
+ */
+export const TRACT_SAMPLING: Readonly<Omit<SamplingConfig, 'maxNewTokens'>> = Object.freeze({
+  temperature: TRACT_COT_SAMPLING.temperature,
+  topP: TRACT_COT_SAMPLING.topP,
+  repetitionPenalty: TRACT_COT_SAMPLING.repetitionPenalty,
+});
 
-/** A fully resolved experiment. */
-export interface ExperimentConfig {
-  version: number;
-  description: string;
-  method: string;
-  /** Seed model: a path `loadModel` understands. */
-  model: string;
-  seed: number;
-  data: { kind: 'tinyjudge'; seed: string; train: number; val: number; test: number; testOod: number; annotatorNoise: number; generator: 'v2' | 'v3' };
-  /** Longest training sequence (prompt + target); longer prompts are cut from the left. */
-  maxLen: number;
-  train: TrainConfig;
-  /** Settings of the CoT-RAFT and RAFT objectives (λ, its warm-up ramp, the normalisation). */
-  objective: { lambda: number; lambdaRampSteps: number; reduction: 'mean' | 'officialParity' };
-  selfCot: SamplingConfig & { seed: number };
-  eval: SamplingConfig & { nCot: number; seed: number; bootstrapSamples: number; batchSize: number };
-}
-
+/** The defaults every experiment file is merged over. */
 export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   version: 1,
   description: '',
@@ -47,8 +35,8 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   maxLen: 320,
   train: { ...DEFAULT_TRAIN },
   objective: { lambda: 1, lambdaRampSteps: 0, reduction: 'mean' as const },
-  selfCot: { maxNewTokens: 96, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, seed: 42 },
-  eval: { maxNewTokens: 96, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, nCot: 1, seed: 42, bootstrapSamples: 1000, batchSize: 32 },
+  selfCot: { ...TRACT_SAMPLING, maxNewTokens: 96, seed: Number(TRACT_COT_SAMPLING.seed) },
+  eval: { ...TRACT_SAMPLING, maxNewTokens: 96, nCot: 1, seed: Number(TRACT_COT_SAMPLING.seed), bootstrapSamples: 1000, batchSize: 32 },
 });
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

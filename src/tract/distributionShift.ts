@@ -32,10 +32,10 @@ import { expectedScore } from '../losses/expectedScore';
 import { rmse } from '../metrics/correlation';
 import { loadModel, loadModelTokenizer } from '../model/checkpoint';
 import type { LlamaModel } from '../model/llama';
-import type { ExperimentConfig } from './config';
 import type { SelfCotRecord } from './judgeData';
-import { experimentData, type RunMetrics } from './pipeline';
+import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
+import { type ExperimentConfig, type RunMetrics } from '../results/formats';
 
 /**
  * Teacher-forced RAIL: the expected score Σ k·p(k) after prompt + CoT + " So the overall score is ".

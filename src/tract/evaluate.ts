@@ -11,29 +11,18 @@
  *
  * @module tract/evaluate
  */
+import * as tf from '@tensorflow/tfjs';
 import { nextTokenLogits } from '../decoding/generate';
 import { applyRepetitionPenalty, applyTemperature, applyTopP, softmax } from '../decoding/logitsProcessors';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { checkClauses, type Criterion } from '../data/tinyJudge';
 import { Rng } from '../engine/rng';
+import { expectedScore, scoreProbabilities } from '../losses/expectedScore';
 import { bootstrapCI } from '../metrics/bootstrap';
 import { dropInvalid, kendallTauB, pearson, rmse, spearman } from '../metrics/correlation';
 import type { LlamaModel } from '../model/llama';
-import type { ExperimentConfig } from './config';
+import type { CotReadout, EvalConfig, Prediction, SplitMetrics } from '../results/formats';
 import { sampleCots } from './selfCot';
-
-/** The readout of one CoT (or of the score-only prompt). */
-export interface CotReadout {
-  cot: string | null;
-  /** p("1")..p("5") under the full softmax. */
-  probs: number[];
-  /** 1 − Σ p(digits). */
-  massOutside: number;
-  rail: number;
-  /** Sampled score, or null when the sampled token is not a digit. */
-  standard: number | null;
-  clauseCorrect?: number;
-}
 
 /**
  * An example to judge: a TinyJudge example, or a benchmark record (src/tract/benchmarkEval.ts).
@@ -52,33 +41,95 @@ export interface JudgeExample {
   criteria?: readonly Criterion[];
 }
 
-/** One line of `predictions.jsonl`. */
-export interface Prediction {
-  id: string;
-  split: string;
-  /** The evaluation label (mean of the annotators). */
-  gold: number;
-  goldExact: number;
-  readouts: CotReadout[];
-  /** Mean RAIL over the CoTs. */
-  rail: number;
-  /** Mean of the valid standard-decoding scores, null if none is valid. */
-  standard: number | null;
-}
-
-/** Judges `examples` with the model. */
-export async function judgeExamples(opts: {
+/** Options of {@link judgeExamples}. */
+export interface JudgeOptions {
   model: LlamaModel;
   jt: JudgeTokens;
   examples: readonly JudgeExample[];
   promptKind: 'cot' | 'score-only';
   /** Token ids of an example's prompt (default: `jt.prompt` of its text); e.g. a chat-wrapped or truncated prompt. */
   promptIds?: (ex: JudgeExample, kind: 'cot' | 'score-only') => number[];
-  eval: Omit<ExperimentConfig['eval'], 'seed'> & { seed: number | string };
+  eval: Omit<EvalConfig, 'seed'> & { seed: number | string };
   split: string;
   onProgress?: (done: number, total: number) => void;
-}): Promise<Prediction[]> {
-  const { model, jt, examples } = opts;
+}
+
+/** The prompt ids of a batch. */
+function batchPrompts(opts: JudgeOptions, batch: readonly JudgeExample[]): number[][] {
+  return batch.map((ex) => {
+    if (opts.promptIds) return opts.promptIds(ex, opts.promptKind);
+    if (opts.promptKind === 'score-only' && ex.promptScoreOnly === undefined) {
+      throw new Error(`example ${ex.id} has no score-only prompt`);
+    }
+    return opts.jt.prompt(opts.promptKind === 'cot' ? ex.prompt : (ex.promptScoreOnly as string));
+  });
+}
+
+/**
+ * The score readouts at the score position of each prefix: p(1..K) and RAIL through the tested loss
+ * code (`losses/expectedScore.ts`, full-vocabulary softmax, no renormalisation), and the raw logits
+ * for standard decoding.
+ */
+function scoreReadouts(model: LlamaModel, jt: JudgeTokens, prefixes: number[][]): { probs: number[][]; rail: Float32Array; logits: Float32Array[] } {
+  const logits = nextTokenLogits(model, prefixes, jt.tokenizer.pad); // [B, V]
+  const [probs, rail] = tf.tidy(() => [scoreProbabilities(logits, jt.scoreIds), expectedScore(logits, jt.scoreIds)]); // [B, K], [B]
+  const v = logits.shape[1];
+  const rows = logits.dataSync() as Float32Array;
+  const p = probs.arraySync() as number[][];
+  const r = rail.dataSync() as Float32Array;
+  tf.dispose([logits, probs, rail]);
+  return { probs: p, rail: r, logits: prefixes.map((_, i) => rows.slice(i * v, (i + 1) * v)) };
+}
+
+/**
+ * Standard decoding: one token sampled after the prefix with the CoT sampling's repetition
+ * penalty, temperature and top-p; a score only when it is a score token.
+ */
+function sampleScore(z: Float32Array, prefix: readonly number[], e: JudgeOptions['eval'], jt: JudgeTokens, rng: Rng): number | null {
+  let zs = applyRepetitionPenalty(z, prefix, e.repetitionPenalty);
+  zs = applyTopP(applyTemperature(zs, Math.max(e.temperature, 1e-6)), e.topP);
+  const k = jt.scoreIds.indexOf(rng.categorical(softmax(zs)));
+  return k >= 0 ? k + 1 : null;
+}
+
+/** Judges one batch once (one CoT per example, or the score-only readout). */
+async function judgeBatch(opts: JudgeOptions, batch: readonly JudgeExample[], cotIndex: number, batchStart: number, rng: Rng): Promise<CotReadout[]> {
+  const { model, jt } = opts;
+  const e = opts.eval;
+  const prompts = batchPrompts(opts, batch);
+  const cots = opts.promptKind === 'cot' ? await sampleCots(model, jt, prompts, e, `${e.seed}/eval/${opts.split}/${cotIndex}/${batchStart}`) : null;
+  const prefixes = prompts.map((p, i) => (cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext]));
+  const { probs, rail, logits } = scoreReadouts(model, jt, prefixes);
+  return batch.map((ex, i) => {
+    const r: CotReadout = {
+      cot: cots ? cots[i].text : null,
+      probs: probs[i],
+      massOutside: 1 - probs[i].reduce((s, x) => s + x, 0),
+      rail: rail[i],
+      standard: sampleScore(logits[i], prefixes[i], e, jt, rng),
+    };
+    if (cots && ex.criteria) r.clauseCorrect = checkClauses(cots[i].text, ex.criteria).correct;
+    return r;
+  });
+}
+
+/** One prediction from an example's readouts: RAIL averaged, standard decoding averaged over the valid ones. */
+export function predictionOf(ex: JudgeExample, split: string, rs: CotReadout[]): Prediction {
+  const valid = rs.map((r) => r.standard).filter((s): s is number => s !== null);
+  return {
+    id: ex.id,
+    split,
+    gold: ex.label,
+    goldExact: ex.goldExact,
+    readouts: rs,
+    rail: rs.reduce((s, r) => s + r.rail, 0) / rs.length,
+    standard: valid.length ? valid.reduce((s, x) => s + x, 0) / valid.length : null,
+  };
+}
+
+/** Judges `examples` with the model: `eval.nCot` CoTs each (one readout for score-only prompts). */
+export async function judgeExamples(opts: JudgeOptions): Promise<Prediction[]> {
+  const { examples } = opts;
   const e = opts.eval;
   const readouts: CotReadout[][] = examples.map(() => []);
   const nCot = opts.promptKind === 'cot' ? e.nCot : 1;
@@ -87,66 +138,13 @@ export async function judgeExamples(opts: {
   for (let c = 0; c < nCot; c++) {
     for (let b = 0; b < examples.length; b += e.batchSize) {
       const batch = examples.slice(b, b + e.batchSize);
-      const prompts = batch.map((ex) => {
-        if (opts.promptIds) return opts.promptIds(ex, opts.promptKind);
-        if (opts.promptKind === 'score-only' && ex.promptScoreOnly === undefined) throw new Error(`example ${ex.id} has no score-only prompt`);
-        return jt.prompt(opts.promptKind === 'cot' ? ex.prompt : ex.promptScoreOnly!);
-      });
-      let cots: { ids: number[]; text: string }[] | null = null;
-      if (opts.promptKind === 'cot') cots = await sampleCots(model, jt, prompts, e, `${e.seed}/eval/${opts.split}/${c}/${b}`);
-      const prefixes = prompts.map((p, i) => (cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext]));
-      const logits = nextTokenLogits(model, prefixes, jt.tokenizer.pad);
-      const rows = logits.dataSync() as Float32Array;
-      const v = logits.shape[1];
-      logits.dispose();
-      batch.forEach((ex, i) => {
-        const z = rows.slice(i * v, (i + 1) * v);
-        const p = softmax(z);
-        const probs = jt.scoreIds.map((id) => p[id]);
-        const sumDigits = probs.reduce((s, x) => s + x, 0);
-        let zs = applyRepetitionPenalty(z, prefixes[i], e.repetitionPenalty);
-        zs = applyTopP(applyTemperature(zs, Math.max(e.temperature, 1e-6)), e.topP);
-        const token = rng.categorical(softmax(zs));
-        const k = jt.scoreIds.indexOf(token);
-        const r: CotReadout = {
-          cot: cots ? cots[i].text : null,
-          probs,
-          massOutside: 1 - sumDigits,
-          rail: probs.reduce((s, x, j) => s + (j + 1) * x, 0),
-          standard: k >= 0 ? k + 1 : null,
-        };
-        if (cots && ex.criteria) r.clauseCorrect = checkClauses(cots[i].text, ex.criteria).correct;
-        readouts[b + i].push(r);
-      });
+      const rs = await judgeBatch(opts, batch, c, b, rng);
+      rs.forEach((r, i) => readouts[b + i].push(r));
       done += batch.length;
       opts.onProgress?.(done, examples.length * nCot);
     }
   }
-  return examples.map((ex, i) => {
-    const rs = readouts[i];
-    const valid = rs.map((r) => r.standard).filter((s): s is number => s !== null);
-    return {
-      id: ex.id,
-      split: opts.split,
-      gold: ex.label,
-      goldExact: ex.goldExact,
-      readouts: rs,
-      rail: rs.reduce((s, r) => s + r.rail, 0) / rs.length,
-      standard: valid.length ? valid.reduce((s, x) => s + x, 0) / valid.length : null,
-    };
-  });
-}
-
-/** Agreement of one readout with the labels, with a bootstrap interval for Pearson. */
-export interface SplitMetrics {
-  n: number;
-  nInvalid: number;
-  pearson: number;
-  pearsonLo: number;
-  pearsonHi: number;
-  spearman: number;
-  kendall: number;
-  rmse: number;
+  return examples.map((ex, i) => predictionOf(ex, opts.split, readouts[i]));
 }
 
 /** Metrics of a prediction column against the labels; invalid predictions are dropped and counted. */

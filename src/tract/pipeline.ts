@@ -16,18 +16,24 @@ import { join, resolve } from 'node:path';
 import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
+import { readJson, writeJson } from '../io/json';
+import { readJsonl, writeJsonl } from '../io/jsonl';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
-import { writeFileAtomic } from '../io/atomic';
+import {
+  IN_DOMAIN, OUT_OF_DOMAIN, SPLITS,
+  type ExperimentConfig, type Prediction, type RunMetrics, type RunSummary, type SelfCotStats, type SplitResult,
+  type StageRecord,
+} from '../results/formats';
+import { evalDir, runDir, selfCotFile, stageDir, stageModelDir } from '../results/paths';
+import { writeRunFolder } from '../results/runFolder';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
-import type { ExperimentConfig } from './config';
-import { judgeExamples, meanReadout, splitMetrics, type Prediction, type SplitMetrics } from './evaluate';
+import { judgeExamples, meanReadout, splitMetrics } from './evaluate';
 import { stageExamples, teacherForcedEval, type SelfCotRecord } from './judgeData';
-import { methodSpec, type StageObjective } from './methods';
+import { methodSpec, type MethodSpec, type StageObjective, type StageSpec } from './methods';
 import { contentKey, environment, pathDigest } from './provenance';
-import { readJsonl } from '../io/jsonl';
-import { generateSelfCots, type SelfCotStats } from './selfCot';
+import { generateSelfCots } from './selfCot';
 
 /** Bumped when a change to the pipeline can move a number (invalidates every cached step). */
 export const PIPELINE_VERSION = 1;
@@ -39,53 +45,6 @@ export interface PipelineContext {
   log: (line: string) => void;
   /** Progress of training steps (default: the trainer's). */
   trainLog?: (line: string, final: boolean) => void;
-}
-
-/** Metrics of one split: both readouts. */
-export interface SplitResult {
-  rail: SplitMetrics;
-  standard: SplitMetrics;
-  /** Mean probability mass outside the score tokens at the score position. */
-  massOutside: number;
-  /** Mean clause accuracy of the evaluation CoTs (CoT methods). */
-  clauseAccuracy: number;
-}
-
-/** `metrics.json` of a run. */
-export interface RunMetrics {
-  method: string;
-  paperId: string;
-  decoding: string;
-  /** Which readout the method reports ('rail' or 'standard'). */
-  primary: 'rail' | 'standard';
-  splits: Record<string, SplitResult>;
-  selfCot: SelfCotStats | null;
-  stages: { name: string; key: string; reused: boolean; steps: number; final: Record<string, unknown> | null }[];
-  lambdaRampSteps: number;
-}
-
-/** The result of {@link runExperiment}. */
-export interface RunSummary {
-  runId: string;
-  dir: string;
-  metrics: RunMetrics;
-  predictions: Prediction[];
-  /** The resolved experiment (absent for runs read back from disk without it). */
-  config?: ExperimentConfig;
-}
-
-/**
- * The row label of a run among `all`: its method id, plus λ and the number of CoTs where runs of the
- * same method differ in them (the λ sweep, 1 vs 5 CoTs), e.g. `tract (λ=0.5)`, `tract (5 CoTs)`.
- */
-export function runLabel(run: RunSummary, all: readonly RunSummary[]): string {
-  const same = all.filter((r) => r.metrics.method === run.metrics.method);
-  if (same.length < 2 || !run.config) return run.metrics.method;
-  const parts: string[] = [];
-  if (new Set(same.map((r) => r.config?.objective.lambda)).size > 1) parts.push(`λ=${run.config.objective.lambda}`);
-  const n = run.config.eval.nCot;
-  if (new Set(same.map((r) => r.config?.eval.nCot)).size > 1) parts.push(`${n} CoT${n === 1 ? '' : 's'}`);
-  return parts.length ? `${run.metrics.method} (${parts.join(', ')})` : run.metrics.method;
 }
 
 /** The objective of a stage kind with the experiment's λ, ramp and normalisation. */
@@ -106,100 +65,136 @@ export function experimentData(cfg: ExperimentConfig): TinyJudgeData {
   return generateTinyJudge(sizes);
 }
 
-/** Runs one experiment (cached steps are reused). */
-export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext): Promise<RunSummary> {
-  const method = methodSpec(cfg.method);
-  const cache = join(ctx.resultsDir, 'cache');
-  const data = experimentData(cfg);
-  const seedPath = resolve(cfg.model);
-  const seedDigest = pathDigest(seedPath);
-  const seeded = (s: number | string) => `${s}/seed-${cfg.seed}`;
-  const jt = new JudgeTokens(loadModelTokenizer(seedPath));
+/** What the steps of one experiment share. */
+interface RunState {
+  cfg: ExperimentConfig;
+  ctx: PipelineContext;
+  method: MethodSpec;
+  data: TinyJudgeData;
+  jt: JudgeTokens;
+  seedPath: string;
+  seedDigest: string;
+  /** Stage name → cache key of the stages trained so far. */
+  stageKeys: Record<string, string>;
+  stages: StageRecord[];
+  stageLogs: { stage: string; csv: string }[];
+  selfCots?: Map<string, SelfCotRecord>;
+  selfCot: { key: string; stats: SelfCotStats } | null;
+}
+
+/** A seed stream of this experiment's seed (`<s>/seed-<seed>`). */
+function seeded(cfg: ExperimentConfig, s: number | string): string {
+  return `${s}/seed-${cfg.seed}`;
+}
+
+/** Step 1 of a self-CoT stage: sample (or reuse) one CoT per training prompt from the stage-1 model. */
+async function selfCotStep(st: RunState): Promise<void> {
+  const { cfg, ctx, method } = st;
+  const from = st.stageKeys[method.selfCotFrom ?? 'stage1'];
+  const key = contentKey({ v: PIPELINE_VERSION, from, sampling: cfg.selfCot, seed: cfg.seed, data: cfg.data });
+  const file = selfCotFile(ctx.resultsDir, key);
+  mkdirSync(join(file, '..'), { recursive: true });
+  const source = loadModel(stageModelDir(ctx.resultsDir, from)).model;
+  const every = cfg.eval.batchSize * 10;
+  const res = await generateSelfCots({
+    model: source, jt: st.jt, examples: st.data.train, sampling: { ...cfg.selfCot, seed: seeded(cfg, cfg.selfCot.seed) },
+    batchSize: cfg.eval.batchSize, file,
+    onProgress: (d, n) => {
+      if (d === n || d % every === 0) ctx.log(`[${method.id}] self-CoTs ${d}/${n}`);
+    },
+  });
+  source.dispose();
+  st.selfCots = new Map(res.records.map((r) => [r.id, r]));
+  st.selfCot = { key, stats: res.stats };
+  ctx.log(`[${method.id}] self-CoTs ${res.reused ? 'reused' : 'generated'}: ${JSON.stringify(res.stats)}`);
+}
+
+/** Trains a stage into `dir` (its model, stage.json and train-log.csv). */
+async function trainStage(st: RunState, stage: StageSpec, key: string, objective: ObjectiveSpec, dir: string): Promise<void> {
+  const { cfg, ctx, method, jt } = st;
   const pad = jt.tokenizer.pad;
+  const init = stage.init === 'seed' ? st.seedPath : stageModelDir(ctx.resultsDir, st.stageKeys.stage1);
+  const model = loadModel(init).model;
+  const truncation = emptyTruncationStats();
+  const examples = stageExamples(stage.data, st.data.train, jt, cfg.maxLen, truncation, st.selfCots);
+  const valData = stage.data === 'score-only' ? 'score-only' : 'reference';
+  const val = stageExamples(valData, st.data.val, jt, cfg.maxLen, emptyTruncationStats());
+  ctx.log(
+    `[${method.id}/${stage.name}] training on ${examples.length} examples (${stage.data}, ${stage.objective}); ` +
+      `truncated prompts ${truncation.truncatedPrompts}, dropped ${truncation.droppedTooLong}`,
+  );
+  const result = await train({
+    model, examples, pad, scoreTokenIds: jt.scoreIds, objective,
+    config: { ...cfg.train, seed: seeded(cfg, cfg.train.seed) },
+    outDir: dir,
+    evaluate: (m) => teacherForcedEval(m, val, pad, jt.scoreIds, objective),
+    label: `${method.id}/${stage.name}`,
+    log: ctx.trainLog,
+  });
+  saveCheckpoint(model, join(dir, 'model'), { tokenizerFrom: st.seedPath });
+  model.dispose();
+  const final = result.rows[result.rows.length - 1];
+  const { steps, seconds } = result;
+  const info = { key, stage, objective, train: cfg.train, truncation, examples: examples.length, selfCot: st.selfCot, steps, seconds, final };
+  writeJson(join(dir, 'stage.json'), info);
+  rmSync(join(dir, 'checkpoint'), { recursive: true, force: true }); // the finished model is saved
+}
 
-  const stageKeys: Record<string, string> = {};
-  const stageInfo: RunMetrics['stages'] = [];
-  let selfCots: Map<string, SelfCotRecord> | undefined;
-  let selfCot: { key: string; stats: SelfCotStats } | null = null;
-  const logs: string[] = [];
-  for (const stage of method.stages) {
-    if ((stage.data === 'self' || stage.data === 'mixed') && !selfCots) {
-      const from = stageKeys[method.selfCotFrom ?? 'stage1'];
-      const key = contentKey({ v: PIPELINE_VERSION, from, sampling: cfg.selfCot, seed: cfg.seed, data: cfg.data });
-      const file = join(cache, 'selfcot', `${key}.jsonl`);
-      mkdirSync(join(cache, 'selfcot'), { recursive: true });
-      const source = loadModel(join(cache, 'stages', from, 'model')).model;
-      const res = await generateSelfCots({
-        model: source, jt, examples: data.train, sampling: { ...cfg.selfCot, seed: seeded(cfg.selfCot.seed) }, batchSize: cfg.eval.batchSize, file,
-        onProgress: (d, n) => { if (d === n || d % (cfg.eval.batchSize * 10) === 0) ctx.log(`[${method.id}] self-CoTs ${d}/${n}`); },
-      });
-      source.dispose();
-      selfCots = new Map(res.records.map((r) => [r.id, r]));
-      selfCot = { key, stats: res.stats };
-      ctx.log(`[${method.id}] self-CoTs ${res.reused ? 'reused' : 'generated'}: ${JSON.stringify(res.stats)}`);
-    }
-    const initKey = stage.init === 'seed' ? `seed:${seedDigest}` : stageKeys.stage1;
-    const objective = stageObjective(stage.objective, cfg);
-    const key = contentKey({ v: PIPELINE_VERSION, init: initKey, data: cfg.data, maxLen: cfg.maxLen, stageData: stage.data, objective, train: cfg.train, selfCot: selfCot?.key ?? null, seed: cfg.seed });
-    const dir = join(cache, 'stages', key);
-    const reused = existsSync(join(dir, 'stage.json'));
-    if (!reused) {
-      const model = loadModel(stage.init === 'seed' ? seedPath : join(cache, 'stages', stageKeys.stage1, 'model')).model;
-      const truncation = emptyTruncationStats();
-      const examples = stageExamples(stage.data, data.train, jt, cfg.maxLen, truncation, selfCots);
-      const val = stageExamples(stage.data === 'score-only' ? 'score-only' : 'reference', data.val, jt, cfg.maxLen, emptyTruncationStats());
-      ctx.log(`[${method.id}/${stage.name}] training on ${examples.length} examples (${stage.data}, ${stage.objective}); truncated prompts ${truncation.truncatedPrompts}, dropped ${truncation.droppedTooLong}`);
-      const result = await train({
-        model, examples, pad, scoreTokenIds: jt.scoreIds, objective,
-        config: { ...cfg.train, seed: seeded(cfg.train.seed) },
-        outDir: dir,
-        evaluate: (m) => teacherForcedEval(m, val, pad, jt.scoreIds, objective),
-        label: `${method.id}/${stage.name}`,
-        log: ctx.trainLog,
-      });
-      saveCheckpoint(model, join(dir, 'model'), { tokenizerFrom: seedPath });
-      model.dispose();
-      const final = result.rows[result.rows.length - 1];
-      writeFileAtomic(join(dir, 'stage.json'), `${JSON.stringify({ key, stage, objective, train: cfg.train, truncation, examples: examples.length, selfCot, steps: result.steps, seconds: result.seconds, final }, null, 1)}\n`);
-      rmSync(join(dir, 'checkpoint'), { recursive: true, force: true }); // the finished model is saved
-    } else {
-      ctx.log(`[${method.id}/${stage.name}] reusing ${dir}`);
-    }
-    const info = JSON.parse(readFileSync(join(dir, 'stage.json'), 'utf8')) as { steps: number; final: Record<string, unknown> | null };
-    stageKeys[stage.name] = key;
-    stageInfo.push({ name: stage.name, key, reused, steps: info.steps, final: info.final });
-    const csv = readFileSync(join(dir, 'train-log.csv'), 'utf8').trim().split('\n');
-    if (logs.length === 0) logs.push(`stage,${csv[0]}`);
-    for (const line of csv.slice(1)) logs.push(`${stage.name},${line}`);
-  }
+/** Step 2: one training stage, trained or reused from the cache. */
+async function stageStep(st: RunState, stage: StageSpec): Promise<void> {
+  const { cfg, ctx, method } = st;
+  if ((stage.data === 'self' || stage.data === 'mixed') && !st.selfCots) await selfCotStep(st);
+  const initKey = stage.init === 'seed' ? `seed:${st.seedDigest}` : st.stageKeys.stage1;
+  const objective = stageObjective(stage.objective, cfg);
+  const key = contentKey({
+    v: PIPELINE_VERSION, init: initKey, data: cfg.data, maxLen: cfg.maxLen, stageData: stage.data, objective,
+    train: cfg.train, selfCot: st.selfCot?.key ?? null, seed: cfg.seed,
+  });
+  const dir = stageDir(ctx.resultsDir, key);
+  const reused = existsSync(join(dir, 'stage.json'));
+  if (!reused) await trainStage(st, stage, key, objective, dir);
+  else ctx.log(`[${method.id}/${stage.name}] reusing ${dir}`);
+  const info = readJson<{ steps: number; final: Record<string, unknown> | null }>(join(dir, 'stage.json'));
+  st.stageKeys[stage.name] = key;
+  st.stages.push({ name: stage.name, key, reused, steps: info.steps, final: info.final });
+  st.stageLogs.push({ stage: stage.name, csv: readFileSync(join(dir, 'train-log.csv'), 'utf8') });
+}
 
-  // evaluation
-  const last = method.stages.length ? join(cache, 'stages', stageKeys[method.stages[method.stages.length - 1].name], 'model') : seedPath;
-  const modelKey = method.stages.length ? stageKeys[method.stages[method.stages.length - 1].name] : `seed:${seedDigest}`;
+/** Step 3: judge both test splits with the last stage's model (or the seed), cached by content. */
+async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]; reused: boolean }> {
+  const { cfg, ctx, method } = st;
+  const last = st.stages[st.stages.length - 1];
+  const modelPath = last ? stageModelDir(ctx.resultsDir, last.key) : st.seedPath;
+  const modelKey = last ? last.key : `seed:${st.seedDigest}`;
   const evalKey = contentKey({ v: PIPELINE_VERSION, model: modelKey, eval: cfg.eval, prompt: method.prompt, data: cfg.data, seed: cfg.seed });
-  const evalFile = join(cache, 'eval', evalKey, 'predictions.jsonl');
-  let predictions: Prediction[];
-  const evalReused = existsSync(evalFile);
-  if (evalReused) {
-    predictions = readJsonl<Prediction>(evalFile);
+  const evalFile = join(evalDir(ctx.resultsDir, evalKey), 'predictions.jsonl');
+  if (existsSync(evalFile)) {
     ctx.log(`[${method.id}] reusing evaluation ${evalFile}`);
-  } else {
-    const model = loadModel(last).model;
-    predictions = [];
-    for (const [split, examples] of [['test', data.test], ['test-ood', data.testOod]] as const) {
-      predictions.push(...(await judgeExamples({
-        model, jt, examples, promptKind: method.prompt, eval: { ...cfg.eval, seed: seeded(cfg.eval.seed) }, split,
-        onProgress: (d, n) => { if (d === n) ctx.log(`[${method.id}] judged ${split} ${d}/${n}`); },
-      })));
-    }
-    model.dispose();
-    mkdirSync(join(cache, 'eval', evalKey), { recursive: true });
-    writeFileAtomic(evalFile, `${predictions.map((p) => JSON.stringify(p)).join('\n')}\n`);
+    return { predictions: readJsonl<Prediction>(evalFile), reused: true };
   }
+  const model = loadModel(modelPath).model;
+  const predictions: Prediction[] = [];
+  for (const [split, examples] of [[IN_DOMAIN, st.data.test], [OUT_OF_DOMAIN, st.data.testOod]] as const) {
+    const judged = await judgeExamples({
+      model, jt: st.jt, examples, promptKind: method.prompt, eval: { ...cfg.eval, seed: seeded(cfg, cfg.eval.seed) }, split,
+      onProgress: (d, n) => {
+        if (d === n) ctx.log(`[${method.id}] judged ${split} ${d}/${n}`);
+      },
+    });
+    predictions.push(...judged);
+  }
+  model.dispose();
+  mkdirSync(evalDir(ctx.resultsDir, evalKey), { recursive: true });
+  writeJsonl(evalFile, predictions);
+  return { predictions, reused: false };
+}
 
+/** Step 4: the metrics of a run's predictions, per split and readout. */
+export function runMetrics(st: Pick<RunState, 'cfg' | 'method' | 'stages' | 'selfCot'>, predictions: readonly Prediction[]): RunMetrics {
+  const { cfg, method } = st;
   const primary = method.decoding === 'standard' || method.decoding === 'standard-score-only' ? 'standard' : 'rail';
   const splits: Record<string, SplitResult> = {};
-  for (const split of ['test', 'test-ood']) {
+  for (const split of SPLITS) {
     const ps = predictions.filter((p) => p.split === split);
     const gold = ps.map((p) => p.gold);
     const seed = `${cfg.eval.seed}/${split}`;
@@ -210,21 +205,40 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
       clauseAccuracy: meanReadout(ps, (r) => (r.clauseCorrect === undefined ? undefined : r.clauseCorrect / 4)),
     };
   }
-  const metrics: RunMetrics = {
+  return {
     method: method.id, paperId: method.paperId, decoding: method.decoding, primary, splits,
-    selfCot: selfCot?.stats ?? null, stages: stageInfo, lambdaRampSteps: cfg.objective.lambdaRampSteps,
+    selfCot: st.selfCot?.stats ?? null, stages: st.stages, lambdaRampSteps: cfg.objective.lambdaRampSteps,
   };
-  const runId = `${method.id}-${contentKey({ cfg, v: PIPELINE_VERSION }, 8)}`;
-  const dir = join(ctx.resultsDir, 'runs', runId);
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, 'config.resolved.json'), `${JSON.stringify(cfg, null, 1)}\n`);
+}
+
+/** The run id of an experiment: its method and a hash of the resolved config. */
+export function runIdOf(cfg: ExperimentConfig): string {
+  return `${cfg.method}-${contentKey({ cfg, v: PIPELINE_VERSION }, 8)}`;
+}
+
+/**
+ * Runs one experiment (cached steps are reused): its stages, the self-CoTs a stage needs, the
+ * evaluation, then the run folder `results/runs/<runId>/`.
+ */
+export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext): Promise<RunSummary> {
+  const seedPath = resolve(cfg.model);
+  const st: RunState = {
+    cfg, ctx, method: methodSpec(cfg.method), data: experimentData(cfg),
+    jt: new JudgeTokens(loadModelTokenizer(seedPath)), seedPath, seedDigest: pathDigest(seedPath),
+    stageKeys: {}, stages: [], stageLogs: [], selfCot: null,
+  };
+  for (const stage of st.method.stages) await stageStep(st, stage);
+  const { predictions, reused } = await evaluationStep(st);
+  const metrics = runMetrics(st, predictions);
+  const runId = runIdOf(cfg);
+  const dir = runDir(ctx.resultsDir, runId);
   // env.json records the process that computed this run: a rerun that reuses every cached stage and the
   // cached evaluation keeps the existing one, so the commit and date stay those of the computation.
-  const allReused = evalReused && stageInfo.every((s) => s.reused);
-  if (!allReused || !existsSync(join(dir, 'env.json'))) writeFileAtomic(join(dir, 'env.json'), `${JSON.stringify(environment(ctx.backend, cfg.seed), null, 1)}\n`);
-  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 1)}\n`);
-  writeFileAtomic(join(dir, 'predictions.jsonl'), `${predictions.map((p) => JSON.stringify(p)).join('\n')}\n`);
-  writeFileAtomic(join(dir, 'train-log.csv'), logs.length ? `${logs.join('\n')}\n` : 'stage\n');
-  writeFileAtomic(join(dir, 'stages.json'), `${JSON.stringify(stageInfo, null, 1)}\n`);
+  const allReused = reused && st.stages.every((s) => s.reused);
+  const keepEnv = allReused && existsSync(join(dir, 'env.json'));
+  writeRunFolder(dir, {
+    config: cfg, metrics, predictions, stageLogs: st.stageLogs, stages: st.stages,
+    ...(keepEnv ? {} : { env: environment(ctx.backend, cfg.seed) }),
+  });
   return { runId, dir, metrics, predictions, config: cfg };
 }

@@ -6,30 +6,16 @@
  *
  * @module tract/selfCot
  */
-import { appendFileSync, existsSync, renameSync } from 'node:fs';
-import { readJsonl } from '../io/jsonl';
+import { existsSync, renameSync } from 'node:fs';
+import { appendJsonl, readJsonl, readResumable } from '../io/jsonl';
 import { generate } from '../decoding/generate';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { checkClauses, type TinyJudgeExample } from '../data/tinyJudge';
 import type { LlamaModel } from '../model/llama';
-import type { SamplingConfig } from './config';
+import type { SamplingConfig, SelfCotStats } from '../results/formats';
 import type { SelfCotRecord } from './judgeData';
 
-/** Counts reported for a set of self-CoTs. */
-export interface SelfCotStats {
-  n: number;
-  /** CoTs in which " So the overall" was found and cut. */
-  cut: number;
-  /** CoTs with no tokens left after cutting. */
-  empty: number;
-  /** Mean fraction of criteria with the right yes/no clause. */
-  clauseAccuracy: number;
-  /** Fraction of CoTs with exactly one clause per criterion, in order. */
-  wellFormed: number;
-  /** Fraction whose clauses are all right (the CoT matches the reference decisions). */
-  allCorrect: number;
-}
-
+/** The counts of a set of self-CoTs (clause accuracy, cut, empty, well-formed, all right). */
 export function selfCotStats(records: SelfCotRecord[]): SelfCotStats {
   const n = records.length;
   const mean = (f: (r: SelfCotRecord) => number) => (n ? records.reduce((s, r) => s + f(r), 0) / n : NaN);
@@ -92,19 +78,19 @@ export async function generateSelfCots(opts: {
   }
   const partial = `${file}.partial`;
   const done = new Map<string, SelfCotRecord>();
-  if (existsSync(partial)) for (const r of readJsonl<SelfCotRecord>(partial)) done.set(r.id, r);
+  for (const r of readResumable<SelfCotRecord>(partial)) done.set(r.id, r);
   const todo = examples.filter((e) => !done.has(e.id));
   for (let b = 0; b < todo.length; b += opts.batchSize) {
     const batch = todo.slice(b, b + opts.batchSize);
     const batchIndex = examples.indexOf(batch[0]);
     const cots = await sampleCots(opts.model, opts.jt, batch.map((e) => opts.jt.prompt(e.prompt)), opts.sampling, `${opts.sampling.seed}/self-cot/${batchIndex}`);
-    const lines = batch.map((e, i) => {
+    const records = batch.map((e, i): SelfCotRecord => {
       const check = checkClauses(cots[i].text, e.criteria);
-      const rec: SelfCotRecord = { id: e.id, ids: cots[i].ids, text: cots[i].text, cut: cots[i].cut, clauseCorrect: check.correct, clauseTotal: check.total, wellFormed: check.wellFormed };
-      done.set(e.id, rec);
-      return JSON.stringify(rec);
+      const c = cots[i];
+      return { id: e.id, ids: c.ids, text: c.text, cut: c.cut, clauseCorrect: check.correct, clauseTotal: check.total, wellFormed: check.wellFormed };
     });
-    appendFileSync(partial, `${lines.join('\n')}\n`);
+    for (const r of records) done.set(r.id, r);
+    appendJsonl(partial, records);
     opts.onProgress?.(done.size, examples.length);
   }
   renameSync(partial, file);

@@ -5,18 +5,27 @@
  *
  * @module tract/suite
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { pairedBootstrapDiff } from '../metrics/bootstrap';
 import { dropInvalid, pearson } from '../metrics/correlation';
 import { loadModelTokenizer } from '../model/checkpoint';
-import { writeFileAtomic } from '../io/atomic';
-import { toCsv, toLatex, toMarkdown, type Cell, type Table } from '../report/tables';
-import { DEFAULT_EXPERIMENT, loadExperiment, readLayer, type ExperimentConfig } from './config';
-import { splitMetrics, type Prediction, type SplitMetrics } from './evaluate';
-import { experimentData, runExperiment, runLabel, type RunSummary } from './pipeline';
+import { readJson } from '../io/json';
+import {
+  IN_DOMAIN, OUT_OF_DOMAIN, SPLIT_NAMES, SPLITS,
+  type Cell, type ExperimentConfig, type Prediction, type RunSummary, type SplitMetrics, type Table,
+} from '../results/formats';
+import { compareRun, runLabel } from '../results/labels';
+import { writeSuiteSummary } from '../results/suiteFolder';
+import { DEFAULT_EXPERIMENT, loadExperiment, readLayer } from './config';
+import { splitMetrics } from './evaluate';
+import { experimentData, runExperiment } from './pipeline';
+import { checkProfile, FULL_PROFILE, profileFile } from './profiles';
+
+/** The suite `tract run` and `npm start` run when none is given. */
+export const DEFAULT_SUITE = 'experiments/suites/default.json';
 
 /** A suite file: experiments (paths relative to the suite file) and the method TRACT is compared to. */
 export interface SuiteFile {
@@ -32,27 +41,23 @@ export interface SuiteOptions {
   profile: string;
   seeds: number;
   resultsDir: string;
-  /** Folder for table.md/.csv/.tex and summary.json. */
+  /** Folder of summary.json (and of the tables the caller writes with report/suiteTables.ts). */
   outDir: string;
   backend: BackendReport | null;
   log: (line: string) => void;
   trainLog?: (line: string, final: boolean) => void;
 }
 
-const SPLIT_NAMES: Record<string, string> = { test: 'in-domain', 'test-ood': 'out-of-domain' };
-
 /** Loads a suite file and the experiments it lists, with the profile and seed applied. */
 export function loadSuite(suiteFile: string, profile: string, seed: number): { suite: SuiteFile; configs: ExperimentConfig[] } {
   if (!existsSync(suiteFile)) throw new Error(`${suiteFile}: no such suite file`);
-  const suite = JSON.parse(readFileSync(suiteFile, 'utf8')) as SuiteFile;
+  const suite = readJson<SuiteFile>(suiteFile);
   if (!Array.isArray(suite.experiments) || suite.experiments.length === 0) throw new Error(`${suiteFile}: 'experiments' must list experiment files`);
   const root = resolve(dirname(suiteFile), '..');
   const layers: { name: string; layer: Record<string, unknown> }[] = [];
-  if (profile !== 'full') {
-    const file = join(root, 'profiles', `${profile}.json`);
-    if (!existsSync(file)) throw new Error(`unknown profile '${profile}' (no ${file})`);
-    layers.push(readLayer(file));
-  }
+  checkProfile(root, profile);
+  const file = profileFile(root, profile);
+  if (file !== null) layers.push(readLayer(file));
   layers.push({ name: `--seed ${seed}`, layer: { seed } });
   const configs = suite.experiments.map((e) => loadExperiment(resolve(dirname(suiteFile), e), ...layers));
   return { suite, configs };
@@ -75,8 +80,8 @@ function trivialBaselines(cfg: ExperimentConfig, samples: number): { name: strin
   return out.map(({ name, predict }) => ({
     name,
     splits: Object.fromEntries(
-      (['test', 'test-ood'] as const).map((split) => {
-        const ex = split === 'test' ? data.test : data.testOod;
+      SPLITS.map((split) => {
+        const ex = split === IN_DOMAIN ? data.test : data.testOod;
         return [split, splitMetrics(ex.map((e) => predict(e.prompt)), ex.map((e) => e.label), samples, `trivial/${split}`)];
       }),
     ),
@@ -99,10 +104,16 @@ function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (numb
   return { ids: ps.map((p) => p.id), pred: ps.map((p) => (run.metrics.primary === 'rail' ? p.rail : p.standard)), gold: ps.map((p) => p.gold) };
 }
 
+/** The λ and number of CoTs that pick a method's compared run (the experiment defaults). */
+export const DEFAULT_COMPARE = Object.freeze({
+  lambda: DEFAULT_EXPERIMENT.objective.lambda,
+  nCot: DEFAULT_EXPERIMENT.eval.nCot,
+});
+
 /** Builds the results table and the verdict table from runs (grouped by method over seeds). */
 export function buildTables(runsBySeed: RunSummary[][], trivial: { name: string; splits: Record<string, SplitMetrics> }[], compare: string, profile: string, samples: number): { results: Table; verdicts: Table } {
   const metrics = ['pearson', 'spearman', 'kendall', 'rmse', 'nInvalid'];
-  const columns = ['test', 'test-ood'].flatMap((split) => metrics.map((m) => ({ group: SPLIT_NAMES[split], metric: m, split })));
+  const columns = SPLITS.flatMap((split) => metrics.map((m) => ({ group: SPLIT_NAMES[split], metric: m, split })));
   // rows are runs labelled by method (plus λ / CoTs where runs of one method differ), grouped over seeds
   const labelled = runsBySeed.map((runs) => runs.map((r) => ({ label: runLabel(r, runs), run: r })));
   const methods = [...new Set(labelled.flatMap((runs) => runs.map((r) => r.label)))];
@@ -141,25 +152,26 @@ export function buildTables(runsBySeed: RunSummary[][], trivial: { name: string;
     if (sc) notes.push(`${label}: stage-2 training CoTs (self-generated by stage 1): clause accuracy ${sc.clauseAccuracy.toFixed(3)}, well-formed ${sc.wellFormed.toFixed(3)}, all clauses right ${sc.allCorrect.toFixed(3)}, cut at "So the overall" ${sc.cut}/${sc.n}, empty ${sc.empty}.`);
   }
   for (const { label, run: r } of labelled[0]) {
-    const ca = r.metrics.splits.test.clauseAccuracy;
-    if (Number.isFinite(ca)) notes.push(`${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ${r.metrics.splits['test-ood'].clauseAccuracy.toFixed(3)} out-of-domain.`);
+    const ca = r.metrics.splits[IN_DOMAIN].clauseAccuracy;
+    const caOod = r.metrics.splits[OUT_OF_DOMAIN].clauseAccuracy;
+    if (Number.isFinite(ca)) {
+      notes.push(`${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ${caOod.toFixed(3)} out-of-domain.`);
+    }
   }
   if (ramp) notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${ramp.metrics.lambdaRampSteps} steps of every CoT-RAFT stage.`);
-  if (profile !== 'full') notes.push(`The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`);
+  if (profile !== FULL_PROFILE) notes.push(`The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`);
 
   // paired bootstrap: `compare` against every other method, per split (first seed)
   const verdictRows: Table['rows'] = [];
   const verdictNotes: string[] = [];
   const runs0 = labelled[0];
-  // `compare` names a row label (e.g. 'tract (λ=0.5)') or a method: its run with the default λ and one CoT, else its first
-  const ofMethod = runs0.filter((r) => r.run.metrics.method === compare);
-  const isDefault = (r: RunSummary) => r.config?.objective.lambda === DEFAULT_EXPERIMENT.objective.lambda && r.config?.eval.nCot === DEFAULT_EXPERIMENT.eval.nCot;
-  const base = runs0.find((r) => r.label === compare) ?? ofMethod.find((r) => isDefault(r.run)) ?? ofMethod[0];
+  const baseRun = compareRun(runs0.map((r) => r.run), runs0.map((r) => r.label), compare, DEFAULT_COMPARE);
+  const base = runs0.find((r) => r.run === baseRun);
   for (const { label: otherLabel, run: other } of base ? runs0.filter((r) => r !== base) : []) {
     const label = `${base!.label} vs ${otherLabel}`;
     const cells: (Cell | null)[] = [];
     const said: string[] = [];
-    for (const split of ['test', 'test-ood']) {
+    for (const split of SPLITS) {
       const a = primaryOf(base!.run, split);
       const b = primaryOf(other, split);
       const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
@@ -192,8 +204,22 @@ export function buildTables(runsBySeed: RunSummary[][], trivial: { name: string;
   };
 }
 
-/** Runs a suite and writes its tables; returns the paths written. */
-export async function runSuite(opts: SuiteOptions): Promise<{ table: string; runs: RunSummary[][] }> {
+/** The result of {@link runSuite}. */
+export interface SuiteRunResult {
+  /** Runs by seed, each in suite order. */
+  runs: RunSummary[][];
+  /** The results table and the paired-bootstrap verdicts, as data (`report/suiteTables.ts` writes them). */
+  tables: { results: Table; verdicts: Table };
+  /** The folder summary.json was written to. */
+  outDir: string;
+}
+
+/**
+ * Runs a suite (every experiment of every seed; cached steps are reused), writes its `summary.json`
+ * to `outDir`, and returns its runs and tables.
+ */
+export async function runSuite(opts: SuiteOptions): Promise<SuiteRunResult> {
+  const t0 = Date.now();
   const runsBySeed: RunSummary[][] = [];
   let compare = 'tract';
   let firstCfg: ExperimentConfig | null = null;
@@ -204,19 +230,16 @@ export async function runSuite(opts: SuiteOptions): Promise<{ table: string; run
     const runs: RunSummary[] = [];
     for (const cfg of configs) {
       opts.log(`== ${cfg.method} (seed ${s}, profile ${opts.profile})`);
-      runs.push(await runExperiment(cfg, { resultsDir: opts.resultsDir, backend: opts.backend, log: opts.log, trainLog: opts.trainLog }));
+      const ctx = { resultsDir: opts.resultsDir, backend: opts.backend, log: opts.log, trainLog: opts.trainLog };
+      runs.push(await runExperiment(cfg, ctx));
     }
     runsBySeed.push(runs);
   }
-  const samples = firstCfg!.eval.bootstrapSamples;
-  const { results, verdicts } = buildTables(runsBySeed, trivialBaselines(firstCfg!, samples), compare, opts.profile, samples);
-  mkdirSync(opts.outDir, { recursive: true });
-  const md = `${toMarkdown(results)}\n${toMarkdown(verdicts)}`;
-  writeFileAtomic(join(opts.outDir, 'table.md'), md);
-  writeFileAtomic(join(opts.outDir, 'table.csv'), toCsv(results));
-  writeFileAtomic(join(opts.outDir, 'verdicts.csv'), toCsv(verdicts));
-  writeFileAtomic(join(opts.outDir, 'table.tex'), toLatex(results));
-  const summary = runsBySeed.map((runs, seed) => runs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })));
-  writeFileAtomic(join(opts.outDir, 'summary.json'), `${JSON.stringify({ profile: opts.profile, seeds: opts.seeds, suite: opts.suiteFile, runs: summary.flat() }, null, 1)}\n`);
-  return { table: join(opts.outDir, 'table.md'), runs: runsBySeed };
+  const samples = (firstCfg as ExperimentConfig).eval.bootstrapSamples;
+  const trivial = trivialBaselines(firstCfg as ExperimentConfig, samples);
+  const tables = buildTables(runsBySeed, trivial, compare, opts.profile, samples);
+  const runs = runsBySeed.flatMap((rs, seed) => rs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })));
+  const wallSeconds = (Date.now() - t0) / 1000;
+  writeSuiteSummary(opts.outDir, { profile: opts.profile, seeds: opts.seeds, suite: opts.suiteFile, compare, runs, wallSeconds });
+  return { runs: runsBySeed, tables, outDir: opts.outDir };
 }

@@ -9,7 +9,7 @@ import {
   CHROMIUM_ARGS, chromiumExecutable, closeFigureBrowser, exportFigures, figureToPng, figureToSvg, parseFormats,
 } from '../../src/report/exportFigures';
 import { ablationBars, predictedVsGold, type NamedFigure } from '../../src/report/figures';
-import type { Prediction } from '../../src/tract/evaluate';
+import type { Prediction } from '../../src/results/formats';
 
 const ROOT = join(__dirname, '..', '..');
 const FIX = join(__dirname, '..', 'fixtures', 'report');

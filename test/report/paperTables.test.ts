@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { readPaperResults } from '../../src/data/paperResults';
 import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from '../../src/report/paperTables';
-import { toMarkdown, type Table } from '../../src/report/tables';
+import { toMarkdown } from '../../src/report/tables';
+import { type Table } from '../../src/results/formats';
 
 const ROOT = join(__dirname, '..', '..');
 const rows = readPaperResults(join(ROOT, 'data', 'reference', 'tract-paper-results.csv'));

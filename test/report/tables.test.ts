@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { bestRows, toCsv, toLatex, toMarkdown, type Table } from '../../src/report/tables';
+import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
+import { bestRows, toCsv, toLatex, toMarkdown } from '../../src/report/tables';
 import { buildTables } from '../../src/tract/suite';
-import type { RunSummary } from '../../src/tract/pipeline';
-import type { SplitMetrics } from '../../src/tract/evaluate';
+import { type RunSummary, type SplitMetrics, type Table } from '../../src/results/formats';
 
 const table: Table = {
   title: 'T',
@@ -40,7 +40,7 @@ describe('report/tables', () => {
 describe('tract/suite buildTables', () => {
   const split = (r: number): SplitMetrics => ({ n: 4, nInvalid: 0, pearson: r, pearsonLo: r - 0.1, pearsonHi: r + 0.1, spearman: r, kendall: r, rmse: 1 - r });
   const run = (method: string, r: number, offset: number): RunSummary => ({
-    runId: method, dir: '', predictions: ['test', 'test-ood'].flatMap((s) => [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
+    runId: method, dir: '', config: DEFAULT_EXPERIMENT, predictions: ['test', 'test-ood'].flatMap((s) => [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
       id: `${s}-${i}`, split: s, gold: g, goldExact: g, readouts: [], rail: g + (method === 'tract' ? 0 : ((i * 7) % 5) - 2) * offset, standard: null,
     }))),
     metrics: {

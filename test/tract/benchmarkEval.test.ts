@@ -42,7 +42,7 @@ describe('tract/benchmarkEval', () => {
       bootstrapSamples: 50, resultsDir, backend: null, log: () => {},
     };
     const first = await evaluateBenchmark(opts);
-    for (const f of ['config.resolved.json', 'env.json', 'predictions.jsonl', 'metrics.json', 'table.md']) assert.ok(existsSync(join(first.dir, f)), f);
+    for (const f of ['config.resolved.json', 'env.json', 'predictions.jsonl', 'metrics.json']) assert.ok(existsSync(join(first.dir, f)), f);
     assert.equal(first.metrics.benchmark, 'feedback_bench_sample');
     assert.equal(first.metrics.judged, 3);
     assert.deepEqual(first.predictions.map((p) => p.gold), [5, 1, 4]);

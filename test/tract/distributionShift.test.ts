@@ -8,8 +8,9 @@ import { nextTokenDistribution } from '../../src/decoding/generate';
 import { loadModel } from '../../src/model/checkpoint';
 import { loadExperiment, readLayer } from '../../src/tract/config';
 import { distributionShiftRmse, SHIFT_CONDITIONS, teacherForcedRail } from '../../src/tract/distributionShift';
-import { experimentData, runExperiment, type RunSummary } from '../../src/tract/pipeline';
+import { experimentData, runExperiment } from '../../src/tract/pipeline';
 import { useBackend } from '../helpers/backends';
+import { type RunSummary } from '../../src/results/formats';
 
 const ROOT = join(__dirname, '..', '..');
 const SEED_MODEL = join(ROOT, 'models', 'stories260K');

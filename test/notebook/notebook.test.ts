@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPrometheusBenchmark, SHIPPED_BENCHMARKS, type BenchmarkRecord } from '../../src/data/benchmarks';
 import type { JudgeTokens } from '../../src/data/judgeTokens';
-import {
-  availableProfiles, benchmarkOverview, benchmarkOverviewTable, compareLabel, distributionShiftFigure, distributionShiftTable, findRun, labeledRuns,
-  loadOrEvaluateBenchmark, loadOrRunSuite, notebookProfile, profileWarning, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, showTable,
-  suiteBars, suiteFigure, suiteFilePath, suiteOutDir, suiteReading, suiteRunTable, tableBars, type SuiteResults,
-} from '../../src/report/notebook';
-import type { Table } from '../../src/report/tables';
+import { benchmarkOverview, benchmarkOverviewTable, compareLabel, distributionShiftFigure, distributionShiftTable, findRun, labeledRuns, loadOrEvaluateBenchmark, loadOrRunSuite, notebookProfile, profileWarning, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, showTable, suiteBars, suiteFigure, suiteFilePath, suiteReading, suiteRunTable, tableBars, type SuiteResults } from '../../src/notebook';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
+import { availableProfiles } from '../../src/tract/profiles';
+import { suiteOutDir } from '../../src/results/paths';
 import type { DistributionShiftResult } from '../../src/tract/distributionShift';
-import { splitMetrics, type Prediction } from '../../src/tract/evaluate';
+import { splitMetrics } from '../../src/tract/evaluate';
 import { useBackend } from '../helpers/backends';
+import { type Prediction, type Table } from '../../src/results/formats';
 
 const F = 'test/fixtures/notebook';
 const ROOT = join(__dirname, '..', '..');
@@ -72,9 +70,9 @@ function snapshot(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort().map((f) => `${f} ${statSync(join(dir, f)).mtimeMs}`);
 }
 
-describe('report/notebook', () => {
+describe('notebook', () => {
   it('notebookProfile: TRACT_PROFILE, default full, only known profiles', () => {
-    assert.deepEqual(availableProfiles(F), ['full', 'tiny']);
+    assert.deepEqual(availableProfiles(join(F, 'experiments')), ['full', 'tiny']);
     assert.equal(notebookProfile({ env: {}, root: F }), 'full');
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: '' }, root: F }), 'full');
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: 'tiny' }, root: F }), 'tiny');
@@ -118,7 +116,7 @@ describe('report/notebook', () => {
     assert.match(readSuiteResults(dir, { profile: 'full' }) as string, /is for profile 'ci', not 'full'/);
     assert.match(readSuiteResults(dir, { profile: 'ci', seeds: 3 }) as string, /has 1 seed\(s\), not 3/);
     assert.equal(typeof readSuiteResults(dir, { profile: 'ci', seeds: 1 }), 'object');
-    assert.match(readSuiteResults(join(F, 'results', 'incomplete-ci'), { profile: 'ci' }) as string, /no .*raft-0000cccc\/metrics\.json/);
+    assert.match(readSuiteResults(join(F, 'results', 'incomplete-ci'), { profile: 'ci' }) as string, /raft-0000cccc: no .*metrics\.json/);
     assert.match(readSuiteResults(join(F, 'results', 'none-ci'), { profile: 'ci' }) as string, /no .*none-ci\/summary\.json/);
   });
 

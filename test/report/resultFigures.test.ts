@@ -2,16 +2,16 @@ import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  figuresForResults, parseTrainLog, pearsonPoints, readRunFolder, readSuiteFolder, runLabel, type RunData,
-} from '../../src/report/runData';
+import { displayLabel, figuresForResults, pearsonPoints } from '../../src/report/resultFigures';
+import { parseTrainLog, readRunFolder, type RunData } from '../../src/results/runFolder';
+import { readSuiteFolder } from '../../src/results/suiteFolder';
 
 // test/fixtures/report: four hand-made runs (runs/<id>/) and two suites listing them
 // (suite-main: raft, ce-cot, tract; suite-sweep: tract with λ = 0.5 and λ = 1).
 const FIX = join(__dirname, '..', 'fixtures', 'report');
 const RUN = join(FIX, 'runs', 'fx-tract-a1');
 
-describe('report/runData', () => {
+describe('results folders and report/resultFigures', () => {
   describe('parseTrainLog', () => {
     it('reads rows by column name; an empty cell is NaN', () => {
       const rows = parseTrainLog('stage,step,loss,ce,score,eval_valPearson\nstage1,1,3,2,1,\nstage2,5,1.5,1.2,0.3,0.7\n', 'log.csv');
@@ -71,7 +71,7 @@ describe('report/runData', () => {
       edit('metrics.json', (m) => (m.primary = 'best'));
       assert.throws(() => readRunFolder(dir), /metrics\.json: field 'primary' is "best"/);
       cpSync(join(RUN, 'metrics.json'), join(dir, 'metrics.json'));
-      writeFileSync(join(dir, 'predictions.jsonl'), '{"split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n{"split":"test","rail":2}\n');
+      writeFileSync(join(dir, 'predictions.jsonl'), '{"id":"a","split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n{"id":"b","split":"test","rail":2}\n');
       assert.throws(() => readRunFolder(dir), /predictions\.jsonl: record 2: field 'gold' missing/);
       cpSync(join(RUN, 'predictions.jsonl'), join(dir, 'predictions.jsonl'));
       edit('config.resolved.json', (c) => delete c.objective);
@@ -84,7 +84,7 @@ describe('report/runData', () => {
     assert.deepEqual(suite.runs.map((r) => r.runId), ['fx-raft-b2', 'fx-ce-cot-c3', 'fx-tract-a1']);
     assert.equal(suite.compare, 'tract');
     assert.equal(suite.profile, 'fixture');
-    assert.equal(suite.runs[1].run.metrics.primary, 'standard');
+    assert.equal(suite.runs[1].metrics.primary, 'standard');
   });
 
   it('figuresForResults(suite): ablation bars from metrics.json, per-method figures, details of the compared method', () => {
@@ -119,7 +119,7 @@ describe('report/runData', () => {
     const sweep = figs[1].figure;
     assert.deepEqual(sweep.data[0].x, [0.5, 1]);
     assert.deepEqual(sweep.data[0].y, [0.5, 0.6]);
-    assert.deepEqual(figs[0].figure.data[0].x, ['tract (T) λ = 0.5', 'tract (T) λ = 1']);
+    assert.deepEqual(figs[0].figure.data[0].x, ['tract (T) (λ=0.5)', 'tract (T) (λ=1)']);
   });
 
   it('figuresForResults(run folder) and a folder that is neither', () => {
@@ -135,6 +135,6 @@ describe('report/runData', () => {
     const p = points.find((q) => q.group === 'test')!;
     // mean 0.4, sd = sqrt((0.04 + 0 + 0.04) / 2) = 0.2
     assert.ok(Math.abs(p.value - 0.4) < 1e-12 && Math.abs(p.lo - 0.2) < 1e-12 && Math.abs(p.hi - 0.6) < 1e-12, JSON.stringify(p));
-    assert.equal(runLabel(run, [run]), 'tract (T)');
+    assert.equal(displayLabel(run, [run]), 'tract (T)');
   });
 });

@@ -1,0 +1,10 @@
+/**
+ * What a notebook imports (`import { ... } from './src/notebook'`): suites read back or computed,
+ * readings, analyses and display. Notebooks stay thin over these.
+ *
+ * @module notebook
+ */
+export * from './analyses';
+export * from './display';
+export * from './readings';
+export * from './suites';
