@@ -87,65 +87,79 @@ function llama2cConfig(buf: Buffer, path: string): LlamaConfig {
 export function readLlama2cModel(path: string): LlamaModel {
   const buf = readFileSync(path);
   const config = llama2cConfig(buf, path);
-  const { dim, hiddenDim, nLayers, nHeads, nKvHeads, maxSeqLen: seqLen } = config;
-  const hd = config.headDim;
-  const kvDim = nKvHeads * hd;
+  const { dim, hiddenDim, nLayers, nHeads, nKvHeads } = config;
+  const kvDim = nKvHeads * config.headDim;
+  const w = llama2cWeights(buf, path, config);
+  const tensors = new Map<string, tf.Tensor>();
+  const put = (name: string, data: Float32Array, shape: number[]) => tensors.set(name, toStored(name, { data, shape }));
+  const permute = (a: Float32Array, heads: number) => interleavedToHalfSplit(a, heads, config.headDim, dim);
+  put('model.embed_tokens.weight', w.emb, [config.vocabSize, dim]);
+  for (let l = 0; l < nLayers; l++) {
+    const p = `model.layers.${l}`;
+    const slice = (a: Float32Array, size: number) => a.subarray(l * size, (l + 1) * size);
+    put(`${p}.input_layernorm.weight`, slice(w.rmsAtt, dim), [dim]);
+    put(`${p}.self_attn.q_proj.weight`, permute(slice(w.wq, dim * dim), nHeads), [dim, dim]);
+    put(`${p}.self_attn.k_proj.weight`, permute(slice(w.wk, kvDim * dim), nKvHeads), [kvDim, dim]);
+    put(`${p}.self_attn.v_proj.weight`, slice(w.wv, kvDim * dim), [kvDim, dim]);
+    put(`${p}.self_attn.o_proj.weight`, slice(w.wo, dim * dim), [dim, dim]);
+    put(`${p}.post_attention_layernorm.weight`, slice(w.rmsFfn, dim), [dim]);
+    put(`${p}.mlp.gate_proj.weight`, slice(w.w1, hiddenDim * dim), [hiddenDim, dim]);
+    put(`${p}.mlp.down_proj.weight`, slice(w.w2, dim * hiddenDim), [dim, hiddenDim]);
+    put(`${p}.mlp.up_proj.weight`, slice(w.w3, hiddenDim * dim), [hiddenDim, dim]);
+  }
+  put('model.norm.weight', w.rmsFinal, [dim]);
+  if (w.wcls) put('lm_head.weight', w.wcls, [config.vocabSize, dim]);
+  return new LlamaModel(config, tensors);
+}
+
+/**
+ * The float32 arrays of a llama2.c checkpoint after its header, in file order; each per-layer
+ * tensor is stacked as [L, ...] in Hugging Face's [out, in] layout.
+ */
+function llama2cWeights(buf: Buffer, path: string, config: LlamaConfig) {
+  const { dim, hiddenDim, nLayers, vocabSize, maxSeqLen: seqLen, headDim: hd } = config;
+  const kvDim = config.nKvHeads * hd;
   let offset = 28;
   const take = (name: string, count: number): Float32Array => {
     const end = offset + 4 * count;
-    if (end > buf.length) throw new Error(`${path}: truncated llama2.c checkpoint: tensor '${name}' needs bytes ${offset}-${end}, file has ${buf.length}`);
+    if (end > buf.length) {
+      throw new Error(`${path}: truncated llama2.c checkpoint: tensor '${name}' needs bytes ${offset}-${end}, file has ${buf.length}`);
+    }
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + 4 * i);
     offset = end;
     return out;
   };
-  // HF-layout arrays per layer, stacked in the file as [L, ...]
-  const emb = take('token_embedding', config.vocabSize * dim);
-  const rmsAtt = take('rms_att', nLayers * dim);
-  const wq = take('wq', nLayers * dim * dim);
-  const wk = take('wk', nLayers * kvDim * dim);
-  const wv = take('wv', nLayers * kvDim * dim);
-  const wo = take('wo', nLayers * dim * dim);
-  const rmsFfn = take('rms_ffn', nLayers * dim);
-  const w1 = take('w1', nLayers * hiddenDim * dim);
-  const w2 = take('w2', nLayers * dim * hiddenDim);
-  const w3 = take('w3', nLayers * hiddenDim * dim);
-  const rmsFinal = take('rms_final', dim);
+  const w = {
+    emb: take('token_embedding', vocabSize * dim),
+    rmsAtt: take('rms_att', nLayers * dim),
+    wq: take('wq', nLayers * dim * dim),
+    wk: take('wk', nLayers * kvDim * dim),
+    wv: take('wv', nLayers * kvDim * dim),
+    wo: take('wo', nLayers * dim * dim),
+    rmsFfn: take('rms_ffn', nLayers * dim),
+    w1: take('w1', nLayers * hiddenDim * dim),
+    w2: take('w2', nLayers * dim * hiddenDim),
+    w3: take('w3', nLayers * hiddenDim * dim),
+    rmsFinal: take('rms_final', dim),
+  };
   take('freq_cis_real', (seqLen * hd) / 2);
   take('freq_cis_imag', (seqLen * hd) / 2);
-  const wcls = config.tiedEmbeddings ? null : take('wcls', config.vocabSize * dim);
+  const wcls = config.tiedEmbeddings ? null : take('wcls', vocabSize * dim);
   if (offset !== buf.length) throw new Error(`${path}: ${buf.length - offset} unexpected trailing bytes after the weights`);
+  return { ...w, wcls };
+}
 
-  /** Rows of an [out, in] matrix reordered within each head: interleaved pairs → half-split. */
-  const permuteHeads = (w: Float32Array, heads: number, inDim: number): Float32Array => {
-    const out = new Float32Array(w.length);
-    for (let h = 0; h < heads; h++) {
-      for (let j = 0; j < hd / 2; j++) {
-        out.set(w.subarray((h * hd + 2 * j) * inDim, (h * hd + 2 * j + 1) * inDim), (h * hd + j) * inDim);
-        out.set(w.subarray((h * hd + 2 * j + 1) * inDim, (h * hd + 2 * j + 2) * inDim), (h * hd + hd / 2 + j) * inDim);
-      }
+/** Rows of an [out, in] matrix reordered within each head: interleaved rotary pairs → half-split. */
+function interleavedToHalfSplit(w: Float32Array, heads: number, hd: number, inDim: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let h = 0; h < heads; h++) {
+    for (let j = 0; j < hd / 2; j++) {
+      out.set(w.subarray((h * hd + 2 * j) * inDim, (h * hd + 2 * j + 1) * inDim), (h * hd + j) * inDim);
+      out.set(w.subarray((h * hd + 2 * j + 1) * inDim, (h * hd + 2 * j + 2) * inDim), (h * hd + hd / 2 + j) * inDim);
     }
-    return out;
-  };
-  const tensors = new Map<string, tf.Tensor>();
-  const put = (name: string, data: Float32Array, shape: number[]) => tensors.set(name, toStored(name, { data, shape }));
-  put('model.embed_tokens.weight', emb, [config.vocabSize, dim]);
-  for (let l = 0; l < nLayers; l++) {
-    const p = `model.layers.${l}`;
-    const slice = (a: Float32Array, size: number) => a.subarray(l * size, (l + 1) * size);
-    put(`${p}.input_layernorm.weight`, slice(rmsAtt, dim), [dim]);
-    put(`${p}.self_attn.q_proj.weight`, permuteHeads(slice(wq, dim * dim), nHeads, dim), [dim, dim]);
-    put(`${p}.self_attn.k_proj.weight`, permuteHeads(slice(wk, kvDim * dim), nKvHeads, dim), [kvDim, dim]);
-    put(`${p}.self_attn.v_proj.weight`, slice(wv, kvDim * dim), [kvDim, dim]);
-    put(`${p}.self_attn.o_proj.weight`, slice(wo, dim * dim), [dim, dim]);
-    put(`${p}.post_attention_layernorm.weight`, slice(rmsFfn, dim), [dim]);
-    put(`${p}.mlp.gate_proj.weight`, slice(w1, hiddenDim * dim), [hiddenDim, dim]);
-    put(`${p}.mlp.down_proj.weight`, slice(w2, dim * hiddenDim), [dim, hiddenDim]);
-    put(`${p}.mlp.up_proj.weight`, slice(w3, hiddenDim * dim), [hiddenDim, dim]);
   }
-  put('model.norm.weight', rmsFinal, [dim]);
-  if (wcls) put('lm_head.weight', wcls, [config.vocabSize, dim]);
-  return new LlamaModel(config, tensors);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
