@@ -13,7 +13,7 @@ import { ablationBars, type Figure, type IntervalPoint } from '../report/figures
 import { figuresForResults, primaryPearson } from '../report/resultFigures';
 import { toMarkdown } from '../report/tables';
 import { profileFile } from '../tract/profiles';
-import { buildTables, DEFAULT_COMPARE } from '../tract/suite';
+import { buildTables, DEFAULT_COMPARE } from '../tract/suiteTables';
 import type { SuiteResults } from './suites';
 
 /** A run of a suite with a label that tells it apart from the suite's other runs, and its config. */

@@ -17,7 +17,7 @@ import { IN_DOMAIN, SPLITS, type RunMetrics } from '../results/formats';
 import { compareRun, runLabel, runSlug, runVariant } from '../results/labels';
 import { readRunFolder, type RunData } from '../results/runFolder';
 import { readSuiteFolder, runsBySeed as groupBySeed, type SuiteData } from '../results/suiteFolder';
-import { DEFAULT_COMPARE } from '../tract/suite';
+import { DEFAULT_COMPARE } from '../tract/suiteTables';
 import {
   ablationBars, calibrationPlot, calibrationSeriesBySplit, decodingLabel, goldScoreShares, lambdaSweep, meanScoreProbs,
   methodLabel, predictedVsGold, railDistribution, splitLabel, SPLIT_COLORS, trainingCurves,

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { bestRows, toCsv, toLatex, toMarkdown } from '../../src/report/tables';
-import { buildTables } from '../../src/tract/suite';
+import { buildTables } from '../../src/tract/suiteTables';
 import { type RunSummary, type SplitMetrics, type Table } from '../../src/results/formats';
 
 const table: Table = {
@@ -37,7 +37,7 @@ describe('report/tables', () => {
   });
 });
 
-describe('tract/suite buildTables', () => {
+describe('tract/suiteTables buildTables', () => {
   const split = (r: number): SplitMetrics => ({ n: 4, nInvalid: 0, pearson: r, pearsonLo: r - 0.1, pearsonHi: r + 0.1, spearman: r, kendall: r, rmse: 1 - r });
   const run = (method: string, r: number, offset: number): RunSummary => ({
     runId: method, dir: '', config: DEFAULT_EXPERIMENT, predictions: ['test', 'test-ood'].flatMap((s) => [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
