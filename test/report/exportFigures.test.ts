@@ -1,12 +1,29 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
+import { renumberSvgIds, sortSvgAttributes } from '../../src/report/deterministicSvg';
 import {
-  CHROMIUM_ARGS, chromiumExecutable, closeFigureBrowser, exportFigures, figureToPng, figureToSvg, parseFormats,
+  CHROMIUM_ARGS,
+  chromiumExecutable,
+  closeFigureBrowser,
+  exportFigures,
+  FigureRenderer,
+  figureToPng,
+  figureToSvg,
+  parseFormats,
 } from '../../src/report/exportFigures';
 import { ablationBars, predictedVsGold, type NamedFigure } from '../../src/report/figures';
 import type { Prediction } from '../../src/results/formats';
@@ -58,7 +75,9 @@ function decodePng(buf: Buffer): { width: number; height: number; channels: numb
       else if (filter === 3) pred = (a + b) >> 1;
       else if (filter === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       } else assert.equal(filter, 0, `filter type ${filter}`);
       out[y * stride + x] = (v + pred) & 0xff;
@@ -70,22 +89,82 @@ function decodePng(buf: Buffer): { width: number; height: number; channels: numb
 /** Number of distinct pixel values (as RGBA strings), up to `cap`. */
 function distinctPixels(png: ReturnType<typeof decodePng>, cap = 50): number {
   const seen = new Set<string>();
-  for (let i = 0; i < png.pixels.length && seen.size < cap; i += png.channels) seen.add(png.pixels.subarray(i, i + png.channels).join(','));
+  for (let i = 0; i < png.pixels.length && seen.size < cap; i += png.channels)
+    seen.add(png.pixels.subarray(i, i + png.channels).join(','));
   return seen.size;
 }
 
 function figures(): NamedFigure[] {
-  const preds: Prediction[] = readFileSync(join(FIX, 'runs', 'fx-tract-a1', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const preds: Prediction[] = readFileSync(join(FIX, 'runs', 'fx-tract-a1', 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return [
-    { name: 'bars', figure: ablationBars([{ label: 'raft (B3)', group: 'test', value: 0.2, lo: 0.1, hi: 0.3 }, { label: 'tract (T)', group: 'test', value: 0.6, lo: 0.4, hi: 0.8 }], { width: 480, height: 320 }) },
+    {
+      name: 'bars',
+      figure: ablationBars(
+        [
+          { label: 'raft (B3)', group: 'test', value: 0.2, lo: 0.1, hi: 0.3 },
+          { label: 'tract (T)', group: 'test', value: 0.6, lo: 0.4, hi: 0.8 },
+        ],
+        { width: 480, height: 320 },
+      ),
+    },
     { name: 'scatter', figure: predictedVsGold(preds, { readout: 'rail', method: 'tract' }) },
   ];
 }
 
-/** The browser tests need chromium; with TRACT_SKIP_BROWSER=1 they are skipped, otherwise a missing chromium fails them. */
+/** A figure the renderer refuses (its size is negative), to make an export fail half-way. */
+const BAD_FIGURE: NamedFigure = { name: 'bad', figure: { data: [], layout: { width: -1, height: 100 } } };
+
+/** Process ids of the chromium processes below this one (Linux /proc). */
+function chromiumDescendants(): number[] {
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); // pid (comm) state ppid ...
+        const close = stat.lastIndexOf(')');
+        const comm = stat.slice(stat.indexOf('(') + 1, close);
+        return [{ pid: Number(pid), comm, ppid: Number(stat.slice(close + 2).split(' ')[1]) }];
+      } catch {
+        return []; // the process ended while listing
+      }
+    });
+  const below = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) if (!below.has(p.pid) && below.has(p.ppid)) grew = below.add(p.pid).size > 0;
+  }
+  return procs.filter((p) => p.pid !== process.pid && below.has(p.pid) && /chrom/i.test(p.comm)).map((p) => p.pid);
+}
+
+/** Counts FigureRenderer.launch calls and keeps the renderers, while `fn` runs. */
+async function spyLaunch<T>(fn: (launched: FigureRenderer[]) => Promise<T>): Promise<T> {
+  const launch = FigureRenderer.launch;
+  const launched: FigureRenderer[] = [];
+  FigureRenderer.launch = async () => {
+    const r = await launch.call(FigureRenderer);
+    launched.push(r);
+    return r;
+  };
+  try {
+    return await fn(launched);
+  } finally {
+    FigureRenderer.launch = launch;
+  }
+}
+
+/**
+ * The browser tests need chromium; with TRACT_SKIP_BROWSER=1 they are skipped, otherwise a missing chromium fails
+ * them.
+ */
 function needBrowser(ctx: Mocha.Context): void {
   if (process.env.TRACT_SKIP_BROWSER === '1') {
-    console.log(`      (skipped: TRACT_SKIP_BROWSER=1; figure export needs chromium at ${process.env.TRACT_CHROMIUM || '/usr/bin/chromium'})`);
+    console.log(
+      '      (skipped: TRACT_SKIP_BROWSER=1; ' +
+        `figure export needs chromium at ${process.env.TRACT_CHROMIUM || '/usr/bin/chromium'})`,
+    );
     ctx.skip();
   }
 }
@@ -96,7 +175,9 @@ describe('report/exportFigures', function () {
   it('chromiumExecutable names the missing path and the apt command', () => {
     assert.throws(
       () => chromiumExecutable({ TRACT_CHROMIUM: '/no/such/chromium' }),
-      (e: Error) => /chromium not found at \/no\/such\/chromium \(from TRACT_CHROMIUM\)/.test(e.message) && /apt-get install -y chromium/.test(e.message),
+      (e: Error) =>
+        /chromium not found at \/no\/such\/chromium \(from TRACT_CHROMIUM\)/.test(e.message) &&
+        /apt-get install -y chromium/.test(e.message),
     );
   });
 
@@ -105,6 +186,82 @@ describe('report/exportFigures', function () {
     assert.deepEqual(parseFormats(' png , png'), ['png']);
     assert.throws(() => parseFormats('svg,jpeg'), /unknown figure format\(s\) 'jpeg'/);
     assert.throws(() => parseFormats(''), /unknown figure format/);
+  });
+
+  it('renumberSvgIds: defined ids become <prefix>1, 2, … in order of first appearance, references follow', () => {
+    const svg =
+      '<svg><g clip-path="url(#clipab12x)"/><defs id="defs-ab12"><clipPath id="clipab12x"/></defs>' +
+      '<use href="#defs-ab12"/><use xlink:href="#clipab12x"/><g clip-path="url(\'#clipab12x\')"/>' +
+      '<g clip-path="url(#elsewhere)"/></svg>';
+    assert.equal(
+      renumberSvgIds(svg, 'f-'),
+      '<svg><g clip-path="url(#f-1)"/><defs id="f-2"><clipPath id="f-1"/></defs>' +
+        '<use href="#f-2"/><use xlink:href="#f-1"/><g clip-path="url(\'#f-1\')"/>' +
+        '<g clip-path="url(#elsewhere)"/></svg>',
+    );
+    assert.equal(
+      sortSvgAttributes('<rect y="0" style="a: b" x="1"/><g b="&gt;" a="1">t</g>'),
+      '<rect style="a: b" x="1" y="0"/><g a="1" b="&gt;">t</g>',
+    );
+  });
+
+  describe('a bad output folder fails at once, before any browser starts', function () {
+    this.timeout(10000);
+    let dir: string;
+    let file: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'tract-figs-out-'));
+      file = join(dir, 'a-file');
+      writeFileSync(file, 'not a folder');
+    });
+    after(() => {
+      chmodSync(dir, 0o755);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('--out is an existing regular file', async () => {
+      await spyLaunch(async (launched) => {
+        await assert.rejects(
+          exportFigures(figures(), file),
+          (e: Error) => e.message === `figure output folder ${file} is a file, not a folder`,
+        );
+        assert.equal(launched.length, 0);
+      });
+      assert.equal(readFileSync(file, 'utf8'), 'not a folder');
+    });
+
+    // as root, chmod does not stop writes: then the unwritable place is a path under a regular file
+    it('--out is an unwritable folder (chmod 555, or under a file as root)', async () => {
+      const locked = join(dir, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+      let out = join(locked, 'figs');
+      let expected = (m: string) => m.startsWith(`cannot make the figure output folder ${out}: `) && /EACCES/.test(m);
+      try {
+        writeFileSync(join(locked, 'probe'), ''); // succeeds as root: chmod does not stop root
+        out = join(file, 'sub');
+        expected = (m) => m === `cannot make the figure output folder ${out}: ${file} is a file, not a folder`;
+      } catch {
+        // not root: the locked folder is the test
+      }
+      await spyLaunch(async (launched) => {
+        await assert.rejects(exportFigures(figures(), out), (e: Error) => expected(e.message));
+        assert.equal(launched.length, 0);
+      });
+      const deeper = join(file, 'a', 'b');
+      await assert.rejects(
+        exportFigures(figures(), deeper),
+        (e: Error) => e.message === `cannot make the figure output folder ${deeper}: ${file} is a file, not a folder`,
+      );
+    });
+
+    it('npx tract figures --out <file> exits 1 with one line naming the file, without hanging', () => {
+      const args = [join(ROOT, 'bin', 'tract.js'), 'figures', join(FIX, 'runs', 'fx-tract-a1'), '--out', file];
+      const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 9000 });
+      assert.equal(r.signal, null, 'the CLI did not exit by itself');
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim(), `tract figures: figure output folder ${file} is a file, not a folder`);
+    });
   });
 
   describe('with chromium', () => {
@@ -122,20 +279,30 @@ describe('report/exportFigures', function () {
 
     it('writes <name>.<format> for each figure and format, and nothing else', () => {
       const names = ['bars', 'scatter'].flatMap((n) => ['svg', 'png', 'pdf'].map((f) => `${n}.${f}`));
-      assert.deepEqual(written, names.map((n) => join(out, n)));
+      assert.deepEqual(
+        written,
+        names.map((n) => join(out, n)),
+      );
       assert.deepEqual(readdirSync(out).sort(), [...names].sort()); // no temporary files left
     });
 
     it('each SVG is well-formed XML with an <svg> root (parsed by the browser DOMParser)', async () => {
       const { chromium } = require('playwright-core') as typeof import('playwright-core');
-      const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS] });
+      const browser: Browser = await chromium.launch({
+        executablePath: chromiumExecutable(),
+        args: [...CHROMIUM_ARGS],
+      });
       try {
         const page = await browser.newPage();
         for (const name of ['bars', 'scatter']) {
           const svg = readFileSync(join(out, `${name}.svg`), 'utf8');
           const parsed = await page.evaluate((text) => {
             const doc = new (globalThis as any).DOMParser().parseFromString(text, 'image/svg+xml');
-            return { root: doc.documentElement.nodeName as string, errors: doc.getElementsByTagName('parsererror').length as number, texts: doc.getElementsByTagName('text').length as number };
+            return {
+              root: doc.documentElement.nodeName as string,
+              errors: doc.getElementsByTagName('parsererror').length as number,
+              texts: doc.getElementsByTagName('text').length as number,
+            };
           }, svg);
           assert.deepEqual({ root: parsed.root, errors: parsed.errors }, { root: 'svg', errors: 0 }, name);
           assert.ok(parsed.texts > 5, `${name}: has text (titles, ticks)`);
@@ -150,7 +317,11 @@ describe('report/exportFigures', function () {
       const sizes: Record<string, [number, number]> = { bars: [480, 320], scatter: [500, 540] };
       for (const name of ['bars', 'scatter']) {
         const png = decodePng(readFileSync(join(out, `${name}.png`)));
-        assert.deepEqual([png.width, png.height], sizes[name].map((s) => 2 * s), name);
+        assert.deepEqual(
+          [png.width, png.height],
+          sizes[name].map((s) => 2 * s),
+          name,
+        );
         assert.ok(distinctPixels(png) > 10, `${name}: the image is not blank`);
       }
     });
@@ -164,7 +335,10 @@ describe('report/exportFigures', function () {
         const box = text.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
         assert.ok(box, `${name}: MediaBox`);
         const [w, h] = name === 'bars' ? [480, 320] : [500, 540];
-        assert.ok(Math.abs(Number(box[1]) - 0.75 * w) < 1 && Math.abs(Number(box[2]) - 0.75 * h) < 1, `${name}: ${box[0]}`);
+        assert.ok(
+          Math.abs(Number(box[1]) - 0.75 * w) < 1 && Math.abs(Number(box[2]) - 0.75 * h) < 1,
+          `${name}: ${box[0]}`,
+        );
       }
     });
 
@@ -178,13 +352,68 @@ describe('report/exportFigures', function () {
       await closeFigureBrowser(); // idempotent
     });
 
+    it('a renderer failure half-way rejects, keeps the files written so far, and closes the browser', async () => {
+      await closeFigureBrowser();
+      const before = chromiumDescendants();
+      const dir = join(out, 'failing');
+      await spyLaunch(async (launched) => {
+        const [bars] = figures();
+        await assert.rejects(
+          exportFigures([bars, BAD_FIGURE], dir, { formats: ['svg'] }),
+          /figure size must be positive/,
+        );
+        assert.equal(launched.length, 1);
+        assert.ok(launched[0].isClosed, 'the renderer was closed');
+      });
+      assert.deepEqual(readdirSync(dir), ['bars.svg']);
+      assert.deepEqual(chromiumDescendants(), before, 'no chromium process is left');
+    });
+
+    it('a failed notebook helper call closes the shared browser; the next call starts a new one', async () => {
+      await closeFigureBrowser();
+      const before = chromiumDescendants();
+      await assert.rejects(figureToSvg(BAD_FIGURE.figure), /figure size must be positive/);
+      assert.deepEqual(chromiumDescendants(), before, 'no chromium process is left');
+      assert.match(await figureToSvg(figures()[0].figure), /^<svg[\s>]/); // left open for the next test
+    });
+
+    it('SVG is deterministic: the same figure gives the same bytes, whatever was rendered before', async () => {
+      const written = readFileSync(join(out, 'bars.svg'), 'utf8'); // the first rendering of its browser
+      const [bars, scatter] = figures();
+      // the shared browser, which has rendered other figures already
+      const again = [await figureToSvg(scatter.figure), await figureToSvg(bars.figure), await figureToSvg(bars.figure)];
+      await closeFigureBrowser();
+      assert.equal(again[1], written);
+      assert.equal(again[2], written);
+      assert.equal(again[0], readFileSync(join(out, 'scatter.svg'), 'utf8'));
+      // ids are f<hash>-1, 2, … (the hash differs between figures) and every reference has its target
+      for (const svg of [written, again[0]]) {
+        const ids = [...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+        const prefix = ids[0].replace(/\d+$/, '');
+        assert.match(prefix, /^f[0-9a-f]{8}-$/);
+        assert.deepEqual(new Set(ids), new Set(ids.map((_, i) => `${prefix}${i + 1}`)));
+        for (const m of svg.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(m[1]), m[0]);
+        assert.doesNotMatch(svg, /(clip|defs-|legend|trace)[0-9a-f]{6}/);
+      }
+      assert.notEqual(written.match(/id="(f[0-9a-f]{8})-/)![1], again[0].match(/id="(f[0-9a-f]{8})-/)![1]);
+    });
+
     it('npx tract figures writes one line per file; bad arguments exit 2 with one line', () => {
-      const tract = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), 'figures', ...args], { cwd: ROOT, encoding: 'utf8' });
+      const tract = (...args: string[]) =>
+        spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), 'figures', ...args], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
       const dir = join(out, 'cli');
       const r = tract(join(FIX, 'runs', 'fx-tract-a1'), '--out', dir, '--formats', 'svg');
       assert.equal(r.status, 0, r.stderr);
       const lines = r.stdout.trim().split('\n');
-      assert.deepEqual(lines, ['scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract'].map((n) => join(dir, `${n}.svg`)));
+      assert.deepEqual(
+        lines,
+        ['scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract'].map((n) =>
+          join(dir, `${n}.svg`),
+        ),
+      );
       assert.ok(lines.every((f) => existsSync(f)));
       for (const args of [[FIX], [join(FIX, 'suite-main'), '--formats', 'gif']]) {
         const bad = tract(...args);
