@@ -6,10 +6,11 @@
  *
  * @module results/formats
  */
-import type { TrainConfig } from '../training/trainer';
+import type { TinyJudgeConfig, TinyJudgeSplit } from '../data/tinyJudge';
+import type { TrainConfig, TrainLogRow } from '../training/trainer';
 
 /** The evaluation splits every TinyJudge run reports, in table order. */
-export const SPLITS = ['test', 'test-ood'] as const;
+export const SPLITS = ['test', 'test-ood'] as const satisfies readonly TinyJudgeSplit[];
 /** A TinyJudge evaluation split. */
 export type Split = (typeof SPLITS)[number];
 /** The in-domain test split. */
@@ -27,17 +28,8 @@ export interface SamplingConfig {
   repetitionPenalty: number;
 }
 
-/** The TinyJudge settings of an experiment (`data`). */
-export interface DataConfig {
-  kind: 'tinyjudge';
-  seed: string;
-  train: number;
-  val: number;
-  test: number;
-  testOod: number;
-  annotatorNoise: number;
-  generator: 'v2' | 'v3';
-}
+/** The TinyJudge settings of an experiment (`data`): the generator's config, with a string seed. */
+export type DataConfig = { kind: 'tinyjudge' } & Omit<TinyJudgeConfig, 'seed'> & { seed: string };
 
 /** The evaluation settings of an experiment (`eval`). */
 export type EvalConfig = SamplingConfig & { nCot: number; seed: number; bootstrapSamples: number; batchSize: number };
@@ -133,7 +125,8 @@ export interface StageRecord {
   key: string;
   reused: boolean;
   steps: number;
-  final: Record<string, unknown> | null;
+  /** The last row of the stage's training log. */
+  final: TrainLogRow | null;
 }
 
 /** `metrics.json` of a run. */

@@ -22,7 +22,7 @@
  * ```
  * @module tract/distributionShift
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readJsonl } from '../io/jsonl';
@@ -35,7 +35,10 @@ import type { LlamaModel } from '../model/llama';
 import type { SelfCotRecord } from './judgeData';
 import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
-import { type ExperimentConfig, type RunMetrics } from '../results/formats';
+import type { RunMetrics } from '../results/formats';
+import { DEFAULT_RESULTS_DIR, selfCotFile, stageDir } from '../results/paths';
+import { readRunConfig } from '../results/runFolder';
+import { readStageFile, stageFilePath } from '../results/stageFile';
 
 /**
  * Teacher-forced RAIL: the expected score Σ k·p(k) after prompt + CoT + " So the overall score is ".
@@ -124,30 +127,28 @@ export interface DistributionShiftOptions {
  * @throws if the run lacks a stage, a cached model or its self-CoTs
  */
 export async function distributionShiftRmse(opts: DistributionShiftOptions): Promise<DistributionShiftResult> {
-  const resultsDir = opts.resultsDir ?? 'results';
+  const resultsDir = opts.resultsDir ?? DEFAULT_RESULTS_DIR;
   const log = opts.log ?? (() => {});
   const { metrics } = opts.run;
-  const cfgFile = join(opts.run.dir, 'config.resolved.json');
-  if (!existsSync(cfgFile)) throw new Error(`${cfgFile}: no such file`);
-  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as ExperimentConfig;
-  const stageDir = (name: string) => {
+  const cfg = readRunConfig(opts.run.dir);
+  const stageOf = (name: string) => {
     const s = metrics.stages.find((x) => x.name === name);
     if (!s) throw new Error(`run ${opts.run.dir} (${metrics.method}) has no ${name}: the analysis needs a two-stage method with self-CoTs`);
-    return join(resultsDir, 'cache', 'stages', s.key);
+    return stageDir(resultsDir, s.key);
   };
-  const dirs = { stage1: stageDir('stage1'), stage2: stageDir('stage2') };
+  const dirs = { stage1: stageOf('stage1'), stage2: stageOf('stage2') };
   for (const d of Object.values(dirs)) {
     if (!existsSync(join(d, 'model'))) throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
   }
-  const stage2Info = JSON.parse(readFileSync(join(dirs.stage2, 'stage.json'), 'utf8')) as { selfCot: { key: string } | null };
-  if (!stage2Info.selfCot) throw new Error(`${join(dirs.stage2, 'stage.json')}: stage 2 did not train on self-CoTs`);
-  const selfCotFile = join(resultsDir, 'cache', 'selfcot', `${stage2Info.selfCot.key}.jsonl`);
-  if (!existsSync(selfCotFile)) throw new Error(`${selfCotFile}: self-CoTs not in the step cache`);
+  const stage2Info = readStageFile(dirs.stage2);
+  if (!stage2Info.selfCot) throw new Error(`${stageFilePath(dirs.stage2)}: stage 2 did not train on self-CoTs`);
+  const cotFile = selfCotFile(resultsDir, stage2Info.selfCot.key);
+  if (!existsSync(cotFile)) throw new Error(`${cotFile}: self-CoTs not in the step cache`);
 
   const jt = new JudgeTokens(loadModelTokenizer(resolve(cfg.model)));
   const examples = experimentData(cfg).train.slice(0, Math.max(0, opts.n));
   if (examples.length === 0) throw new Error('distributionShiftRmse: no training examples to score (n must be ≥ 1)');
-  const selfCots = new Map(readJsonl<SelfCotRecord>(selfCotFile).map((r) => [r.id, r]));
+  const selfCots = new Map(readJsonl<SelfCotRecord>(cotFile).map((r) => [r.id, r]));
   const prompts = examples.map((e) => jt.prompt(e.prompt));
   const target = examples.map((e) => e.goldExact);
   const batchSize = opts.batchSize ?? cfg.eval.batchSize;
@@ -155,7 +156,7 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
     reference: examples.map((e) => jt.cot(e.referenceCot)),
     'stage1-self': examples.map((e) => {
       const r = selfCots.get(e.id);
-      if (!r) throw new Error(`${selfCotFile}: no self-CoT for training example ${e.id}`);
+      if (!r) throw new Error(`${cotFile}: no self-CoT for training example ${e.id}`);
       return r.ids;
     }),
     'stage2-own': null,
@@ -183,5 +184,5 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
       model.dispose();
     }
   }
-  return { ids: examples.map((e) => e.id), target, rows, sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: selfCotFile } };
+  return { ids: examples.map((e) => e.id), target, rows, sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: cotFile } };
 }

@@ -16,7 +16,6 @@ import { join, resolve } from 'node:path';
 import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
-import { readJson, writeJson } from '../io/json';
 import { readJsonl, writeJsonl } from '../io/jsonl';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
@@ -27,6 +26,7 @@ import {
 } from '../results/formats';
 import { evalDir, runDir, selfCotFile, stageDir, stageModelDir } from '../results/paths';
 import { writeRunFolder } from '../results/runFolder';
+import { readStageFile, stageFilePath, writeStageFile } from '../results/stageFile';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
 import { judgeExamples, meanReadout, splitMetrics } from './evaluate';
@@ -36,7 +36,7 @@ import { contentKey, environment, pathDigest } from './provenance';
 import { generateSelfCots } from './selfCot';
 
 /** Bumped when a change to the pipeline can move a number (invalidates every cached step). */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2; // 2: HF-exact warm-up, RAIL read in float32 through losses/expectedScore
 
 /** Where results go and how progress is reported. */
 export interface PipelineContext {
@@ -136,7 +136,7 @@ async function trainStage(st: RunState, stage: StageSpec, key: string, objective
   const final = result.rows[result.rows.length - 1];
   const { steps, seconds } = result;
   const info = { key, stage, objective, train: cfg.train, truncation, examples: examples.length, selfCot: st.selfCot, steps, seconds, final };
-  writeJson(join(dir, 'stage.json'), info);
+  writeStageFile(dir, info);
   rmSync(join(dir, 'checkpoint'), { recursive: true, force: true }); // the finished model is saved
 }
 
@@ -151,10 +151,10 @@ async function stageStep(st: RunState, stage: StageSpec): Promise<void> {
     train: cfg.train, selfCot: st.selfCot?.key ?? null, seed: cfg.seed,
   });
   const dir = stageDir(ctx.resultsDir, key);
-  const reused = existsSync(join(dir, 'stage.json'));
+  const reused = existsSync(stageFilePath(dir));
   if (!reused) await trainStage(st, stage, key, objective, dir);
   else ctx.log(`[${method.id}/${stage.name}] reusing ${dir}`);
-  const info = readJson<{ steps: number; final: Record<string, unknown> | null }>(join(dir, 'stage.json'));
+  const info = readStageFile(dir);
   st.stageKeys[stage.name] = key;
   st.stages.push({ name: stage.name, key, reused, steps: info.steps, final: info.final });
   st.stageLogs.push({ stage: stage.name, csv: readFileSync(join(dir, 'train-log.csv'), 'utf8') });
