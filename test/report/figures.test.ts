@@ -1,14 +1,34 @@
 import { strict as assert } from 'node:assert';
 import {
-  ablationBars, calibrationBins, calibrationPlot, formatSigned, goldScoreShares, lambdaSweep, meanScoreProbs, methodLabel,
-  PALETTE, predictedVsGold, railDistribution, trainingCurves, type Figure, type IntervalPoint,
+  ablationBars,
+  calibrationBins,
+  calibrationPlot,
+  formatSigned,
+  goldScoreShares,
+  lambdaSweep,
+  meanScoreProbs,
+  methodLabel,
+  PALETTE,
+  predictedVsGold,
+  railDistribution,
+  trainingCurves,
+  type Figure,
+  type IntervalPoint,
 } from '../../src/report/figures';
 import type { Prediction } from '../../src/results/formats';
 
 /** A prediction with one readout. */
 function pred(id: string, split: string, gold: number, probs: number[], standard: number | null): Prediction {
   const rail = probs.reduce((s, q, k) => s + (k + 1) * q, 0);
-  return { id, split, gold, goldExact: Math.round(gold), readouts: [{ cot: null, probs, massOutside: 1 - probs.reduce((a, b) => a + b, 0), rail, standard }], rail, standard };
+  return {
+    id,
+    split,
+    gold,
+    goldExact: Math.round(gold),
+    readouts: [{ cot: null, probs, massOutside: 1 - probs.reduce((a, b) => a + b, 0), rail, standard }],
+    rail,
+    standard,
+  };
 }
 
 /** Every figure must be plain JSON (NaN would become null in a notebook's display). */
@@ -39,10 +59,16 @@ describe('report/figures', () => {
       ]);
       // n = 7, 3 bins: cuts at ⌊7/3⌋ = 2 and ⌊14/3⌋ = 4, so sizes 2, 2, 3
       const seven = calibrationBins([1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 1, 1, 1, 1], { bins: 3, mode: 'equal-count' });
-      assert.deepEqual(seven.map((b) => b.n), [2, 2, 3]);
+      assert.deepEqual(
+        seven.map((b) => b.n),
+        [2, 2, 3],
+      );
       assert.equal(seven[2].meanPred, (5 + 6 + 7) / 3);
       // equal-count is the default
-      assert.deepEqual(calibrationBins([1, 2, 3, 4], [1, 2, 3, 4], { bins: 2 }).map((b) => b.meanPred), [1.5, 3.5]);
+      assert.deepEqual(
+        calibrationBins([1, 2, 3, 4], [1, 2, 3, 4], { bins: 2 }).map((b) => b.meanPred),
+        [1.5, 3.5],
+      );
     });
 
     it('equal-width: [lo, hi) intervals of the range, the last closed, empty bins left out', () => {
@@ -54,7 +80,9 @@ describe('report/figures', () => {
         { lo: 4, hi: 5, n: 1, meanPred: 5, meanGold: 4 },
       ]);
       // a given range drops predictions outside it
-      assert.deepEqual(calibrationBins([0, 1, 2], [1, 1, 2], { bins: 1, mode: 'equal-width', range: [1, 2] }), [{ lo: 1, hi: 2, n: 2, meanPred: 1.5, meanGold: 1.5 }]);
+      assert.deepEqual(calibrationBins([0, 1, 2], [1, 1, 2], { bins: 1, mode: 'equal-width', range: [1, 2] }), [
+        { lo: 1, hi: 2, n: 2, meanPred: 1.5, meanGold: 1.5 },
+      ]);
     });
 
     it('rejects bad input', () => {
@@ -68,7 +96,13 @@ describe('report/figures', () => {
       assert.deepEqual(fig.data[0].x, [1.5, 3.5]);
       assert.deepEqual(fig.data[0].y, [2, 4]);
       assert.deepEqual(fig.data[0].customdata, [2, 2]);
-      assert.deepEqual([fig.data[1].x, fig.data[1].y], [[1, 5], [1, 5]]);
+      assert.deepEqual(
+        [fig.data[1].x, fig.data[1].y],
+        [
+          [1, 5],
+          [1, 5],
+        ],
+      );
       assert.match(fig.layout.title!.text, /calibration \(2 equal-count bins\)/);
       assertPlainJson(fig);
     });
@@ -83,7 +117,10 @@ describe('report/figures', () => {
     ];
     const fig = ablationBars(points);
     assert.equal(fig.data.length, 2);
-    assert.deepEqual(fig.data.map((t) => t.name), ['in-domain', 'out-of-domain']);
+    assert.deepEqual(
+      fig.data.map((t) => t.name),
+      ['in-domain', 'out-of-domain'],
+    );
     for (const trace of fig.data) {
       assert.equal(trace.type, 'bar');
       assert.deepEqual(trace.x, ['raft (B3)', 'tract (T)']);
@@ -150,12 +187,20 @@ describe('report/figures', () => {
     preds[1].readouts.push({ ...preds[1].readouts[0], probs: [0, 0, 0.2, 0.4, 0.4] });
     // prediction b averages its two readouts: [0, 0.1, 0.4, 0.25, 0.25]
     const mean = meanScoreProbs(preds);
-    [(0.5 + 0) / 2, (0.5 + 0.1) / 2, (0 + 0.4) / 2, (0 + 0.25) / 2, (0 + 0.25) / 2].forEach((v, k) => close(mean[k], v));
+    [(0.5 + 0) / 2, (0.5 + 0.1) / 2, (0 + 0.4) / 2, (0 + 0.25) / 2, (0 + 0.25) / 2].forEach((v, k) =>
+      close(mean[k], v),
+    );
     assert.deepEqual(goldScoreShares(preds), [0.5, 0, 0.5, 0, 0]);
-    const fig = railDistribution([{ name: 'mean', probs: mean }, { name: 'one', probs: preds[0].readouts[0].probs }]);
+    const fig = railDistribution([
+      { name: 'mean', probs: mean },
+      { name: 'one', probs: preds[0].readouts[0].probs },
+    ]);
     assert.deepEqual(fig.data[0].x, [1, 2, 3, 4, 5]);
     assert.deepEqual(fig.data[1].y, [0.5, 0.5, 0, 0, 0]);
-    assert.deepEqual(fig.data.map((t) => (t.marker as { color: string }).color), [PALETTE[0], PALETTE[1]]);
+    assert.deepEqual(
+      fig.data.map((t) => (t.marker as { color: string }).color),
+      [PALETTE[0], PALETTE[1]],
+    );
     assert.throws(() => goldScoreShares([{ ...preds[0], goldExact: 7 }]), /goldExact 7 outside 1\.\.5/);
     assertPlainJson(fig);
   });
