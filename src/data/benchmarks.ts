@@ -10,8 +10,10 @@
  *   `orig_reference_answer`, `orig_criteria`, `orig_score1_description` … `orig_score5_description`,
  *   `output` with "[RESULT] N").
  *
- * Malformed records throw an error naming the file, the record index and the field; with
- * `lenient: true` they are skipped and listed in `skipped` instead. Nothing is skipped silently.
+ * Files are decoded strictly as UTF-8. Malformed records throw an error naming the file, the record
+ * index and the field (a JSONL line that is not valid JSON, or a line that is not valid UTF-8: the
+ * file and the line); with `lenient: true` they are skipped and listed in `skipped` instead (field
+ * '(record)', the reason naming the line). Nothing is skipped silently.
  *
  * @module data/benchmarks
  */
@@ -136,32 +138,119 @@ export interface Loaded<T> {
 }
 
 class RecordError extends Error {
-  constructor(readonly field: string, reason: string) {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
 
-function readRecords(file: string): unknown[] {
-  const text = readFileSync(file, 'utf8');
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('[')) {
+/** A line of a benchmark file that is not a record (lenient mode): it stands in the record's place. */
+class BadLine {
+  constructor(readonly reason: string) {}
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LOSSY_UTF8 = new TextDecoder('utf-8');
+/**
+ * In lenient mode each undecodable sequence of a line that is not valid UTF-8 is replaced by
+ * `MARK<line>MARK` (a noncharacter around the line number), so that the records holding one are
+ * found after parsing, whichever lines they span.
+ */
+const MARK = '\uFDD0';
+const MARKED = /\uFDD0(\d+)\uFDD0/;
+
+/** Where decoding `bytes` as UTF-8 first fails (`bytes.length`: an incomplete sequence at the end). */
+function firstInvalidByte(bytes: Uint8Array): number {
+  const decodes = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // a prefix that decodes (as the start of a stream) has only prefixes that decode: binary search
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (decodes(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Decodes a file strictly as UTF-8 (a byte-order mark is dropped). A line that is not valid UTF-8 is
+ * an error naming the file and the line, or in lenient mode is returned marked (see {@link MARK})
+ * with its reason in `badLines` (by 1-based line number).
+ */
+function decodeStrict(buf: Buffer, file: string, lenient: boolean): { text: string; badLines: Map<number, string> } {
+  const badLines = new Map<number, string>();
+  try {
+    return { text: STRICT_UTF8.decode(buf), badLines };
+  } catch {
+    // find the line(s) below
+  }
+  const lines: string[] = [];
+  const markable = lenient && !LOSSY_UTF8.decode(buf).includes(MARK);
+  for (let start = 0, n = 1; start <= buf.length; n++) {
+    const newline = buf.indexOf(0x0a, start);
+    const end = newline < 0 ? buf.length : newline;
+    const bytes = buf.subarray(start, end);
+    try {
+      lines.push(STRICT_UTF8.decode(bytes));
+    } catch {
+      const at = firstInvalidByte(bytes);
+      if (!markable)
+        throw new Error(`${file}: line ${n} is not valid UTF-8 (decoding fails at byte ${at} of the line)`);
+      badLines.set(n, `invalid UTF-8 (line ${n}, byte ${at})`);
+      lines.push(LOSSY_UTF8.decode(bytes).replaceAll('\uFFFD', `${MARK}${n}${MARK}`));
+    }
+    start = end + 1;
+  }
+  return { text: lines.join('\n'), badLines };
+}
+
+/**
+ * The records of a JSON array or JSONL file, decoded strictly. In lenient mode a JSONL line that is
+ * not valid JSON, and a record with bytes that are not valid UTF-8, become a {@link BadLine}.
+ */
+function readRecords(file: string, lenient: boolean): unknown[] {
+  const { text, badLines } = decodeStrict(readFileSync(file), file, lenient);
+  let records: unknown[];
+  if (text.trimStart().startsWith('[')) {
     try {
       const parsed = JSON.parse(text) as unknown;
       if (!Array.isArray(parsed)) throw new Error('not an array');
-      return parsed;
+      records = parsed;
     } catch (err) {
-      throw new Error(`${file}: not a valid JSON array (${(err as Error).message})`);
+      const message = (err as Error).message.replace(/\uFDD0(\d+\uFDD0)?/g, '\uFFFD'); // no marks shown
+      const utf8 = badLines.size ? `; ${[...badLines.values()][0]}` : '';
+      throw new Error(`${file}: not a valid JSON array (${message}${utf8})`);
     }
+  } else {
+    const onBadLine = (line: number, message: string) =>
+      new BadLine(badLines.get(line) ?? `not valid JSON: ${message} (line ${line})`);
+    records = parseJsonl<unknown>(text, file, lenient ? { onBadLine } : {});
   }
-  return parseJsonl(text, file);
+  if (badLines.size === 0) return records;
+  return records.map((r) => {
+    const marked = r instanceof BadLine ? null : MARKED.exec(JSON.stringify(r));
+    return marked ? new BadLine(badLines.get(Number(marked[1]))!) : r;
+  });
 }
 
 function loadWith<T>(file: string, lenient: boolean, parse: (r: Record<string, unknown>, i: number) => T): Loaded<T> {
-  const raw = readRecords(file);
+  const raw = readRecords(file, lenient);
   const out: Loaded<T> = { file, records: [], skipped: [] };
   raw.forEach((r, i) => {
     try {
-      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new RecordError('(record)', 'is not a JSON object');
+      if (r instanceof BadLine) throw new RecordError('(record)', r.reason);
+      if (typeof r !== 'object' || r === null || Array.isArray(r))
+        throw new RecordError('(record)', 'is not a JSON object');
       out.records.push(parse(r as Record<string, unknown>, i));
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
@@ -174,7 +263,8 @@ function loadWith<T>(file: string, lenient: boolean, parse: (r: Record<string, u
 
 function str(r: Record<string, unknown>, field: string): string {
   const v = r[field];
-  if (typeof v !== 'string') throw new RecordError(field, v === undefined ? 'is missing' : `must be a string, got ${typeof v}`);
+  if (typeof v !== 'string')
+    throw new RecordError(field, v === undefined ? 'is missing' : `must be a string, got ${typeof v}`);
   return v;
 }
 
@@ -189,9 +279,11 @@ function scoreList(r: Record<string, unknown>, field: string, required: boolean)
     return null;
   }
   const list = typeof v === 'number' ? [v] : v;
-  if (!Array.isArray(list) || list.length === 0) throw new RecordError(field, 'must be a score or a non-empty list of scores');
+  if (!Array.isArray(list) || list.length === 0)
+    throw new RecordError(field, 'must be a score or a non-empty list of scores');
   list.forEach((s, k) => {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < 1 || s > 5) throw new RecordError(field, `element ${k} is ${JSON.stringify(s)}, not a score in 1..5`);
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < 1 || s > 5)
+      throw new RecordError(field, `element ${k} is ${JSON.stringify(s)}, not a score in 1..5`);
   });
   return list as number[];
 }
@@ -215,7 +307,8 @@ export function loadPrometheusBenchmark(file: string, options: { lenient?: boole
     const human = scoreList(r, 'human_score', false);
     const raw = r.gpt4_feedback === undefined ? [] : r.gpt4_feedback;
     const feedback = typeof raw === 'string' ? [raw] : raw;
-    if (!Array.isArray(feedback) || feedback.some((f) => typeof f !== 'string')) throw new RecordError('gpt4_feedback', 'must be a string or a list of strings');
+    if (!Array.isArray(feedback) || feedback.some((f) => typeof f !== 'string'))
+      throw new RecordError('gpt4_feedback', 'must be a string or a list of strings');
     const idx = r.idx;
     const source = typeof r.response_source === 'string' ? r.response_source : undefined;
     return {
@@ -245,14 +338,27 @@ export interface FeedbackCollectionRecord {
   score: number;
 }
 
-const ORIG = ['orig_instruction', 'orig_response', 'orig_reference_answer', 'orig_criteria', 'orig_score1_description', 'orig_score2_description', 'orig_score3_description', 'orig_score4_description', 'orig_score5_description'];
+const ORIG = [
+  'orig_instruction',
+  'orig_response',
+  'orig_reference_answer',
+  'orig_criteria',
+  'orig_score1_description',
+  'orig_score2_description',
+  'orig_score3_description',
+  'orig_score4_description',
+  'orig_score5_description',
+];
 
 /**
  * Loads Feedback Collection rows (JSON array or JSONL with the Hugging Face columns). Rows whose
  * `output` lacks "So the overall" are skipped as TRACT does (prepare_dataset.py L115-116) and
  * counted in `skipped` with field 'output' even in strict mode; other malformed rows throw.
  */
-export function loadFeedbackCollection(file: string, options: { lenient?: boolean } = {}): Loaded<FeedbackCollectionRecord> {
+export function loadFeedbackCollection(
+  file: string,
+  options: { lenient?: boolean } = {},
+): Loaded<FeedbackCollectionRecord> {
   const withFeedback = loadTemplate('with_feedback');
   const noFeedback = loadTemplate('no_feedback');
   const noPhrase: SkippedRecord[] = [];
@@ -264,7 +370,11 @@ export function loadFeedbackCollection(file: string, options: { lenient?: boolea
     if (!m) throw new RecordError('output', 'does not end with "[RESULT] <1-5>"');
     const target = buildTarget(output.split('[RESULT]')[0], m[1]);
     if (target === null) {
-      noPhrase.push({ index: i, field: 'output', reason: 'no "So the overall" in the feedback (dropped, as TRACT does)' });
+      noPhrase.push({
+        index: i,
+        field: 'output',
+        reason: 'no "So the overall" in the feedback (dropped, as TRACT does)',
+      });
       return null;
     }
     return {
@@ -303,10 +413,14 @@ export function resolveBenchmark(nameOrPath: string, root: string): { name: stri
   if (shipped) return { name: nameOrPath, file: join(root, shipped) };
   const external = EXTERNAL_BENCHMARKS[nameOrPath];
   if (external) {
-    throw new Error(`benchmark '${nameOrPath}' is not shipped (too large): download ${external} from prometheus-eval's eval/benchmark/data and pass its path`);
+    throw new Error(
+      `benchmark '${nameOrPath}' is not shipped (too large): download ${external} from prometheus-eval's eval/benchmark/data and pass its path`,
+    );
   }
   if (!existsSync(nameOrPath)) {
-    throw new Error(`benchmark '${nameOrPath}': not a shipped benchmark (${Object.keys(SHIPPED_BENCHMARKS).join(', ')}) and no such file`);
+    throw new Error(
+      `benchmark '${nameOrPath}': not a shipped benchmark (${Object.keys(SHIPPED_BENCHMARKS).join(', ')}) and no such file`,
+    );
   }
   const base = basename(nameOrPath).replace(/\.(json|jsonl)$/, '');
   const known = Object.entries(EXTERNAL_BENCHMARKS).find(([, f]) => f === basename(nameOrPath));

@@ -9,19 +9,26 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic';
 
 /** Options of {@link parseJsonl}. */
-export interface JsonlOptions {
+export interface JsonlOptions<T = unknown> {
   /**
    * Drop a last line that is not valid JSON instead of failing: the write that an interrupted
    * append-only cache was cut off in (earlier bad lines still fail).
    */
   dropTornLastLine?: boolean;
+  /**
+   * Reports a line that is not valid JSON (its 1-based number and the parser's message) instead of
+   * failing (a torn last line that {@link JsonlOptions.dropTornLastLine} drops is not reported). What
+   * it returns, unless `undefined`, stands in the output in the line's place (e.g. a marker that
+   * keeps the records' positions), otherwise the line is left out.
+   */
+  onBadLine?: (line: number, message: string) => T | undefined;
 }
 
 /**
  * Parses JSONL text. `file` names the source in errors, which give the 1-based line number of the
  * malformed record in the text (blank lines counted).
  */
-export function parseJsonl<T = unknown>(text: string, file: string, options: JsonlOptions = {}): T[] {
+export function parseJsonl<T = unknown>(text: string, file: string, options: JsonlOptions<T> = {}): T[] {
   const out: T[] = [];
   const lines = text.split('\n');
   let last = lines.length - 1;
@@ -32,6 +39,11 @@ export function parseJsonl<T = unknown>(text: string, file: string, options: Jso
       out.push(JSON.parse(line) as T);
     } catch (err) {
       if (options.dropTornLastLine && i === last) return;
+      if (options.onBadLine) {
+        const standIn = options.onBadLine(i + 1, (err as Error).message);
+        if (standIn !== undefined) out.push(standIn);
+        return;
+      }
       throw new Error(`${file}: line ${i + 1} is not valid JSON (${(err as Error).message})`);
     }
   });
@@ -39,7 +51,7 @@ export function parseJsonl<T = unknown>(text: string, file: string, options: Jso
 }
 
 /** Reads a JSONL file (see {@link parseJsonl}). */
-export function readJsonl<T = unknown>(file: string, options: JsonlOptions = {}): T[] {
+export function readJsonl<T = unknown>(file: string, options: JsonlOptions<T> = {}): T[] {
   return parseJsonl<T>(readFileSync(file, 'utf8'), file, options);
 }
 

@@ -9,7 +9,7 @@
  *   checkpoints with their `tokenizer.bin` (interleaved RoPE converted to the half-split layout).
  *
  * Errors name the file and the tensor: unknown architecture, missing tensor, shape mismatch,
- * truncated file.
+ * truncated file, a NaN or ±Infinity weight (with its first index).
  *
  * @module model/checkpoint
  */
@@ -22,7 +22,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer';
 import { fromHfConfig, toHfConfig, validateConfig, type LlamaConfig } from './config';
 import { isTransposedWeight, parameterShapes } from './layout';
 import { LlamaModel } from './llama';
-import { SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
+import { assertFinite, SafetensorsFile, writeSafetensors, type RawTensor } from './safetensors';
 import { replaceFolder, writeFileAtomic } from '../io/atomic';
 
 /** A loaded model with its tokenizer and where it came from. */
@@ -83,6 +83,7 @@ function llama2cConfig(buf: Buffer, path: string): LlamaConfig {
  * n_heads, n_kv_heads, vocab_size (negative: separate classifier), seq_len), then float32 weights.
  * The q and k projections are permuted from llama2.c's interleaved rotary pairs to the half-split
  * layout (a per-head row permutation that leaves every attention score unchanged).
+ * @throws naming the file, the tensor and its first bad index (and byte) for a NaN or ±Infinity weight.
  */
 export function readLlama2cModel(path: string): LlamaModel {
   const buf = readFileSync(path);
@@ -120,13 +121,17 @@ function llama2cWeights(buf: Buffer, path: string, config: LlamaConfig) {
   const { dim, hiddenDim, nLayers, vocabSize, maxSeqLen: seqLen, headDim: hd } = config;
   const kvDim = config.nKvHeads * hd;
   let offset = 28;
-  const take = (name: string, count: number): Float32Array => {
+  const take = (name: string, count: number, check = true): Float32Array => {
     const end = offset + 4 * count;
     if (end > buf.length) {
-      throw new Error(`${path}: truncated llama2.c checkpoint: tensor '${name}' needs bytes ${offset}-${end}, file has ${buf.length}`);
+      throw new Error(
+        `${path}: truncated llama2.c checkpoint: tensor '${name}' needs bytes ${offset}-${end}, file has ${buf.length}`,
+      );
     }
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + 4 * i);
+    const start = offset;
+    if (check) assertFinite(out, path, name, (i) => `index ${i} (byte ${start + 4 * i} of the file)`);
     offset = end;
     return out;
   };
@@ -143,10 +148,11 @@ function llama2cWeights(buf: Buffer, path: string, config: LlamaConfig) {
     w3: take('w3', nLayers * hiddenDim * dim),
     rmsFinal: take('rms_final', dim),
   };
-  take('freq_cis_real', (seqLen * hd) / 2);
-  take('freq_cis_imag', (seqLen * hd) / 2);
+  take('freq_cis_real', (seqLen * hd) / 2, false); // unused: RoPE is recomputed
+  take('freq_cis_imag', (seqLen * hd) / 2, false);
   const wcls = config.tiedEmbeddings ? null : take('wcls', vocabSize * dim);
-  if (offset !== buf.length) throw new Error(`${path}: ${buf.length - offset} unexpected trailing bytes after the weights`);
+  if (offset !== buf.length)
+    throw new Error(`${path}: ${buf.length - offset} unexpected trailing bytes after the weights`);
   return { ...w, wcls };
 }
 
@@ -192,13 +198,17 @@ function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor>
     for (const name of f.entries.keys()) where.set(name, f);
   } else {
     const pt = readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.pt'));
-    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json${pt ? ` (found ${pt}: convert PyTorch weights to safetensors first)` : ''}`);
+    throw new Error(
+      `${dir}: no model.safetensors or model.safetensors.index.json${pt ? ` (found ${pt}: convert PyTorch weights to safetensors first)` : ''}`,
+    );
   }
   const shapes = parameterShapes(config);
   for (const name of where.keys()) {
     if (shapes.has(name) || IGNORED_TENSORS.test(name)) continue;
     if (name === 'lm_head.weight' && config.tiedEmbeddings) continue; // a tied copy
-    throw new Error(`${where.get(name)!.path}: unexpected tensor '${name}' for a ${config.architecture} model (unsupported variant?)`);
+    throw new Error(
+      `${where.get(name)!.path}: unexpected tensor '${name}' for a ${config.architecture} model (unsupported variant?)`,
+    );
   }
   const tensors = new Map<string, tf.Tensor>();
   try {
@@ -208,8 +218,11 @@ function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor>
       const raw = file.read(name);
       const expected = isTransposedWeight(name) ? [stored[1], stored[0]] : stored;
       if (raw.shape.join(',') !== expected.join(',')) {
-        throw new Error(`${file.path}: tensor '${name}' has shape [${raw.shape}], expected [${expected}] from config.json`);
+        throw new Error(
+          `${file.path}: tensor '${name}' has shape [${raw.shape}], expected [${expected}] from config.json`,
+        );
       }
+      assertFinite(raw.data, file.path, name);
       tensors.set(name, toStored(name, raw));
     }
   } catch (err) {
@@ -259,7 +272,9 @@ function llama2cFolder(path: string): { model: string; tokenizer: string } {
   const toks = bins.filter((f) => f === 'tokenizer.bin' || /^tok.*\.bin$/.test(f));
   const models = bins.filter((f) => !toks.includes(f));
   if (models.length !== 1 || toks.length !== 1) {
-    throw new Error(`${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`);
+    throw new Error(
+      `${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`,
+    );
   }
   return { model: join(path, models[0]), tokenizer: join(path, toks[0]) };
 }
@@ -267,7 +282,9 @@ function llama2cFolder(path: string): { model: string; tokenizer: string } {
 /** The tokenizer beside a llama2.c `.bin` checkpoint file. */
 function llama2cTokenizerBeside(path: string): string {
   const dir = dirname(path);
-  const tok = ['tokenizer.bin', ...readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f) && f !== basename(path))].find((f) => existsSync(join(dir, f)));
+  const tok = ['tokenizer.bin', ...readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f) && f !== basename(path))].find(
+    (f) => existsSync(join(dir, f)),
+  );
   if (!tok) throw new Error(`${path}: no tokenizer.bin beside the checkpoint`);
   return join(dir, tok);
 }
@@ -283,15 +300,29 @@ export function loadModel(path: string): LoadedModel {
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'config.json'))) return loadHfModel(path);
     const files = llama2cFolder(path);
-    return { model: readLlama2cModel(files.model), tokenizer: Llama2cTokenizer.fromFile(files.tokenizer), format: 'llama2c', path };
+    return {
+      model: readLlama2cModel(files.model),
+      tokenizer: Llama2cTokenizer.fromFile(files.tokenizer),
+      format: 'llama2c',
+      path,
+    };
   }
-  return { model: readLlama2cModel(path), tokenizer: Llama2cTokenizer.fromFile(llama2cTokenizerBeside(path)), format: 'llama2c', path };
+  return {
+    model: readLlama2cModel(path),
+    tokenizer: Llama2cTokenizer.fromFile(llama2cTokenizerBeside(path)),
+    format: 'llama2c',
+    path,
+  };
 }
 
 /** The architecture of any path {@link loadModel} accepts, without reading the weights. */
 export function loadModelConfig(path: string): LlamaConfig {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
-  const file = !statSync(path).isDirectory() ? path : existsSync(join(path, 'config.json')) ? null : llama2cFolder(path).model;
+  const file = !statSync(path).isDirectory()
+    ? path
+    : existsSync(join(path, 'config.json'))
+      ? null
+      : llama2cFolder(path).model;
   if (file === null) return readHfConfig(path);
   const fd = openSync(file, 'r');
   try {
@@ -329,8 +360,13 @@ export function hfTensors(model: LlamaModel): Map<string, RawTensor> {
  * one is complete.
  * @param metadata extra strings stored in the safetensors header (e.g. the training step).
  */
-export function saveCheckpoint(model: LlamaModel, dir: string, options: { tokenizerFrom?: string; metadata?: Record<string, string> } = {}): void {
-  if (model.lora) throw new Error('saveCheckpoint: merge the LoRA adapters first (mergeLora), or save them with saveLora');
+export function saveCheckpoint(
+  model: LlamaModel,
+  dir: string,
+  options: { tokenizerFrom?: string; metadata?: Record<string, string> } = {},
+): void {
+  if (model.lora)
+    throw new Error('saveCheckpoint: merge the LoRA adapters first (mergeLora), or save them with saveLora');
   replaceFolder(dir, (tmp) => {
     writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
     writeSafetensors(join(tmp, 'model.safetensors'), hfTensors(model), options.metadata);

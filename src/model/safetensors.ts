@@ -71,12 +71,15 @@ export class SafetensorsFile {
     const fd = openSync(path, 'r');
     try {
       this.fileSize = fstatSync(fd).size;
-      if (this.fileSize < 8) throw new Error(`${path}: truncated safetensors file (${this.fileSize} bytes, no header length)`);
+      if (this.fileSize < 8)
+        throw new Error(`${path}: truncated safetensors file (${this.fileSize} bytes, no header length)`);
       const lenBuf = Buffer.alloc(8);
       readSync(fd, lenBuf, 0, 8, 0);
       const headerLen = Number(lenBuf.readBigUInt64LE(0));
       if (headerLen <= 0 || 8 + headerLen > this.fileSize) {
-        throw new Error(`${path}: truncated or corrupt safetensors file (header length ${headerLen}, file ${this.fileSize} bytes)`);
+        throw new Error(
+          `${path}: truncated or corrupt safetensors file (header length ${headerLen}, file ${this.fileSize} bytes)`,
+        );
       }
       const headerBuf = Buffer.alloc(headerLen);
       readSync(fd, headerBuf, 0, headerLen, 8);
@@ -100,10 +103,14 @@ export class SafetensorsFile {
         const width = DTYPES[e.dtype]?.bytes;
         if (width === undefined) throw new Error(`${path}: tensor '${name}' has unsupported dtype ${e.dtype}`);
         if (end - begin !== count * width) {
-          throw new Error(`${path}: tensor '${name}' spans ${end - begin} bytes but shape [${e.shape}] of ${e.dtype} needs ${count * width}`);
+          throw new Error(
+            `${path}: tensor '${name}' spans ${end - begin} bytes but shape [${e.shape}] of ${e.dtype} needs ${count * width}`,
+          );
         }
         if (this.dataStart + end > this.fileSize) {
-          throw new Error(`${path}: truncated file: tensor '${name}' ends at byte ${this.dataStart + end}, file has ${this.fileSize}`);
+          throw new Error(
+            `${path}: truncated file: tensor '${name}' ends at byte ${this.dataStart + end}, file has ${this.fileSize}`,
+          );
         }
         this.entries.set(name, e);
       }
@@ -133,15 +140,49 @@ export class SafetensorsFile {
   }
 }
 
+/** The index of the first NaN or ±Infinity in `data`, or -1 when every value is finite (one pass). */
+export function firstNonFinite(data: Float32Array | Int32Array): number {
+  if (data instanceof Int32Array) return -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) return i; // NaN - NaN and ±Infinity - ±Infinity are NaN
+  }
+  return -1;
+}
+
+/**
+ * Rejects weights holding a NaN or ±Infinity: a model loaded from them would score every prompt
+ * `null` without failing.
+ * @param where how to name the place of index `i` in the error (the default: `index i`).
+ * @throws naming the file, the tensor and the first bad index.
+ */
+export function assertFinite(
+  data: Float32Array | Int32Array,
+  file: string,
+  tensor: string,
+  where: (i: number) => string = (i) => `index ${i}`,
+): void {
+  const i = firstNonFinite(data);
+  if (i < 0) return;
+  throw new Error(
+    `${file}: tensor '${tensor}' has a non-finite value ${data[i]} at ${where(i)} (corrupt or diverged weights)`,
+  );
+}
+
 /** Writes tensors as float32/int32 safetensors, atomically (temporary file, then rename). */
-export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(
+  path: string,
+  tensors: Map<string, RawTensor>,
+  metadata: Record<string, string> = {},
+): void {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...metadata } };
   let offset = 0;
   const names = [...tensors.keys()].sort();
   for (const name of names) {
     const t = tensors.get(name)!;
     const count = t.shape.reduce((a, d) => a * d, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape}]`);
+    if (count !== t.data.length)
+      throw new Error(`writeSafetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape}]`);
     const dtype = t.data instanceof Int32Array ? 'I32' : 'F32';
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
@@ -160,4 +201,3 @@ export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, 
   }
   writeFileAtomic(path, out);
 }
-

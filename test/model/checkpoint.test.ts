@@ -1,10 +1,26 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
-import { loadModel, loadModelConfig, loadModelTokenizer, readHfModel, readLlama2cModel, saveCheckpoint } from '../../src/model/checkpoint';
+import {
+  loadModel,
+  loadModelConfig,
+  loadModelTokenizer,
+  readHfModel,
+  readLlama2cModel,
+  saveCheckpoint,
+} from '../../src/model/checkpoint';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors';
 import { useBackend } from '../helpers/backends';
 
@@ -30,9 +46,11 @@ describe('model/checkpoint', () => {
     const ids = tokenizer.encode('Once upon a time', { bos: true });
     assert.deepEqual(again.tokenizer.encode('Once upon a time', { bos: true }), ids);
     // the tokenizer alone, without reading weights, from both kinds of folder and from a .bin file
-    for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')]) assert.deepEqual(loadModelTokenizer(p).encode('Once upon a time', { bos: true }), ids);
+    for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')])
+      assert.deepEqual(loadModelTokenizer(p).encode('Once upon a time', { bos: true }), ids);
     // and the architecture alone: config.json, or the 28-byte header of the llama2.c file
-    for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')]) assert.deepEqual(loadModelConfig(p), model.config, p);
+    for (const p of [dir, STORIES, join(STORIES, 'stories260K.bin')])
+      assert.deepEqual(loadModelConfig(p), model.config, p);
     const a = model.forward([ids]);
     const b = again.model.forward([ids]);
     assertClose(b, a, { atol: 0, rtol: 0 });
@@ -57,7 +75,13 @@ describe('model/checkpoint', () => {
   it('round-trips safetensors values exactly', () => {
     const path = join(tmp(), 'x.safetensors');
     const data = Float32Array.from([1.5, -2.25, 3e-8, 65504, -0]);
-    writeSafetensors(path, new Map([['a', { shape: [5], data }], ['b', { shape: [1, 2], data: Int32Array.from([7, -9]) }]]));
+    writeSafetensors(
+      path,
+      new Map([
+        ['a', { shape: [5], data }],
+        ['b', { shape: [1, 2], data: Int32Array.from([7, -9]) }],
+      ]),
+    );
     const f = new SafetensorsFile(path);
     assertClose(f.read('a').data, data, { atol: 0, rtol: 0 });
     assert.deepEqual(Array.from(f.read('b').data), [7, -9]);
@@ -73,8 +97,14 @@ describe('model/checkpoint', () => {
     it('unknown architecture', () => {
       const dir = copyFixture('llama-gqa');
       const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
-      assert.throws(() => readHfModel(dir), new RegExp(`config.json: unsupported model_type 'gpt2' \\(architectures: GPT2LMHeadModel\\)`));
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({ ...cfg, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }),
+      );
+      assert.throws(
+        () => readHfModel(dir),
+        /config.json: unsupported model_type 'gpt2' \(architectures: GPT2LMHeadModel\)/,
+      );
     });
 
     it('missing tensor', () => {
@@ -89,21 +119,90 @@ describe('model/checkpoint', () => {
       const dir = copyFixture('llama-gqa');
       const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 50 }));
-      assert.throws(() => readHfModel(dir), /model.safetensors: tensor 'model.layers.0.mlp.gate_proj.weight' has shape \[48,32\], expected \[50,32\]/);
+      assert.throws(
+        () => readHfModel(dir),
+        /model.safetensors: tensor 'model.layers.0.mlp.gate_proj.weight' has shape \[48,32\], expected \[50,32\]/,
+      );
     });
 
     it('truncated safetensors file', () => {
       const dir = copyFixture('llama-gqa');
       const file = join(dir, 'model.safetensors');
       truncateSync(file, 40000);
-      assert.throws(() => readHfModel(dir), /model.safetensors: truncated file: tensor '.*' ends at byte \d+, file has 40000/);
+      assert.throws(
+        () => readHfModel(dir),
+        /model.safetensors: truncated file: tensor '.*' ends at byte \d+, file has 40000/,
+      );
     });
 
     it('truncated llama2.c checkpoint', () => {
       const dir = tmp();
       copyFileSync(join(STORIES, 'stories260K.bin'), join(dir, 'm.bin'));
       truncateSync(join(dir, 'm.bin'), 500000);
-      assert.throws(() => readLlama2cModel(join(dir, 'm.bin')), /m.bin: truncated llama2.c checkpoint: tensor 'w1' needs bytes/);
+      assert.throws(
+        () => readLlama2cModel(join(dir, 'm.bin')),
+        /m.bin: truncated llama2.c checkpoint: tensor 'w1' needs bytes/,
+      );
+    });
+
+    it('a NaN or ±Infinity weight in a saved checkpoint (named with its first index)', () => {
+      const { model } = loadModel(STORIES);
+      const dir = join(tmp(), 'ckpt');
+      saveCheckpoint(model, dir, { tokenizerFrom: STORIES });
+      model.dispose();
+      const file = join(dir, 'model.safetensors');
+      const st = new SafetensorsFile(file);
+      const tensors = new Map([...st.entries.keys()].map((name) => [name, st.read(name)]));
+      const name = 'model.layers.2.self_attn.v_proj.weight';
+      const clean = tensors.get(name)!.data.slice();
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const data = clean.slice();
+        data[37] = bad;
+        data[90] = NaN; // only the first is named
+        tensors.set(name, { shape: tensors.get(name)!.shape, data });
+        writeSafetensors(file, tensors, st.metadata);
+        const msg = `model.safetensors: tensor '${name}' has a non-finite value ${bad} at index 37`;
+        assert.throws(
+          () => loadModel(dir),
+          (err: Error) => err.message.includes(msg),
+          String(bad),
+        );
+      }
+      tensors.set(name, { shape: tensors.get(name)!.shape, data: clean });
+      writeSafetensors(file, tensors, st.metadata);
+      loadModel(dir).model.dispose();
+    });
+
+    it('an Infinity in an F16 tensor (patched at its byte offset)', () => {
+      const dir = copyFixture('llama3-tied-f16');
+      const file = join(dir, 'model.safetensors');
+      const entry = new SafetensorsFile(file).entries.get('model.norm.weight')!;
+      const buf = readFileSync(file);
+      buf.writeUInt16LE(0xfc00, 8 + Number(buf.readBigUInt64LE(0)) + entry.data_offsets[0] + 2 * 3); // -Infinity
+      writeFileSync(file, buf);
+      const msg = /model\.safetensors: tensor 'model\.norm\.weight' has a non-finite value -Infinity at index 3/;
+      assert.throws(() => readHfModel(dir), msg);
+    });
+
+    it('a NaN weight in a llama2.c checkpoint (named with its index and byte)', () => {
+      const dir = tmp();
+      const bin = join(dir, 'stories260K.bin');
+      copyFileSync(join(STORIES, 'stories260K.bin'), bin);
+      copyFileSync(join(STORIES, 'tok512.bin'), join(dir, 'tok512.bin'));
+      const { dim, vocabSize, nLayers } = loadModelConfig(bin);
+      const wq = 28 + 4 * (vocabSize * dim + nLayers * dim); // after the embedding and rms_att
+      const buf = readFileSync(bin);
+      buf.writeFloatLE(NaN, wq + 4 * 100);
+      buf.writeFloatLE(Infinity, wq + 4 * 200);
+      writeFileSync(bin, buf);
+      const msg = `stories260K.bin: tensor 'wq' has a non-finite value NaN at index 100 (byte ${wq + 400} of the file)`;
+      for (const path of [bin, dir]) {
+        assert.throws(
+          () => loadModel(path),
+          (err: Error) => err.message.includes(msg),
+          path,
+        );
+      }
     });
 
     it('a folder with no model, and an unknown path', () => {
