@@ -68,6 +68,8 @@ function lastRows(logits: tf.Tensor3D): Float32Array[] {
  * const [out] = await generate(model, tokenizer, ['Once upon a time'], { maxNewTokens: 64, temperature: 0 });
  * console.log(out.text, out.finishReason);
  * ```
+ * @param rowSeeds one seed per prompt: prompt i samples from its own stream of `rowSeeds[i]` instead of
+ *   the stream of `config.seed` forked by its position, so its sample does not depend on the batch it is in
  */
 export async function generate(
   model: LlamaModel,
@@ -75,6 +77,7 @@ export async function generate(
   prompts: readonly Prompt[],
   config: Partial<GenerationConfig> = {},
   onToken?: (step: number) => void,
+  rowSeeds?: readonly (number | string)[],
 ): Promise<Generation[]> {
   const cfg = resolveGenerationConfig(config);
   if (prompts.length === 0) return [];
@@ -88,7 +91,10 @@ export async function generate(
     throw new Error(`generate: prompt of ${longest} tokens + maxNewTokens ${cfg.maxNewTokens} exceeds the model's maxSeqLen ${model.config.maxSeqLen}`);
   }
   const b = promptIds.length;
-  const rngs = promptIds.map((_, i) => new Rng(cfg.seed).fork(`prompt/${i}`));
+  if (rowSeeds && rowSeeds.length !== prompts.length) {
+    throw new Error(`generate: ${rowSeeds.length} row seeds for ${prompts.length} prompts`);
+  }
+  const rngs = promptIds.map((_, i) => (rowSeeds ? new Rng(rowSeeds[i]) : new Rng(cfg.seed).fork(`prompt/${i}`)));
   const generated: number[][] = promptIds.map(() => []);
   const finish: (FinishReason | null)[] = promptIds.map(() => null);
   const texts: string[] = promptIds.map(() => '');

@@ -6,16 +6,25 @@
  *
  * @module results/evalFolder
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { readJson, writeJson } from '../io/json';
-import { appendJsonl, readResumable } from '../io/jsonl';
+import { appendJsonl, readJsonl, readResumable } from '../io/jsonl';
+import { manifestProblem, writeManifest } from '../io/manifest';
 import type { BenchmarkMetrics, Prediction } from './formats';
 import { readPredictions } from './runFolder';
 
 /** The files of an evaluation folder. */
-export function evalFiles(dir: string): { config: string; env: string; predictions: string; partial: string; metrics: string } {
+export function evalFiles(dir: string): {
+  config: string;
+  env: string;
+  predictions: string;
+  partial: string;
+  metrics: string;
+  manifest: string;
+} {
   return {
+    manifest: join(dir, 'manifest.json'),
     config: join(dir, 'config.resolved.json'),
     env: join(dir, 'env.json'),
     predictions: join(dir, 'predictions.jsonl'),
@@ -24,26 +33,65 @@ export function evalFiles(dir: string): { config: string; env: string; predictio
   };
 }
 
-/** A complete evaluation read back, or null when its predictions or metrics are missing. */
-export function readEvalRun(dir: string): { metrics: BenchmarkMetrics; predictions: Prediction[] } | null {
+/**
+ * A complete evaluation read back: its manifest (written last) matches predictions.jsonl and
+ * metrics.json and counts `records` predictions. Otherwise null; a finished-looking but damaged
+ * entry (cut, edited, or missing its manifest) is reported through `onDamaged` and its results are
+ * removed, so the caller judges again.
+ */
+export function readEvalRun(
+  dir: string,
+  records: number,
+  onDamaged: (why: string) => void,
+): { metrics: BenchmarkMetrics; predictions: Prediction[] } | null {
   const f = evalFiles(dir);
-  if (!existsSync(f.predictions) || !existsSync(f.metrics)) return null;
-  return { metrics: readJson<BenchmarkMetrics>(f.metrics), predictions: readPredictions(f.predictions) };
+  if (!existsSync(f.metrics) && !existsSync(f.manifest)) return null;
+  const problem = manifestProblem(f.manifest, { records });
+  if (!problem) return { metrics: readJson<BenchmarkMetrics>(f.metrics), predictions: readPredictions(f.predictions) };
+  onDamaged(`damaged evaluation ${dir} (${problem}): judging it again`);
+  for (const file of [f.manifest, f.metrics, f.predictions]) rmSync(file, { force: true });
+  return null;
 }
 
-/** Starts (or continues) an evaluation folder: writes its config. */
-export function startEvalRun(dir: string, config: Record<string, unknown>): void {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Starts (or continues) an evaluation folder: writes its config. Returns the outermost folder it
+ * created (`dir` or a parent), or null when `dir` existed; {@link discardEvalRun} takes it.
+ */
+export function startEvalRun(dir: string, config: Record<string, unknown>): string | null {
+  const created = mkdirSync(dir, { recursive: true }) ?? null;
   writeJson(evalFiles(dir).config, config);
+  return created;
+}
+
+/**
+ * Undoes {@link startEvalRun} after a failure before anything was judged: removes `dir` when that
+ * call created it and it holds no predictions, then the parents it created, while they are empty.
+ */
+export function discardEvalRun(dir: string, created: string | null): void {
+  const f = evalFiles(dir);
+  if (created === null || existsSync(f.partial) || existsSync(f.predictions)) return;
+  rmSync(dir, { recursive: true, force: true });
+  const top = resolve(created);
+  for (let d = dirname(resolve(dir)); d.length >= top.length && d !== dirname(d); d = dirname(d)) {
+    try {
+      rmdirSync(d); // only when empty
+    } catch {
+      return;
+    }
+  }
 }
 
 /**
  * The predictions judged so far: the final file when judging finished, else the whole chunks of
  * the partial file (a torn or incomplete last chunk is dropped, so the next chunk starts clean).
  */
-export function judgedSoFar(dir: string, chunk: number): { predictions: Prediction[]; finished: boolean } {
+export function judgedSoFar(dir: string, chunk: number, total: number): { predictions: Prediction[]; finished: boolean } {
   const f = evalFiles(dir);
-  if (existsSync(f.predictions)) return { predictions: readPredictions(f.predictions), finished: true };
+  if (existsSync(f.predictions)) {
+    const predictions = readJsonl<Prediction>(f.predictions, { dropTornLastLine: true });
+    if (predictions.length === total) return { predictions: readPredictions(f.predictions), finished: true };
+    rmSync(f.predictions, { force: true }); // cut: judge again from the partial file
+  }
   return { predictions: readResumable<Prediction>(f.partial, { unit: chunk }), finished: false };
 }
 
@@ -63,4 +111,5 @@ export function writeEvalResult(dir: string, metrics: BenchmarkMetrics, env: Rec
   const f = evalFiles(dir);
   writeJson(f.metrics, metrics);
   writeJson(f.env, env);
+  writeManifest(f.manifest, [f.predictions, f.metrics], { records: metrics.judged });
 }

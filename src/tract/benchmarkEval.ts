@@ -23,8 +23,17 @@ import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from 
 import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModel, loadModelConfig, loadModelTokenizer } from '../model/checkpoint';
+import { acquireLock } from '../io/lock';
 import type { LlamaConfig } from '../model/config';
-import { appendJudged, finishJudging, judgedSoFar, readEvalRun, startEvalRun, writeEvalResult } from '../results/evalFolder';
+import {
+  appendJudged,
+  discardEvalRun,
+  finishJudging,
+  judgedSoFar,
+  readEvalRun,
+  startEvalRun,
+  writeEvalResult,
+} from '../results/evalFolder';
 import type { BenchmarkMetrics, Prediction, Table } from '../results/formats';
 import { DEFAULT_RESULTS_DIR, runDir } from '../results/paths';
 import { TRACT_COT_SAMPLING } from '../decoding/generationConfig';
@@ -33,6 +42,12 @@ import { judgeExamples, meanReadout, splitMetrics, type JudgeExample } from './e
 import { contentKey, environment, pathDigest } from './provenance';
 
 const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Bumped when a change can move an evaluation's numbers (it is part of the run id). 2: seeds from each
+ * record's id instead of its chunk, so the batch size and resume point do not change predictions.
+ */
+export const EVAL_VERSION = 2;
 
 /** Options of {@link evaluateBenchmark}. */
 export interface BenchmarkEvalOptions {
@@ -61,6 +76,8 @@ export interface BenchmarkEvalOptions {
   resultsDir: string;
   backend: BackendReport | null;
   log: (line: string) => void;
+  /** When another process holds the results folder's lock: wait for it (default) or fail at once. */
+  wait?: boolean;
 }
 
 /** Defaults of TRACT's inference (tract-method.md §7, §10). */
@@ -162,7 +179,7 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
     benchmark: name, file: shown(file), fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length,
     model: shown(modelPath), modelDigest: pathDigest(modelPath), decoding: opts.decoding, nCot: opts.nCot, chatTemplate,
     maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty,
-    seed: opts.seed, promptBudget: budget, lenient: opts.lenient,
+    seed: opts.seed, promptBudget: budget, lenient: opts.lenient, version: EVAL_VERSION,
   };
   const runId = `eval-${name}-${contentKey(config, 8)}`;
   return { name, file, loaded, examples, modelPath, jt, promptIds, truncation, config, runId, dir: runDir(opts.resultsDir, runId) };
@@ -172,7 +189,7 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
 async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promise<Prediction[]> {
   const { name, examples, dir } = plan;
   const chunk = opts.batchSize;
-  const so = judgedSoFar(dir, chunk);
+  const so = judgedSoFar(dir, chunk, examples.length);
   if (so.finished) {
     opts.log(`[eval ${name}] reusing ${dir}/predictions.jsonl`); // judged, but stopped before its metrics were written
     return so.predictions;
@@ -184,8 +201,8 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
   const tStart = Date.now();
   const e = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty };
   for (let b = resumedAt; b < examples.length; b += chunk) {
-    // each chunk's seeds depend only on its index
-    const seed = `${opts.seed}/${name}/chunk-${b / chunk}`;
+    // seeds come from each example's id (judgeExamples), so chunks and resume points cannot change them
+    const seed = `${opts.seed}/${name}`;
     const part = await judgeExamples({
       model, jt: plan.jt, examples: examples.slice(b, b + chunk), promptKind: 'cot', promptIds: (ex) => plan.promptIds.get(ex) as number[],
       eval: { ...e, nCot: opts.nCot, seed, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
@@ -207,14 +224,24 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
 export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
   const t0 = Date.now();
   const plan = planEvaluation(opts);
+  const lock = await acquireLock(opts.resultsDir, { wait: opts.wait, log: opts.log, command: `tract eval ${plan.name}` });
+  try {
+    return await evaluatePlanned(opts, plan, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+/** {@link evaluateBenchmark} once the run is identified and the results folder is locked. */
+async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: number): Promise<BenchmarkEvalResult> {
   const { name, runId, dir } = plan;
-  const done = readEvalRun(dir);
+  const done = readEvalRun(dir, plan.examples.length, opts.log);
   if (done) {
     // a complete run of the same settings: read it back, compute and write nothing
     opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
     return { runId, dir, ...done, reused: true };
   }
-  startEvalRun(dir, { ...plan.config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples });
+  const created = startEvalRun(dir, { ...plan.config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples });
   const { truncation } = plan;
   if (truncation.count) {
     opts.log(
@@ -222,7 +249,13 @@ export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<Ben
         `from the left (up to ${truncation.maxTokensDropped} tokens dropped)`,
     );
   }
-  const predictions = await judgeResumable(opts, plan);
+  let predictions: Prediction[];
+  try {
+    predictions = await judgeResumable(opts, plan);
+  } catch (err) {
+    discardEvalRun(dir, created); // a failure before the first judged chunk leaves no folder behind
+    throw err;
+  }
   const gold = predictions.map((p) => p.gold);
   const loaded = plan.loaded;
   const metrics: BenchmarkMetrics = {

@@ -169,7 +169,9 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
       if (stage === 'stage2') {
         const own: number[][] = [];
         for (let b = 0; b < prompts.length; b += batchSize) {
-          const cots = await sampleCots(model, jt, prompts.slice(b, b + batchSize), cfg.selfCot, `${cfg.selfCot.seed}/seed-${cfg.seed}/distribution-shift/${b}`);
+          const part = examples.slice(b, b + batchSize);
+          const seeds = part.map((e) => `${cfg.selfCot.seed}/seed-${cfg.seed}/distribution-shift/${e.id}`);
+          const cots = await sampleCots(model, jt, prompts.slice(b, b + batchSize), cfg.selfCot, seeds);
           own.push(...cots.map((c) => c.ids));
         }
         cotsOf['stage2-own'] = own;

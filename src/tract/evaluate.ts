@@ -68,17 +68,20 @@ function batchPrompts(opts: JudgeOptions, batch: readonly JudgeExample[]): numbe
 /**
  * The score readouts at the score position of each prefix: p(1..K) and RAIL through the tested loss
  * code (`losses/expectedScore.ts`, full-vocabulary softmax, no renormalisation), and the raw logits
- * for standard decoding.
+ * for standard decoding. Each prefix runs on its own (no padding), so its readout is bit-identical
+ * whatever batch it came in.
  */
-function scoreReadouts(model: LlamaModel, jt: JudgeTokens, prefixes: number[][]): { probs: number[][]; rail: Float32Array; logits: Float32Array[] } {
-  const logits = nextTokenLogits(model, prefixes, jt.tokenizer.pad); // [B, V]
-  const [probs, rail] = tf.tidy(() => [scoreProbabilities(logits, jt.scoreIds), expectedScore(logits, jt.scoreIds)]); // [B, K], [B]
-  const v = logits.shape[1];
-  const rows = logits.dataSync() as Float32Array;
-  const p = probs.arraySync() as number[][];
-  const r = rail.dataSync() as Float32Array;
-  tf.dispose([logits, probs, rail]);
-  return { probs: p, rail: r, logits: prefixes.map((_, i) => rows.slice(i * v, (i + 1) * v)) };
+function scoreReadouts(model: LlamaModel, jt: JudgeTokens, prefixes: number[][]): { probs: number[][]; rail: number[]; logits: Float32Array[] } {
+  const out = { probs: [] as number[][], rail: [] as number[], logits: [] as Float32Array[] };
+  for (const prefix of prefixes) {
+    const logits = nextTokenLogits(model, [prefix], jt.tokenizer.pad); // [1, V]
+    const [probs, rail] = tf.tidy(() => [scoreProbabilities(logits, jt.scoreIds), expectedScore(logits, jt.scoreIds)]); // [1, K], [1]
+    out.probs.push((probs.arraySync() as number[][])[0]);
+    out.rail.push((rail.dataSync() as Float32Array)[0]);
+    out.logits.push((logits.dataSync() as Float32Array).slice());
+    tf.dispose([logits, probs, rail]);
+  }
+  return out;
 }
 
 /**
@@ -92,12 +95,18 @@ function sampleScore(z: Float32Array, prefix: readonly number[], e: JudgeOptions
   return k >= 0 ? k + 1 : null;
 }
 
-/** Judges one batch once (one CoT per example, or the score-only readout). */
-async function judgeBatch(opts: JudgeOptions, batch: readonly JudgeExample[], cotIndex: number, batchStart: number, rng: Rng): Promise<CotReadout[]> {
+/**
+ * Judges one batch once (one CoT per example, or the score-only readout). Every random draw of an
+ * example (its CoT, its standard-decoding sample) comes from a seed of the example's id and the CoT
+ * index, so a prediction does not depend on the batch size, the batch it is in, or a resume point.
+ */
+async function judgeBatch(opts: JudgeOptions, batch: readonly JudgeExample[], cotIndex: number): Promise<CotReadout[]> {
   const { model, jt } = opts;
   const e = opts.eval;
   const prompts = batchPrompts(opts, batch);
-  const cots = opts.promptKind === 'cot' ? await sampleCots(model, jt, prompts, e, `${e.seed}/eval/${opts.split}/${cotIndex}/${batchStart}`) : null;
+  const seedOf = (kind: string, ex: JudgeExample) => `${e.seed}/${kind}/${opts.split}/${cotIndex}/${ex.id}`;
+  const cotSeeds = batch.map((ex) => seedOf('eval', ex));
+  const cots = opts.promptKind === 'cot' ? await sampleCots(model, jt, prompts, e, cotSeeds) : null;
   const prefixes = prompts.map((p, i) => (cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext]));
   const { probs, rail, logits } = scoreReadouts(model, jt, prefixes);
   return batch.map((ex, i) => {
@@ -106,7 +115,7 @@ async function judgeBatch(opts: JudgeOptions, batch: readonly JudgeExample[], co
       probs: probs[i],
       massOutside: 1 - probs[i].reduce((s, x) => s + x, 0),
       rail: rail[i],
-      standard: sampleScore(logits[i], prefixes[i], e, jt, rng),
+      standard: sampleScore(logits[i], prefixes[i], e, jt, new Rng(seedOf('standard', ex))),
     };
     if (cots && ex.criteria) r.clauseCorrect = checkClauses(cots[i].text, ex.criteria).correct;
     return r;
@@ -133,12 +142,11 @@ export async function judgeExamples(opts: JudgeOptions): Promise<Prediction[]> {
   const e = opts.eval;
   const readouts: CotReadout[][] = examples.map(() => []);
   const nCot = opts.promptKind === 'cot' ? e.nCot : 1;
-  const rng = new Rng(`${e.seed}/standard/${opts.split}`);
   let done = 0;
   for (let c = 0; c < nCot; c++) {
     for (let b = 0; b < examples.length; b += e.batchSize) {
       const batch = examples.slice(b, b + e.batchSize);
-      const rs = await judgeBatch(opts, batch, c, b, rng);
+      const rs = await judgeBatch(opts, batch, c);
       rs.forEach((r, i) => readouts[b + i].push(r));
       done += batch.length;
       opts.onProgress?.(done, examples.length * nCot);

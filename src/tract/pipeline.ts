@@ -17,6 +17,7 @@ import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
 import { readJsonl, writeJsonl } from '../io/jsonl';
+import { manifestProblem, writeManifest } from '../io/manifest';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
 import {
@@ -87,6 +88,20 @@ function seeded(cfg: ExperimentConfig, s: number | string): string {
   return `${s}/seed-${cfg.seed}`;
 }
 
+/**
+ * Whether a finished cache entry can be reused: its manifest matches its files. An entry that looks
+ * finished (`marker` or the manifest exists) but does not match is damaged: it is reported and removed,
+ * and the caller recomputes it. An entry with neither is unfinished (a training resumes from its checkpoint).
+ */
+function cacheEntryUsable(dir: string, manifest: string, marker: string, ctx: PipelineContext, records?: number): boolean {
+  if (!existsSync(marker) && !existsSync(manifest)) return false;
+  const problem = manifestProblem(manifest, { records });
+  if (!problem) return true;
+  ctx.log(`damaged cache entry ${dir} (${problem}): recomputing it`);
+  rmSync(dir, { recursive: true, force: true });
+  return false;
+}
+
 /** Step 1 of a self-CoT stage: sample (or reuse) one CoT per training prompt from the stage-1 model. */
 async function selfCotStep(st: RunState): Promise<void> {
   const { cfg, ctx, method } = st;
@@ -98,7 +113,7 @@ async function selfCotStep(st: RunState): Promise<void> {
   const every = cfg.eval.batchSize * 10;
   const res = await generateSelfCots({
     model: source, jt: st.jt, examples: st.data.train, sampling: { ...cfg.selfCot, seed: seeded(cfg, cfg.selfCot.seed) },
-    batchSize: cfg.eval.batchSize, file,
+    batchSize: cfg.eval.batchSize, file, onDamaged: ctx.log,
     onProgress: (d, n) => {
       if (d === n || d % every === 0) ctx.log(`[${method.id}] self-CoTs ${d}/${n}`);
     },
@@ -136,8 +151,9 @@ async function trainStage(st: RunState, stage: StageSpec, key: string, objective
   const final = result.rows[result.rows.length - 1];
   const { steps, seconds } = result;
   const info = { key, stage, objective, train: cfg.train, truncation, examples: examples.length, selfCot: st.selfCot, steps, seconds, final };
-  writeStageFile(dir, info);
   rmSync(join(dir, 'checkpoint'), { recursive: true, force: true }); // the finished model is saved
+  writeStageFile(dir, info);
+  writeManifest(join(dir, 'manifest.json'), [stageFilePath(dir), join(dir, 'train-log.csv'), join(dir, 'model')]);
 }
 
 /** Step 2: one training stage, trained or reused from the cache. */
@@ -151,7 +167,7 @@ async function stageStep(st: RunState, stage: StageSpec): Promise<void> {
     train: cfg.train, selfCot: st.selfCot?.key ?? null, seed: cfg.seed,
   });
   const dir = stageDir(ctx.resultsDir, key);
-  const reused = existsSync(stageFilePath(dir));
+  const reused = cacheEntryUsable(dir, join(dir, 'manifest.json'), stageFilePath(dir), ctx);
   if (!reused) await trainStage(st, stage, key, objective, dir);
   else ctx.log(`[${method.id}/${stage.name}] reusing ${dir}`);
   const info = readStageFile(dir);
@@ -167,8 +183,10 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
   const modelPath = last ? stageModelDir(ctx.resultsDir, last.key) : st.seedPath;
   const modelKey = last ? last.key : `seed:${st.seedDigest}`;
   const evalKey = contentKey({ v: PIPELINE_VERSION, model: modelKey, eval: cfg.eval, prompt: method.prompt, data: cfg.data, seed: cfg.seed });
-  const evalFile = join(evalDir(ctx.resultsDir, evalKey), 'predictions.jsonl');
-  if (existsSync(evalFile)) {
+  const dir = evalDir(ctx.resultsDir, evalKey);
+  const evalFile = join(dir, 'predictions.jsonl');
+  const manifest = join(dir, 'manifest.json');
+  if (cacheEntryUsable(dir, manifest, evalFile, ctx, st.data.test.length + st.data.testOod.length)) {
     ctx.log(`[${method.id}] reusing evaluation ${evalFile}`);
     return { predictions: readJsonl<Prediction>(evalFile), reused: true };
   }
@@ -184,8 +202,9 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
     predictions.push(...judged);
   }
   model.dispose();
-  mkdirSync(evalDir(ctx.resultsDir, evalKey), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   writeJsonl(evalFile, predictions);
+  writeManifest(manifest, [evalFile], { records: predictions.length });
   return { predictions, reused: false };
 }
 

@@ -6,8 +6,9 @@
  *
  * @module tract/selfCot
  */
-import { existsSync, renameSync } from 'node:fs';
-import { appendJsonl, readJsonl, readResumable } from '../io/jsonl';
+import { existsSync, rmSync } from 'node:fs';
+import { appendJsonl, readJsonl, readResumable, writeJsonl } from '../io/jsonl';
+import { manifestProblem, writeManifest } from '../io/manifest';
 import { generate } from '../decoding/generate';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { checkClauses, type TinyJudgeExample } from '../data/tinyJudge';
@@ -29,22 +30,26 @@ export function selfCotStats(records: SelfCotRecord[]): SelfCotStats {
   };
 }
 
-/** Samples CoTs for `prompts` (ids) and cuts them; shared by self-CoT generation and evaluation. */
+/**
+ * Samples CoTs for `prompts` (ids) and cuts them; shared by self-CoT generation and evaluation.
+ * @param seeds one seed per prompt (derived from the example, never from its position in a batch), so
+ *   a CoT does not depend on the batch size, the job or the point a run resumed from
+ */
 export async function sampleCots(
   model: LlamaModel,
   jt: JudgeTokens,
   prompts: number[][],
   sampling: SamplingConfig,
-  seed: string,
+  seeds: readonly string[],
 ): Promise<{ ids: number[]; text: string; cut: boolean }[]> {
-  const gens = await generate(model, jt.tokenizer, prompts, {
+  const config = {
     maxNewTokens: sampling.maxNewTokens,
     temperature: sampling.temperature,
     topP: sampling.topP,
     repetitionPenalty: sampling.repetitionPenalty,
     stop: ['So the overall'],
-    seed,
-  });
+  };
+  const gens = await generate(model, jt.tokenizer, prompts, config, undefined, seeds);
   return gens.map((g) => {
     const { ids, cut } = jt.cutGenerated(g.tokenIds);
     let kept = ids;
@@ -58,8 +63,37 @@ export async function sampleCots(
   });
 }
 
+/** The manifest of a self-CoT cache file. */
+export function selfCotManifest(file: string): string {
+  return `${file}.manifest.json`;
+}
+
 /**
- * Generates (or loads from `file`) one self-CoT per example.
+ * The cached self-CoTs of `file` when its manifest matches it and it holds one record per example,
+ * in order; else null, after reporting the damage and removing the entry.
+ */
+function reuseSelfCots(file: string, examples: readonly TinyJudgeExample[], onDamaged: (why: string) => void): SelfCotRecord[] | null {
+  const manifest = selfCotManifest(file);
+  if (!existsSync(file) && !existsSync(manifest)) return null;
+  let problem = manifestProblem(manifest, { records: examples.length });
+  let records: SelfCotRecord[] = [];
+  if (!problem) {
+    records = readJsonl<SelfCotRecord>(file);
+    const bad = records.findIndex((r, i) => r.id !== examples[i]?.id);
+    if (records.length !== examples.length || bad >= 0) problem = `${file}: record ${bad + 1} is not example ${examples[bad]?.id}`;
+  }
+  if (!problem) return records;
+  onDamaged(`damaged self-CoT cache entry (${problem}): recomputing it`);
+  rmSync(file, { force: true });
+  rmSync(manifest, { force: true });
+  return null;
+}
+
+/**
+ * Generates (or loads from `file`) one self-CoT per example. The file is reused only when its
+ * manifest (written last) matches it; an interrupted generation resumes from `<file>.partial`, whose
+ * torn last line is dropped. Each CoT's seed comes from its example's id, so the batch size and the
+ * resume point do not change the CoTs.
  * @param onProgress called with (done, total) after each batch
  */
 export async function generateSelfCots(opts: {
@@ -70,20 +104,21 @@ export async function generateSelfCots(opts: {
   batchSize: number;
   file: string;
   onProgress?: (done: number, total: number) => void;
+  /** Reports a damaged cache entry that is thrown away (default: console.error). */
+  onDamaged?: (why: string) => void;
 }): Promise<{ records: SelfCotRecord[]; stats: SelfCotStats; reused: boolean }> {
   const { file, examples } = opts;
-  if (existsSync(file)) {
-    const records = readJsonl<SelfCotRecord>(file);
-    return { records, stats: selfCotStats(records), reused: true };
-  }
+  const cached = reuseSelfCots(file, examples, opts.onDamaged ?? ((why) => console.error(why)));
+  if (cached) return { records: cached, stats: selfCotStats(cached), reused: true };
   const partial = `${file}.partial`;
   const done = new Map<string, SelfCotRecord>();
   for (const r of readResumable<SelfCotRecord>(partial)) done.set(r.id, r);
   const todo = examples.filter((e) => !done.has(e.id));
   for (let b = 0; b < todo.length; b += opts.batchSize) {
     const batch = todo.slice(b, b + opts.batchSize);
-    const batchIndex = examples.indexOf(batch[0]);
-    const cots = await sampleCots(opts.model, opts.jt, batch.map((e) => opts.jt.prompt(e.prompt)), opts.sampling, `${opts.sampling.seed}/self-cot/${batchIndex}`);
+    const prompts = batch.map((e) => opts.jt.prompt(e.prompt));
+    const seeds = batch.map((e) => `${opts.sampling.seed}/self-cot/${e.id}`);
+    const cots = await sampleCots(opts.model, opts.jt, prompts, opts.sampling, seeds);
     const records = batch.map((e, i): SelfCotRecord => {
       const check = checkClauses(cots[i].text, e.criteria);
       const c = cots[i];
@@ -93,7 +128,9 @@ export async function generateSelfCots(opts: {
     appendJsonl(partial, records);
     opts.onProgress?.(done.size, examples.length);
   }
-  renameSync(partial, file);
-  const records = examples.map((e) => done.get(e.id)!);
+  const records = examples.map((e) => done.get(e.id) as SelfCotRecord);
+  writeJsonl(file, records); // in example order, whatever order the partial file was written in
+  writeManifest(selfCotManifest(file), [file], { records: records.length });
+  rmSync(partial, { force: true });
   return { records, stats: selfCotStats(records), reused: false };
 }

@@ -5,16 +5,19 @@
  *
  * @module tract/suite
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModelTokenizer } from '../model/checkpoint';
-import { readJson } from '../io/json';
+import { parseJson } from '../io/json';
+import { acquireLock } from '../io/lock';
 import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary, type Table } from '../results/formats';
 import { writeSuiteSummary } from '../results/suiteFolder';
-import { loadExperiment, readLayer } from './config';
+import { type ConfigLayer, checkExperiment, readLayer, shownPath } from './config';
+import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
+import { METHODS } from './methods';
 import { experimentData, runExperiment } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
 import { buildTables, type TrivialBaseline } from './suiteTables';
@@ -41,20 +44,82 @@ export interface SuiteOptions {
   backend: BackendReport | null;
   log: (line: string) => void;
   trainLog?: (line: string, final: boolean) => void;
+  /** When another process holds the results folder's lock: wait for it (default) or fail at once. */
+  wait?: boolean;
 }
 
-/** Loads a suite file and the experiments it lists, with the profile and seed applied. */
-export function loadSuite(suiteFile: string, profile: string, seed: number): { suite: SuiteFile; configs: ExperimentConfig[] } {
-  if (!existsSync(suiteFile)) throw new Error(`${suiteFile}: no such suite file`);
-  const suite = readJson<SuiteFile>(suiteFile);
-  if (!Array.isArray(suite.experiments) || suite.experiments.length === 0) throw new Error(`${suiteFile}: 'experiments' must list experiment files`);
+/** The method a suite compares the others to when its file names none. */
+const DEFAULT_COMPARE = 'tract';
+
+/**
+ * Reads and checks a suite file, adding its problems to `problems`; the suite (its `experiments` and
+ * `compare` kept when valid on their own, so that the experiments are still checked) or null.
+ */
+function readSuiteFile(suiteFile: string, name: string, problems: string[]): SuiteFile | null {
+  if (!existsSync(suiteFile)) throw new ConfigError([`${name}: no such suite file`]);
+  let json: unknown;
+  try {
+    json = parseJson(readFileSync(suiteFile, 'utf8'), name);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+  const checked = checkSchema(SUITE_SCHEMA, json);
+  if (checked.ok) return checked.value;
+  problems.push(...checked.problems.map((p) => `${name}: ${p.path || '(file)'}: ${p.problem}`));
+  const raw = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const experiments = SUITE_SCHEMA.shape.experiments.safeParse(raw.experiments);
+  const compare = SUITE_SCHEMA.shape.compare.safeParse(raw.compare);
+  if (!experiments.success) return null;
+  return { description: '', experiments: experiments.data, compare: compare.success ? compare.data : undefined };
+}
+
+/** The override layers of a run: the profile's file (unless 'full'), then `--seed`. */
+function runLayers(suiteFile: string, profile: string, seed: number, problems: string[]): ConfigLayer[] {
   const root = resolve(dirname(suiteFile), '..');
-  const layers: { name: string; layer: Record<string, unknown> }[] = [];
-  checkProfile(root, profile);
-  const file = profileFile(root, profile);
-  if (file !== null) layers.push(readLayer(file));
+  const layers: ConfigLayer[] = [];
+  try {
+    checkProfile(root, profile);
+    const file = profileFile(root, profile);
+    if (file !== null) layers.push(readLayer(file));
+  } catch (err) {
+    problems.push(...(err instanceof ConfigError ? err.problems : [(err as Error).message]));
+  }
   layers.push({ name: `--seed ${seed}`, layer: { seed } });
-  const configs = suite.experiments.map((e) => loadExperiment(resolve(dirname(suiteFile), e), ...layers));
+  return layers;
+}
+
+/**
+ * Loads a suite file and the experiments it lists, with the profile and seed applied. Everything is
+ * checked before anything runs: the suite file against `tract/configSchema.ts` SUITE_SCHEMA (no
+ * unknown keys, existing experiment files, `compare` a method of its experiments), the profile, and
+ * every experiment with the profile and seed applied (types, ranges, enums).
+ * @throws a `ConfigError` listing every problem found, one `file: key.path: problem` line each
+ */
+export function loadSuite(
+  suiteFile: string,
+  profile: string,
+  seed: number,
+): { suite: SuiteFile; configs: ExperimentConfig[] } {
+  const name = shownPath(suiteFile);
+  const problems: string[] = [];
+  const suite = readSuiteFile(suiteFile, name, problems);
+  if (suite === null) throw new ConfigError(problems);
+  const layers = runLayers(suiteFile, profile, seed, problems);
+  const configs: ExperimentConfig[] = [];
+  for (const [i, e] of suite.experiments.entries()) {
+    const file = resolve(dirname(suiteFile), e);
+    const r = existsSync(file) ? checkExperiment(file, ...layers) : null;
+    if (r === null) problems.push(`${name}: experiments[${i}]: no such file '${e}'`);
+    else if (r.config === null) problems.push(...r.problems);
+    else configs.push(r.config);
+  }
+  const methods = [...new Set(configs.map((c) => c.method))];
+  const compare = suite.compare ?? DEFAULT_COMPARE;
+  if (!Object.hasOwn(METHODS, compare) || (configs.length === suite.experiments.length && !methods.includes(compare))) {
+    const what = suite.compare === undefined ? `(default '${DEFAULT_COMPARE}')` : `'${compare}'`;
+    problems.push(`${name}: compare: ${what} is not a method of the suite's experiments (${methods.join(', ')})`);
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return { suite, configs };
 }
 
@@ -98,6 +163,16 @@ export interface SuiteRunResult {
  * to `outDir`, and returns its runs and tables.
  */
 export async function runSuite(opts: SuiteOptions): Promise<SuiteRunResult> {
+  const lock = await acquireLock(opts.resultsDir, { wait: opts.wait, log: opts.log, command: `tract run ${opts.suiteFile}` });
+  try {
+    return await runSuiteLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+/** {@link runSuite} once the results folder is locked. */
+async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const t0 = Date.now();
   const runsBySeed: RunSummary[][] = [];
   let compare = 'tract';
