@@ -10,10 +10,34 @@
  *
  * @module io/atomic
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
+
+/** The environment variable of the kill hook: `<point>:<n>` kills this process at the n-th `<point>`. */
+export const KILL_ENV = 'TRACT_KILL_AT';
+/** The environment variable naming a file that every fault point is appended to (to count them). */
+export const TRACE_ENV = 'TRACT_FAULT_TRACE';
+const faultCounts = new Map<string, number>();
+
+/**
+ * A kill hook for fault tests: when `TRACT_KILL_AT` is `<point>:<n>`, the n-th call of
+ * `faultPoint(<point>)` in this process kills it with SIGKILL (as `kill -9` would), so a test can cut a
+ * run at every write point. The points: `write` (a file written, not yet renamed into place),
+ * `append` (half of a JSONL append written), `swap` (a folder swap between its two renames).
+ */
+export function faultPoint(point: string): void {
+  const trace = process.env[TRACE_ENV];
+  if (trace) appendFileSync(trace, `${point}\n`);
+  const spec = process.env[KILL_ENV];
+  if (!spec) return;
+  const [name, nth] = spec.split(':');
+  if (name !== point) return;
+  const n = (faultCounts.get(point) ?? 0) + 1;
+  faultCounts.set(point, n);
+  if (n === Number(nth)) process.kill(process.pid, 'SIGKILL');
+}
 
 /** A temporary name beside `path` that no other writer (process or call) uses. */
 export function tempPath(path: string, kind: 'tmp' | 'partial' | 'old' = 'tmp'): string {
@@ -26,6 +50,7 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = tempPath(path);
   try {
     writeFileSync(tmp, data);
+    faultPoint('write');
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -49,6 +74,7 @@ export function replaceFolder(dir: string, build: (tmpDir: string) => void): voi
   }
   const old = tempPath(dir, 'old');
   if (existsSync(dir)) renameSync(dir, old);
+  faultPoint('swap');
   renameSync(partial, dir);
   rmSync(old, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
  * @module io/jsonl
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic';
+import { faultPoint, KILL_ENV, writeFileAtomic } from './atomic';
 
 /** Options of {@link parseJsonl}. */
 export interface JsonlOptions<T = unknown> {
@@ -81,7 +81,15 @@ export function readResumable<T = unknown>(file: string, options: { unit?: numbe
   return kept;
 }
 
-/** Appends records to a resumable JSONL file in one write. */
+/**
+ * Appends records to a resumable JSONL file in one write. (Under the fault tests' kill hook
+ * `append:<n>`, the n-th append is cut in the middle of its text, as a kill during a write leaves it.)
+ */
 export function appendJsonl(file: string, records: readonly unknown[]): void {
-  if (records.length) appendFileSync(file, toJsonl(records));
+  if (!records.length) return;
+  const text = toJsonl(records);
+  const cut = process.env[KILL_ENV]?.startsWith('append:') ? Math.floor(text.length / 2) : text.length;
+  appendFileSync(file, text.slice(0, cut));
+  faultPoint('append');
+  if (cut < text.length) appendFileSync(file, text.slice(cut));
 }
