@@ -14,7 +14,10 @@ import { Rng } from '../src/engine/rng';
 import { kendallTauB, pearson, spearman } from '../src/metrics/correlation';
 
 function naiveTauB(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let con = 0, dis = 0, tx = 0, ty = 0;
+  let con = 0,
+    dis = 0,
+    tx = 0,
+    ty = 0;
   for (let i = 0; i < x.length; i++) {
     for (let j = i + 1; j < x.length; j++) {
       const dx = Math.sign(x[i] - x[j]);
@@ -46,7 +49,11 @@ for (let i = 0; i < n; i++) {
 time(() => kendallTauB(gold.subarray(0, 1000), pred.subarray(0, 1000))); // warm-up (JIT)
 
 const rows: string[] = [];
-for (const [name, fn] of [['kendallTauB', kendallTauB], ['spearman', spearman], ['pearson', pearson]] as const) {
+for (const [name, fn] of [
+  ['kendallTauB', kendallTauB],
+  ['spearman', spearman],
+  ['pearson', pearson],
+] as const) {
   const best = Math.min(...[0, 1, 2].map(() => time(() => fn(gold, pred)).seconds));
   rows.push(`| ${name} | ${n.toLocaleString('en')} | ${best.toFixed(3)} | ${fn(gold, pred).toFixed(6)} |`);
 }
@@ -59,12 +66,16 @@ console.log(rows.join('\n'));
 console.log(
   `| naive O(n²) tau-b (reference) | ${m.toLocaleString('en')} | ${naive.seconds.toFixed(3)} | ${naive.value.toFixed(6)} (ours ${fast.toFixed(6)}) |`,
 );
-console.log(`naive tau-b extrapolated to n = ${n.toLocaleString('en')}: ${(naive.seconds * (n / m) ** 2).toFixed(0)} s`);
+console.log(
+  `naive tau-b extrapolated to n = ${n.toLocaleString('en')}: ${(naive.seconds * (n / m) ** 2).toFixed(0)} s`,
+);
 if (Math.abs(naive.value - fast) > 1e-12) throw new Error('tau-b disagrees with the naive reference');
 
 const py = spawnSync(
   '/usr/bin/python3',
-  ['-c', `
+  [
+    '-c',
+    `
 import numpy as np, time
 from scipy import stats
 rs = np.random.RandomState(0); n = ${n}
@@ -72,7 +83,12 @@ g = rs.randint(1, 6, n).astype(float); p = g + rs.normal(0, 1.2, n)
 for f in [stats.kendalltau, stats.spearmanr]:
     best = min((lambda t0: (f(g, p), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(3))
     print(f"| scipy {f.__name__} (reference) | {n:,} | {best:.3f} | |")
-`],
+`,
+  ],
   { encoding: 'utf8' },
 );
-console.log(py.status === 0 ? py.stdout.trimEnd() : `scipy reference skipped (${(py.stderr || String(py.error)).trim().split('\n').pop()})`);
+console.log(
+  py.status === 0
+    ? py.stdout.trimEnd()
+    : `scipy reference skipped (${(py.stderr || String(py.error)).trim().split('\n').pop()})`,
+);

@@ -23,7 +23,12 @@ const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 const ROOT = join(__dirname, '..');
 
-interface Row { what: string; ours: number; torch1: number | null; torch2: number | null }
+interface Row {
+  what: string;
+  ours: number;
+  torch1: number | null;
+  torch2: number | null;
+}
 const rows: Row[] = [];
 
 function median(xs: number[]): number {
@@ -46,7 +51,11 @@ async function trainSpeed(model: LlamaModel, b: number, t: number, steps: number
   const times: number[] = [];
   for (let s = 0; s < steps + 2; s++) {
     const t0 = performance.now();
-    const cost = opt.minimize(() => tokenCrossEntropy(model.forward(ids, { training: true }), targets, mask), true, vars)!;
+    const cost = opt.minimize(
+      () => tokenCrossEntropy(model.forward(ids, { training: true }), targets, mask),
+      true,
+      vars,
+    )!;
     await cost.data();
     cost.dispose();
     if (s >= 2) times.push(performance.now() - t0);
@@ -82,12 +91,18 @@ function generateSpeed(model: LlamaModel, b: number, newTokens: number): number 
 }
 
 function torchReference(config: string, threads: number): Record<string, number> | null {
-  const r = spawnSync('/usr/bin/python3', [join(ROOT, 'bench', 'reference', 'llama_bench.py'), config, String(threads), quick ? 'quick' : 'full'], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-  });
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [join(ROOT, 'bench', 'reference', 'llama_bench.py'), config, String(threads), quick ? 'quick' : 'full'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    },
+  );
   if (r.status !== 0) {
-    console.log(`PyTorch reference (${config}, ${threads} thread(s)) skipped: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`);
+    console.log(
+      `PyTorch reference (${config}, ${threads} thread(s)) skipped: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`,
+    );
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -98,7 +113,14 @@ async function main() {
   console.log(`${describeBackend(report)}; node ${process.version}; ${quick ? 'quick' : 'full'} run`);
   const steps = quick ? 3 : 8;
   const stories = loadModel(join(ROOT, 'models', 'stories260K')).model;
-  const mid: LlamaConfig = makeConfig({ dim: 256, nLayers: 6, nHeads: 4, vocabSize: 4096, hiddenDim: 688, maxSeqLen: 512 });
+  const mid: LlamaConfig = makeConfig({
+    dim: 256,
+    nLayers: 6,
+    nHeads: 4,
+    vocabSize: 4096,
+    hiddenDim: 688,
+    maxSeqLen: 512,
+  });
   const mid7 = LlamaModel.init(mid, 0);
 
   const ours = {
@@ -115,7 +137,11 @@ async function main() {
     const mask = ids.map((r) => r.map((_, j) => (j < 255 ? 1 : 0)));
     const opt = tf.train.adam(1e-3);
     const info = await tf.profile(() => {
-      opt.minimize(() => tokenCrossEntropy(stories.forward(ids, { training: true }), targets, mask), false, stories.trainableVariables());
+      opt.minimize(
+        () => tokenCrossEntropy(stories.forward(ids, { training: true }), targets, mask),
+        false,
+        stories.trainableVariables(),
+      );
     });
     const byKernel = new Map<string, number>();
     let total = 0;
@@ -124,7 +150,9 @@ async function main() {
       byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
       total += ms;
     }
-    console.log(`\nper-kernel profile, one stories260K training step (B16×256), ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels:`);
+    console.log(
+      `\nper-kernel profile, one stories260K training step (B16×256), ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels:`,
+    );
     console.log('| kernel | ms | share |\n|---|---|---|');
     for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
       console.log(`| ${name} | ${ms.toFixed(1)} | ${((100 * ms) / total).toFixed(1)}% |`);
@@ -138,11 +166,15 @@ async function main() {
   const t1m = torchReference('7M', 1);
   const t2s = torchReference('stories260K', 2);
   const t2m = torchReference('7M', 2);
-  const ref = (key: string, a: Record<string, number> | null, b: Record<string, number> | null) => [a?.[key] ?? null, b?.[key] ?? null] as const;
+  const ref = (key: string, a: Record<string, number> | null, b: Record<string, number> | null) =>
+    [a?.[key] ?? null, b?.[key] ?? null] as const;
   const torchKey: Record<string, [string, 's' | 'm']> = {
-    'train stories260K B16×256': ['train', 's'], 'train 7M B8×256': ['train', 'm'],
-    'generate stories260K B1': ['gen1', 's'], 'generate stories260K B16': ['gen16', 's'],
-    'generate 7M B1': ['gen1', 'm'], 'generate 7M B16': ['gen16', 'm'],
+    'train stories260K B16×256': ['train', 's'],
+    'train 7M B8×256': ['train', 'm'],
+    'generate stories260K B1': ['gen1', 's'],
+    'generate stories260K B16': ['gen16', 's'],
+    'generate 7M B1': ['gen1', 'm'],
+    'generate 7M B16': ['gen16', 'm'],
   };
   for (const [what, v] of Object.entries(ours)) {
     const [key, which] = torchKey[what];
@@ -154,7 +186,9 @@ async function main() {
   for (const r of rows) {
     const best = Math.max(r.torch1 ?? 0, r.torch2 ?? 0);
     const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
-    console.log(`| ${r.what} | ${r.ours.toFixed(0)} | ${f(r.torch1)} | ${f(r.torch2)} | ${best ? (r.ours / best).toFixed(2) : 'n/a'} |`);
+    console.log(
+      `| ${r.what} | ${r.ours.toFixed(0)} | ${f(r.torch1)} | ${f(r.torch2)} | ${best ? (r.ours / best).toFixed(2) : 'n/a'} |`,
+    );
   }
 }
 

@@ -35,11 +35,25 @@ export { gatherRows, oneHotFloat } from './engine/ops';
 
 // metrics
 export {
-  pearson, pearsonTest, spearman, kendallTauB, kendallTest, rmse, rankAverage, dropInvalid, checkPairs,
+  pearson,
+  pearsonTest,
+  spearman,
+  kendallTauB,
+  kendallTest,
+  rmse,
+  rankAverage,
+  dropInvalid,
+  checkPairs,
 } from './metrics/correlation';
 export type { TestResult, KeptPairs } from './metrics/correlation';
 export { bootstrapCI, pairedBootstrapDiff, quantileSorted } from './metrics/bootstrap';
-export type { BootstrapCI, BootstrapOptions, PairedBootstrapResult, PairedVerdict, PairMetric } from './metrics/bootstrap';
+export type {
+  BootstrapCI,
+  BootstrapOptions,
+  PairedBootstrapResult,
+  PairedVerdict,
+  PairMetric,
+} from './metrics/bootstrap';
 
 // losses
 export { expectedScore, scoreProbabilities } from './losses/expectedScore';
@@ -82,7 +96,16 @@ export { JudgeTokens } from './data/judgeTokens';
 // results: the on-disk formats, their readers and writers, run labels
 export { SPLITS, SPLIT_NAMES } from './results/formats';
 export type {
-  ExperimentConfig, Prediction, CotReadout, RunMetrics, RunSummary, SplitMetrics, SuiteSummary, Table, Cell, BenchmarkMetrics,
+  ExperimentConfig,
+  Prediction,
+  CotReadout,
+  RunMetrics,
+  RunSummary,
+  SplitMetrics,
+  SuiteSummary,
+  Table,
+  Cell,
+  BenchmarkMetrics,
 } from './results/formats';
 export { readRunFolder, writeRunFolder } from './results/runFolder';
 export { readSuiteFolder, suiteFolderProblem } from './results/suiteFolder';
@@ -105,15 +128,33 @@ export { toMarkdown, toCsv, toLatex } from './report/tables';
 export { writeSuiteTables, writeBenchmarkTables } from './report/tableFiles';
 
 // real benchmarks, the paper's numbers, figures
-export { loadPrometheusBenchmark, loadFeedbackCollection, resolveBenchmark, SHIPPED_BENCHMARKS } from './data/benchmarks';
+export {
+  loadPrometheusBenchmark,
+  loadFeedbackCollection,
+  resolveBenchmark,
+  SHIPPED_BENCHMARKS,
+} from './data/benchmarks';
 export type { BenchmarkRecord, FeedbackCollectionRecord } from './data/benchmarks';
 export { applyChatTemplate, CHAT_TEMPLATES } from './data/chatTemplates';
 export { readPaperResults, deriveFromLog } from './data/paperResults';
 export type { PaperResult } from './data/paperResults';
 export { evaluateBenchmark, benchmarkTable } from './tract/benchmarkEval';
 export type { BenchmarkEvalOptions } from './tract/benchmarkEval';
-export { paperMainTable, paperAblationTable, paperLambdaTable, paperNCotTable, readOurRuns } from './report/paperTables';
-export { ablationBars, predictedVsGold, trainingCurves, railDistribution, lambdaSweep, calibrationPlot } from './report/figures';
+export {
+  paperMainTable,
+  paperAblationTable,
+  paperLambdaTable,
+  paperNCotTable,
+  readOurRuns,
+} from './report/paperTables';
+export {
+  ablationBars,
+  predictedVsGold,
+  trainingCurves,
+  railDistribution,
+  lambdaSweep,
+  calibrationPlot,
+} from './report/figures';
 export type { Figure, NamedFigure } from './report/figures';
 export { figuresForResults } from './report/resultFigures';
 export { exportFigures, figureToPng, figureToSvg, figureToPdf, closeFigureBrowser } from './report/exportFigures';

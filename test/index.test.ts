@@ -37,7 +37,12 @@ describe('public API (src/index.ts)', () => {
 
   it('losses: RAIL, RAFT, token CE and CoT-RAFT on hand values', () => {
     // V = 3, score ids [0, 1]: RAIL = 0.5·1 + 0.25·2 = 1 and 0.1·1 + 0.8·2 = 1.7 (no renormalisation)
-    const logits = tf.log(tf.tensor2d([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])) as tf.Tensor2D;
+    const logits = tf.log(
+      tf.tensor2d([
+        [0.5, 0.25, 0.25],
+        [0.1, 0.8, 0.1],
+      ]),
+    ) as tf.Tensor2D;
     const rail = api.expectedScore(logits, [0, 1]);
     const probs = api.scoreProbabilities(logits, [0, 1]);
     const raft = api.raftLoss(logits, [0, 1], [2, 2]);
@@ -46,14 +51,31 @@ describe('public API (src/index.ts)', () => {
     Array.from(probs.dataSync()).forEach((v, i) => close(v, [0.5, 0.25, 0.1, 0.8][i], 1e-6, 'p(k)'));
     close(raft.dataSync()[0], (1 + 0.09) / 2, 1e-6, 'raftLoss');
     Array.from(se.dataSync()).forEach((v, i) => close(v, [1, 0.09][i], 1e-6, 'squared errors'));
-    const seq = tf.log(tf.tensor3d([[[0.5, 0.5], [0.2, 0.8], [0.9, 0.1]]])) as tf.Tensor3D;
+    const seq = tf.log(
+      tf.tensor3d([
+        [
+          [0.5, 0.5],
+          [0.2, 0.8],
+          [0.9, 0.1],
+        ],
+      ]),
+    ) as tf.Tensor3D;
     close(api.tokenCrossEntropy(seq, [[0, 1, 1]], [[0, 1, 1]]).dataSync()[0], (-ln(0.8) - ln(0.1)) / 2, 1e-6, 'CE');
     assert.deepEqual(api.findScorePositions([[7, 8, 9, 0]], [[0, 1, 1, 1]]), [2]);
     // ids [0, 0, 2, 0], mask [0, 1, 1, 1], digit at 2: CE on t = 0 → 0 and t = 2 → 0; RAIL at t = 1
-    const p = [[0.6, 0.2, 0.2], [0.2, 0.3, 0.5], [0.7, 0.1, 0.2], [0.4, 0.3, 0.3]];
+    const p = [
+      [0.6, 0.2, 0.2],
+      [0.2, 0.3, 0.5],
+      [0.7, 0.1, 0.2],
+      [0.4, 0.3, 0.3],
+    ];
     const cot = api.cotRaftLoss({
-      logits: tf.log(tf.tensor3d([p])) as tf.Tensor3D, targets: [[0, 0, 2, 0]], mask: [[0, 1, 1, 1]], scorePos: [2],
-      gold: [2], scoreTokenIds: [1, 2],
+      logits: tf.log(tf.tensor3d([p])) as tf.Tensor3D,
+      targets: [[0, 0, 2, 0]],
+      mask: [[0, 1, 1, 1]],
+      scorePos: [2],
+      gold: [2],
+      scoreTokenIds: [1, 2],
     });
     const ce = (-ln(0.6) - ln(0.7)) / 2;
     const sq = (0.3 * 1 + 0.5 * 2 - 2) ** 2;
@@ -63,16 +85,22 @@ describe('public API (src/index.ts)', () => {
     tf.dispose([logits, rail, probs, raft, se, seq, cot.ce, cot.score, cot.total]);
   });
 
-  it('objectives, methods and the trainer\'s defaults are TRACT\'s', () => {
+  it("objectives, methods and the trainer's defaults are TRACT's", () => {
     assert.deepEqual(api.OBJECTIVES.cotRaft, {
-      ceWeight: 1, lambda: 1, ceIncludesScoreToken: false, reduction: 'mean', lambdaRampSteps: 0,
+      ceWeight: 1,
+      lambda: 1,
+      ceIncludesScoreToken: false,
+      reduction: 'mean',
+      lambdaRampSteps: 0,
     });
     assert.equal(api.OBJECTIVES.raft.ceWeight, 0);
     assert.equal(api.OBJECTIVES.ce.lambda, 0);
     const tract = api.methodSpec('tract');
     assert.equal(tract, api.METHODS.tract);
-    assert.deepEqual([tract.prompt, tract.decoding, tract.stages.map((s) => `${s.name}:${s.data}:${s.objective}`)],
-      ['cot', 'cot-rail', ['stage1:reference:cotRaft', 'stage2:self:cotRaft']]);
+    assert.deepEqual(
+      [tract.prompt, tract.decoding, tract.stages.map((s) => `${s.name}:${s.data}:${s.objective}`)],
+      ['cot', 'cot-rail', ['stage1:reference:cotRaft', 'stage2:self:cotRaft']],
+    );
     const cfg = api.resolveTrainConfig({ lr: 2e-5 });
     assert.deepEqual([cfg.lr, cfg.beta1, cfg.beta2, cfg.warmupRatio, cfg.gradAccum], [2e-5, 0.9, 0.999, 0.1, 1]);
     assert.equal(api.DEFAULT_TRAIN.maxGradNorm, 1);
@@ -89,17 +117,32 @@ describe('public API (src/index.ts)', () => {
 
   it('model: a tiny Llama forward has shape [B, T, V], and parameterCount counts every weight', () => {
     const config = api.makeConfig({
-      dim: 8, nLayers: 2, nHeads: 2, nKvHeads: 1, hiddenDim: 12, vocabSize: 20, maxSeqLen: 16,
+      dim: 8,
+      nLayers: 2,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 12,
+      vocabSize: 20,
+      maxSeqLen: 16,
     });
     // per layer: q 8·8 + k, v 2·8·4 + o 8·8 + MLP 3·8·12 + two norms 2·8 = 64 + 64 + 64 + 288 + 16 = 496;
     // embedding and untied head 2·20·8 = 320; final norm 8 → 320 + 2·496 + 8 = 1320
     assert.equal(api.parameterCount(config), 1320);
     const model = api.LlamaModel.init(config, 3);
-    assert.equal(model.trainableVariables().reduce((s, v) => s + v.size, 0), 1320);
-    const logits = model.forward([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    assert.equal(
+      model.trainableVariables().reduce((s, v) => s + v.size, 0),
+      1320,
+    );
+    const logits = model.forward([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     assert.deepEqual(logits.shape, [2, 4, 20]);
     const twin = api.LlamaModel.init(config, 3);
-    const again = twin.forward([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    const again = twin.forward([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     assert.deepEqual(Array.from(again.dataSync()), Array.from(logits.dataSync()), 'init is a function of the seed');
     tf.dispose([logits, again]);
     [model, twin].forEach((m) => m.dispose());

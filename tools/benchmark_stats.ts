@@ -23,9 +23,14 @@ function stats(xs: number[]): string {
     ['Llama-3.1', llama31Tokenizer()],
     ['stories260K (tok512)', Llama2cTokenizer.fromFile(join(root, 'models/stories260K/tok512.bin'))],
   ];
-  console.log('| benchmark | tokenizer | prompt tokens min / median / p95 / max | GPT-4 feedback tokens min / median / p95 / max |');
+  console.log(
+    '| benchmark | tokenizer | prompt tokens min / median / p95 / max | GPT-4 feedback tokens min / median / p95 / max |',
+  );
   console.log('|---|---|---|---|');
-  for (const [name, file] of [['Vicuna Bench', 'data/benchmarks/vicuna_bench/vicuna_eval.json'], ['MT Bench', 'data/benchmarks/mt_bench/mt_bench_eval.json']]) {
+  for (const [name, file] of [
+    ['Vicuna Bench', 'data/benchmarks/vicuna_bench/vicuna_eval.json'],
+    ['MT Bench', 'data/benchmarks/mt_bench/mt_bench_eval.json'],
+  ]) {
     const { records } = loadPrometheusBenchmark(join(root, file));
     for (const [tname, tok] of tokenizers) {
       const prompts = records.map((r) => tok.encode(r.prompt.trimEnd()).length);

@@ -45,23 +45,27 @@ export function parseCells(text: string, file = 'cells'): CellSpec[] {
     while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
     cells.push({ kind: cur.kind, source: lines.join('\n') });
   };
-  text.replace(/\r\n/g, '\n').split('\n').forEach((line, i) => {
-    const m = MARKER.exec(line);
-    if (m) {
-      if (m[1] !== undefined && m[1] !== 'markdown' && m[1] !== 'md') throw new Error(`${file}:${i + 1}: unknown cell kind [${m[1]}] (markdown or none)`);
-      flush();
-      cur = { kind: m[1] ? 'markdown' : 'code', lines: [] };
-      return;
-    }
-    if (!cur) return; // header comment
-    if (cur.kind === 'markdown') {
-      if (line.trim() === '') cur.lines.push('');
-      else if (line.startsWith('// ') || line === '//') cur.lines.push(line.slice(3));
-      else throw new Error(`${file}:${i + 1}: Markdown lines must start with '// '`);
-    } else {
-      cur.lines.push(line);
-    }
-  });
+  text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .forEach((line, i) => {
+      const m = MARKER.exec(line);
+      if (m) {
+        if (m[1] !== undefined && m[1] !== 'markdown' && m[1] !== 'md')
+          throw new Error(`${file}:${i + 1}: unknown cell kind [${m[1]}] (markdown or none)`);
+        flush();
+        cur = { kind: m[1] ? 'markdown' : 'code', lines: [] };
+        return;
+      }
+      if (!cur) return; // header comment
+      if (cur.kind === 'markdown') {
+        if (line.trim() === '') cur.lines.push('');
+        else if (line.startsWith('// ') || line === '//') cur.lines.push(line.slice(3));
+        else throw new Error(`${file}:${i + 1}: Markdown lines must start with '// '`);
+      } else {
+        cur.lines.push(line);
+      }
+    });
   flush();
   if (cells.length === 0) throw new Error(`${file}: no cells (start one with '// %%' or '// %% [markdown]')`);
   return cells;
@@ -92,7 +96,13 @@ export function toPercent(nb: { cells: { cell_type: string; source: string | str
   const parts = [header.trimEnd()];
   for (const c of nb.cells) {
     const src = Array.isArray(c.source) ? c.source.join('') : c.source;
-    if (c.cell_type === 'markdown') parts.push(`// %% [markdown]\n${src.split('\n').map((l) => (l === '' ? '//' : `// ${l}`)).join('\n')}`);
+    if (c.cell_type === 'markdown')
+      parts.push(
+        `// %% [markdown]\n${src
+          .split('\n')
+          .map((l) => (l === '' ? '//' : `// ${l}`))
+          .join('\n')}`,
+      );
     else if (c.cell_type === 'code') parts.push(`// %%\n${src}`);
   }
   return `${parts.join('\n\n')}\n`;
@@ -108,7 +118,10 @@ function writeAtomic(file: string, text: string): void {
 /** Cell file → notebooks/<name>.ipynb (next to the cells/ folder). */
 export function buildNotebook(cellFile: string, out?: string): string {
   const target = out ?? join(dirname(dirname(cellFile)), `${basename(cellFile).replace(/\.ts$/, '')}.ipynb`);
-  writeAtomic(target, `${JSON.stringify(makeNotebook(parseCells(readFileSync(cellFile, 'utf8'), cellFile)), null, 1)}\n`);
+  writeAtomic(
+    target,
+    `${JSON.stringify(makeNotebook(parseCells(readFileSync(cellFile, 'utf8'), cellFile)), null, 1)}\n`,
+  );
   return target;
 }
 
@@ -117,7 +130,10 @@ function main(argv: string[]): void {
     for (const nbFile of argv.slice(1)) {
       const nb = JSON.parse(readFileSync(nbFile, 'utf8'));
       const target = join(dirname(nbFile), 'cells', `${basename(nbFile).replace(/\.ipynb$/, '')}.ts`);
-      writeAtomic(target, toPercent(nb, `// Cells of ${nbFile}: edit here, then npx tsx tools/make_notebook.ts ${target}`));
+      writeAtomic(
+        target,
+        toPercent(nb, `// Cells of ${nbFile}: edit here, then npx tsx tools/make_notebook.ts ${target}`),
+      );
       console.log(`${nbFile} → ${target}`);
     }
     return;

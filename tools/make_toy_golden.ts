@@ -17,12 +17,31 @@ import { runExperiment } from '../src/tract/pipeline';
 (async () => {
   await initBackend({ prefer: 'wasm', env: {} });
   const root = join(__dirname, '..');
-  const cfg = loadExperiment(join(root, 'experiments/tinyjudge/tract.json'), readLayer(join(root, 'experiments/profiles/ci.json')));
-  const run = await runExperiment({ ...cfg, model: join(root, 'models/stories260K') }, {
-    resultsDir: mkdtempSync(join(tmpdir(), 'tract-golden-')), backend: null, log: () => undefined, trainLog: () => undefined,
-  });
-  const losses = readFileSync(join(run.dir, 'train-log.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
-  const out = { command: 'npx tsx tools/make_toy_golden.ts', backend: 'wasm', tfjs: tf.version_core, losses, railTest0: run.predictions[0].rail };
+  const cfg = loadExperiment(
+    join(root, 'experiments/tinyjudge/tract.json'),
+    readLayer(join(root, 'experiments/profiles/ci.json')),
+  );
+  const run = await runExperiment(
+    { ...cfg, model: join(root, 'models/stories260K') },
+    {
+      resultsDir: mkdtempSync(join(tmpdir(), 'tract-golden-')),
+      backend: null,
+      log: () => undefined,
+      trainLog: () => undefined,
+    },
+  );
+  const losses = readFileSync(join(run.dir, 'train-log.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.split(',')[2]));
+  const out = {
+    command: 'npx tsx tools/make_toy_golden.ts',
+    backend: 'wasm',
+    tfjs: tf.version_core,
+    losses,
+    railTest0: run.predictions[0].rail,
+  };
   writeFileSync(join(root, 'test/golden/toy-tract.json'), `${JSON.stringify(out, null, 1)}\n`);
   console.log(out);
 })();

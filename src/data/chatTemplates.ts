@@ -27,7 +27,10 @@ export interface ChatText {
 export function applyChatTemplate(template: ChatTemplate, prompt: string, response = '', withEos = true): ChatText {
   switch (template) {
     case 'mistral':
-      return { prompt: `<s>[INST] ${prompt}[/INST]`, response: response === '' ? '' : ` ${response}${withEos ? '</s>' : ''}` };
+      return {
+        prompt: `<s>[INST] ${prompt}[/INST]`,
+        response: response === '' ? '' : ` ${response}${withEos ? '</s>' : ''}`,
+      };
     case 'llama3':
       return {
         prompt: `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,

@@ -46,7 +46,8 @@ export class JudgeTokens {
   /** The id of an integer score 1..5. */
   digit(score: number): number {
     const id = this.scoreIds[score - 1];
-    if (!Number.isInteger(score) || id === undefined) throw new RangeError(`score ${score} is not an integer in 1..${this.scoreIds.length}`);
+    if (!Number.isInteger(score) || id === undefined)
+      throw new RangeError(`score ${score} is not an integer in 1..${this.scoreIds.length}`);
     return id;
   }
 

@@ -43,20 +43,91 @@ export interface PaperMethod {
 export const LOG_MODELS: Record<string, PaperMethod> = {
   sft_gpt4_cot_2_epoch: { method: 'ce-cot', paperRow: 'B2', paperMethod: 'CE (w/ CoT)', confirmed: true },
   'prometheus-7b-v2.0': { method: 'prometheus-2-7b', paperRow: 'B4', paperMethod: 'Prometheus-2-7B', confirmed: true },
-  lora_cot_raft_lora_cot_raft_feedback_score_1: { method: 'tract', paperRow: 'T', paperMethod: 'TRACT', confirmed: true, lambda: 1 },
-  lora_cot_raft_2_epoch: { method: 'cot-raft-ref', paperRow: 'A.1', paperMethod: 'CoT-RAFT, annotation CoT only', confirmed: true },
-  lora_sft_lora_sft_cot: { method: 'self-cot-ce', paperRow: 'A.2', paperMethod: 'Self-generated CoT, CE only', confirmed: true },
-  lora_cot_raft_lora_cot_raft_initial_gpt4: { method: 'tract-stage2-from-stage1', paperRow: 'A.3', paperMethod: 'Stage 2 initialised from stage 1', confirmed: true },
-  sft_lora_cot_raft_feedback_score_1: { method: 'cot-raft-then-ce', paperRow: 'A.4', paperMethod: 'CoT-RAFT then CE', confirmed: false },
-  sft_score_only_conitinue: { method: 'ce-then-raft', paperRow: 'A.5', paperMethod: 'CE then RAFT (sequential)', confirmed: false },
-  lora_cot_raft_mix_cot: { method: 'mixed-cot', paperRow: 'A.6', paperMethod: 'Mixed annotation + self CoT', confirmed: false },
-  cot_raft_lora_cot_raft_weight_1e_1: { method: 'tract-lambda-0.1', paperRow: 'A.7', paperMethod: 'TRACT, λ = 0.1', confirmed: false, lambda: 0.1 },
-  cot_raft_lora_cot_raft_weight_2e_1: { method: 'tract-lambda-0.2', paperRow: 'A.7', paperMethod: 'TRACT, λ = 0.2', confirmed: false, lambda: 0.2 },
+  lora_cot_raft_lora_cot_raft_feedback_score_1: {
+    method: 'tract',
+    paperRow: 'T',
+    paperMethod: 'TRACT',
+    confirmed: true,
+    lambda: 1,
+  },
+  lora_cot_raft_2_epoch: {
+    method: 'cot-raft-ref',
+    paperRow: 'A.1',
+    paperMethod: 'CoT-RAFT, annotation CoT only',
+    confirmed: true,
+  },
+  lora_sft_lora_sft_cot: {
+    method: 'self-cot-ce',
+    paperRow: 'A.2',
+    paperMethod: 'Self-generated CoT, CE only',
+    confirmed: true,
+  },
+  lora_cot_raft_lora_cot_raft_initial_gpt4: {
+    method: 'tract-stage2-from-stage1',
+    paperRow: 'A.3',
+    paperMethod: 'Stage 2 initialised from stage 1',
+    confirmed: true,
+  },
+  sft_lora_cot_raft_feedback_score_1: {
+    method: 'cot-raft-then-ce',
+    paperRow: 'A.4',
+    paperMethod: 'CoT-RAFT then CE',
+    confirmed: false,
+  },
+  sft_score_only_conitinue: {
+    method: 'ce-then-raft',
+    paperRow: 'A.5',
+    paperMethod: 'CE then RAFT (sequential)',
+    confirmed: false,
+  },
+  lora_cot_raft_mix_cot: {
+    method: 'mixed-cot',
+    paperRow: 'A.6',
+    paperMethod: 'Mixed annotation + self CoT',
+    confirmed: false,
+  },
+  cot_raft_lora_cot_raft_weight_1e_1: {
+    method: 'tract-lambda-0.1',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = 0.1',
+    confirmed: false,
+    lambda: 0.1,
+  },
+  cot_raft_lora_cot_raft_weight_2e_1: {
+    method: 'tract-lambda-0.2',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = 0.2',
+    confirmed: false,
+    lambda: 0.2,
+  },
   // The suffix 5e_5 reads as 5e-5 but sits between 0.2 and 1 in the sweep; λ is left unknown.
-  cot_raft_lora_cot_raft_weight_5e_5: { method: 'tract-lambda-5e_5', paperRow: 'A.7', paperMethod: 'TRACT, λ = "5e_5" (ambiguous)', confirmed: false },
-  cot_raft_lora_cot_raft_weight_2: { method: 'tract-lambda-2', paperRow: 'A.7', paperMethod: 'TRACT, λ = 2', confirmed: false, lambda: 2 },
-  cot_raft_lora_cot_raft_weight_5: { method: 'tract-lambda-5', paperRow: 'A.7', paperMethod: 'TRACT, λ = 5', confirmed: false, lambda: 5 },
-  cot_raft_lora_cot_raft_weight_10: { method: 'tract-lambda-10', paperRow: 'A.7', paperMethod: 'TRACT, λ = 10', confirmed: false, lambda: 10 },
+  cot_raft_lora_cot_raft_weight_5e_5: {
+    method: 'tract-lambda-5e_5',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = "5e_5" (ambiguous)',
+    confirmed: false,
+  },
+  cot_raft_lora_cot_raft_weight_2: {
+    method: 'tract-lambda-2',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = 2',
+    confirmed: false,
+    lambda: 2,
+  },
+  cot_raft_lora_cot_raft_weight_5: {
+    method: 'tract-lambda-5',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = 5',
+    confirmed: false,
+    lambda: 5,
+  },
+  cot_raft_lora_cot_raft_weight_10: {
+    method: 'tract-lambda-10',
+    paperRow: 'A.7',
+    paperMethod: 'TRACT, λ = 10',
+    confirmed: false,
+    lambda: 10,
+  },
 };
 
 /** Where a row's numbers come from. */
@@ -89,7 +160,13 @@ export interface PaperResult extends PaperMethod {
  * per benchmark; the average Spearman only as an average). Which decoding the paper used for
  * CE w/o CoT is not stated; RAFT is read with RAIL.
  */
-export const PAPER_TEXT_ROWS: { method: PaperMethod; decoding: PaperResult['decoding']; pearson: Record<(typeof PAPER_BENCHMARKS)[number], number>; avgPearson: number; avgSpearman: number }[] = [
+export const PAPER_TEXT_ROWS: {
+  method: PaperMethod;
+  decoding: PaperResult['decoding'];
+  pearson: Record<(typeof PAPER_BENCHMARKS)[number], number>;
+  avgPearson: number;
+  avgSpearman: number;
+}[] = [
   {
     method: { method: 'ce-no-cot', paperRow: 'B1', paperMethod: 'CE (w/o CoT)', confirmed: true },
     decoding: 'unknown',
@@ -108,8 +185,26 @@ export const PAPER_TEXT_ROWS: { method: PaperMethod; decoding: PaperResult['deco
 
 /** Columns of `tract-paper-results.csv`, in order. */
 export const PAPER_RESULT_COLUMNS = [
-  'method', 'paper_row', 'paper_method', 'confirmed', 'lambda', 'repo_model', 'seed_model', 'benchmark', 'decoding', 'n_cot',
-  'pearson', 'spearman', 'kendall', 'rmse', 'temperature', 'top_p', 'repetition_penalty', 'max_cot_tokens', 'source', 'source_line',
+  'method',
+  'paper_row',
+  'paper_method',
+  'confirmed',
+  'lambda',
+  'repo_model',
+  'seed_model',
+  'benchmark',
+  'decoding',
+  'n_cot',
+  'pearson',
+  'spearman',
+  'kendall',
+  'rmse',
+  'temperature',
+  'top_p',
+  'repetition_penalty',
+  'max_cot_tokens',
+  'source',
+  'source_line',
 ] as const;
 
 /** What {@link deriveFromLog} kept and why it left the other rows out (every log row is counted). */
@@ -138,8 +233,22 @@ function logNumber(v: string | undefined): number | null {
  * @param file its name, for errors.
  */
 export function deriveFromLog(text: string, file: string): DerivedReference {
-  const records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, string>[];
-  const need = ['model_name_or_path', 'tokenizer', 'dataset', 'score_generation_mode', 'num_samples', 'n_cot', 'pearson_r', 'spearman_r', 'kendall_tau', 'rmse'];
+  const records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<
+    string,
+    string
+  >[];
+  const need = [
+    'model_name_or_path',
+    'tokenizer',
+    'dataset',
+    'score_generation_mode',
+    'num_samples',
+    'n_cot',
+    'pearson_r',
+    'spearman_r',
+    'kendall_tau',
+    'rmse',
+  ];
   const missing = need.filter((c) => records.length > 0 && !(c in records[0]));
   if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')}`);
   const excluded: Record<string, number> = {};
@@ -150,8 +259,11 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
     const line = i + 2;
     const metrics = ['pearson_r', 'spearman_r', 'kendall_tau', 'rmse'].map((c) => logNumber(r[c]));
     const nCot = logNumber(r.n_cot);
-    const wellFormed = metrics.every((m) => m !== null) && metrics.slice(0, 3).every((m) => Math.abs(m!) <= 1) && (nCot === 1 || nCot === 5)
-      && (r.score_generation_mode === 'raft' || r.score_generation_mode === 'decode');
+    const wellFormed =
+      metrics.every((m) => m !== null) &&
+      metrics.slice(0, 3).every((m) => Math.abs(m!) <= 1) &&
+      (nCot === 1 || nCot === 5) &&
+      (r.score_generation_mode === 'raft' || r.score_generation_mode === 'decode');
     if (!wellFormed) return count('shifted columns (malformed row)');
     if (r.num_samples !== '-1') return count('subsample run (num_samples != -1)');
     const benchmark = LOG_DATASETS[r.dataset];
@@ -167,7 +279,10 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
       benchmark,
       decoding: r.score_generation_mode === 'raft' ? 'cot-rail' : 'standard',
       nCot: nCot!,
-      pearson, spearman, kendall, rmse,
+      pearson,
+      spearman,
+      kendall,
+      rmse,
       temperature: Number(r.temperature),
       topP: Number(r.top_p),
       repetitionPenalty: Number(r.repetition_penalty),
@@ -179,9 +294,13 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
     const prev = byKey.get(key);
     if (prev) {
       // The same run printed twice can differ in the last digit of a float (…691 vs …6915).
-      const same = [prev.pearson, prev.spearman, prev.kendall, prev.rmse].every((v, k) => Math.abs(v - metrics[k]!) <= 1e-12 * Math.max(1, Math.abs(v)));
+      const same = [prev.pearson, prev.spearman, prev.kendall, prev.rmse].every(
+        (v, k) => Math.abs(v - metrics[k]!) <= 1e-12 * Math.max(1, Math.abs(v)),
+      );
       if (!same) {
-        throw new Error(`${file}: lines ${prev.sourceLine} and ${line} give different results for ${repoModel} on ${benchmark} (${row.decoding}, n_cot ${row.nCot})`);
+        throw new Error(
+          `${file}: lines ${prev.sourceLine} and ${line} give different results for ${repoModel} on ${benchmark} (${row.decoding}, n_cot ${row.nCot})`,
+        );
       }
       duplicates++;
       return;
@@ -191,8 +310,19 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
   const rows = [...byKey.values()];
   for (const t of PAPER_TEXT_ROWS) {
     const base = {
-      ...t.method, repoModel: '', seedModel: 'mistralai/Mistral-7B-Instruct-v0.2', decoding: t.decoding, nCot: 1,
-      kendall: NaN, rmse: NaN, temperature: NaN, topP: NaN, repetitionPenalty: NaN, maxCotTokens: NaN, source: 'paper-text' as const, sourceLine: 0,
+      ...t.method,
+      repoModel: '',
+      seedModel: 'mistralai/Mistral-7B-Instruct-v0.2',
+      decoding: t.decoding,
+      nCot: 1,
+      kendall: NaN,
+      rmse: NaN,
+      temperature: NaN,
+      topP: NaN,
+      repetitionPenalty: NaN,
+      maxCotTokens: NaN,
+      source: 'paper-text' as const,
+      sourceLine: 0,
     };
     for (const b of PAPER_BENCHMARKS) rows.push({ ...base, benchmark: b, pearson: t.pearson[b], spearman: NaN });
     rows.push({ ...base, benchmark: 'average', pearson: t.avgPearson, spearman: t.avgSpearman });
@@ -209,10 +339,32 @@ function csvCell(v: unknown): string {
 export function paperResultsToCsv(rows: PaperResult[]): string {
   const lines = [PAPER_RESULT_COLUMNS.join(',')];
   for (const r of rows) {
-    lines.push([
-      r.method, r.paperRow, r.paperMethod, r.confirmed, r.lambda, r.repoModel, r.seedModel, r.benchmark, r.decoding, r.nCot,
-      r.pearson, r.spearman, r.kendall, r.rmse, r.temperature, r.topP, r.repetitionPenalty, r.maxCotTokens, r.source, r.sourceLine,
-    ].map(csvCell).join(','));
+    lines.push(
+      [
+        r.method,
+        r.paperRow,
+        r.paperMethod,
+        r.confirmed,
+        r.lambda,
+        r.repoModel,
+        r.seedModel,
+        r.benchmark,
+        r.decoding,
+        r.nCot,
+        r.pearson,
+        r.spearman,
+        r.kendall,
+        r.rmse,
+        r.temperature,
+        r.topP,
+        r.repetitionPenalty,
+        r.maxCotTokens,
+        r.source,
+        r.sourceLine,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -222,7 +374,10 @@ export function paperResultsToCsv(rows: PaperResult[]): string {
  * column. Empty numeric fields read as NaN (not reported).
  */
 export function readPaperResults(file: string): PaperResult[] {
-  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
   if (records.length === 0) throw new Error(`${file}: no rows`);
   const missing = PAPER_RESULT_COLUMNS.filter((c) => !(c in records[0]));
   if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')}`);
@@ -238,7 +393,8 @@ export function readPaperResults(file: string): PaperResult[] {
       return Number(v);
     };
     const oneOf = <T extends string>(col: string, allowed: readonly T[]): T => {
-      if (!allowed.includes(r[col] as T)) throw new Error(`${where(col)}: '${r[col]}' is not one of ${allowed.join(', ')}`);
+      if (!allowed.includes(r[col] as T))
+        throw new Error(`${where(col)}: '${r[col]}' is not one of ${allowed.join(', ')}`);
       return r[col] as T;
     };
     const lambda = num('lambda');

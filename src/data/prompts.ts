@@ -45,10 +45,12 @@ export function renderPrompt(template: string, fields: Record<string, unknown>, 
   const names = placeholders(template);
   for (const n of names) {
     if (!(n in fields)) throw new Error(`${where}: missing field '${n}' for placeholder {${n}}`);
-    if (typeof fields[n] !== 'string') throw new Error(`${where}: field '${n}' must be a string, got ${typeof fields[n]}`);
+    if (typeof fields[n] !== 'string')
+      throw new Error(`${where}: field '${n}' must be a string, got ${typeof fields[n]}`);
   }
   for (const k of Object.keys(fields)) {
-    if (!names.includes(k)) throw new Error(`${where}: field '${k}' has no placeholder in the template (placeholders: ${names.join(', ')})`);
+    if (!names.includes(k))
+      throw new Error(`${where}: field '${k}' has no placeholder in the template (placeholders: ${names.join(', ')})`);
   }
   return template.replace(PLACEHOLDER, (_m, n: string) => fields[n] as string);
 }

@@ -149,7 +149,14 @@ export function slotValues(slot: Slot, generator: 'v2' | 'v3'): { inDomain: stri
   return { inDomain: values.slice(0, values.length - h), heldOut: values.slice(values.length - h) };
 }
 
-function makeExample(rng: Rng, id: string, split: TinyJudgeSplit, ood: boolean, noise: number, generator: 'v2' | 'v3'): TinyJudgeExample {
+function makeExample(
+  rng: Rng,
+  id: string,
+  split: TinyJudgeSplit,
+  ood: boolean,
+  noise: number,
+  generator: 'v2' | 'v3',
+): TinyJudgeExample {
   const name = NAMES[rng.int(NAMES.length)];
   const skipped = SLOT_ORDER[rng.int(SLOT_ORDER.length)]; // the slot the rubric does not ask about
   const asked = SLOT_ORDER.filter((s) => s !== skipped);
@@ -231,14 +238,19 @@ export interface TinyJudgeData {
 export function generateTinyJudge(overrides: Partial<TinyJudgeConfig> = {}): TinyJudgeData {
   const config = { ...DEFAULT_TINYJUDGE, ...overrides };
   for (const k of ['train', 'val', 'test', 'testOod'] as const) {
-    if (!Number.isInteger(config[k]) || config[k] < 0) throw new Error(`TinyJudge: ${k} must be a non-negative integer, got ${config[k]}`);
+    if (!Number.isInteger(config[k]) || config[k] < 0)
+      throw new Error(`TinyJudge: ${k} must be a non-negative integer, got ${config[k]}`);
   }
-  if (!(config.annotatorNoise >= 0 && config.annotatorNoise <= 1)) throw new Error(`TinyJudge: annotatorNoise must be in [0, 1]`);
-  if (config.generator !== 'v2' && config.generator !== 'v3') throw new Error(`TinyJudge: unknown generator '${String(config.generator)}' (v2, v3)`);
+  if (!(config.annotatorNoise >= 0 && config.annotatorNoise <= 1))
+    throw new Error(`TinyJudge: annotatorNoise must be in [0, 1]`);
+  if (config.generator !== 'v2' && config.generator !== 'v3')
+    throw new Error(`TinyJudge: unknown generator '${String(config.generator)}' (v2, v3)`);
   const root = new Rng(config.seed);
   const make = (split: TinyJudgeSplit, n: number, ood: boolean) => {
     const rng = root.fork(split);
-    return Array.from({ length: n }, (_, i) => makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise, config.generator));
+    return Array.from({ length: n }, (_, i) =>
+      makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise, config.generator),
+    );
   };
   return {
     config,

@@ -46,7 +46,12 @@ export function leftPad(rows: readonly (readonly number[])[], pad: number): { id
 }
 
 /** The text of `generated` after a prompt (decoded together, so a leading space survives). */
-function continuationText(tokenizer: Tokenizer, promptIds: readonly number[], promptText: string, generated: readonly number[]): string {
+function continuationText(
+  tokenizer: Tokenizer,
+  promptIds: readonly number[],
+  promptText: string,
+  generated: readonly number[],
+): string {
   const full = tokenizer.decode([...promptIds, ...generated]);
   return full.startsWith(promptText) ? full.slice(promptText.length) : tokenizer.decode(generated);
 }
@@ -88,7 +93,9 @@ export async function generate(
   });
   const longest = Math.max(...promptIds.map((r) => r.length));
   if (longest + cfg.maxNewTokens > model.config.maxSeqLen) {
-    throw new Error(`generate: prompt of ${longest} tokens + maxNewTokens ${cfg.maxNewTokens} exceeds the model's maxSeqLen ${model.config.maxSeqLen}`);
+    throw new Error(
+      `generate: prompt of ${longest} tokens + maxNewTokens ${cfg.maxNewTokens} exceeds the model's maxSeqLen ${model.config.maxSeqLen}`,
+    );
   }
   const b = promptIds.length;
   if (rowSeeds && rowSeeds.length !== prompts.length) {
@@ -137,7 +144,11 @@ export async function generate(
       onToken?.(s);
       if (finish.every((f) => f !== null) || s === cfg.maxNewTokens - 1) break;
       const active = finish.map((f) => [f === null ? 1 : 0]);
-      step = model.forwardWithCache(next.map((t) => [t]), cache, { attentionMask: active });
+      step = model.forwardWithCache(
+        next.map((t) => [t]),
+        cache,
+        { attentionMask: active },
+      );
       disposeCache(cache);
       cache = step.cache;
       rows = lastRows(step.logits);
@@ -150,7 +161,8 @@ export async function generate(
   return promptIds.map((p, i) => {
     const reason = finish[i] ?? 'length';
     let text = texts[i];
-    if (reason !== 'stop') text = continuationText(tokenizer, p, promptText[i], reason === 'eos' ? generated[i].slice(0, -1) : generated[i]);
+    if (reason !== 'stop')
+      text = continuationText(tokenizer, p, promptText[i], reason === 'eos' ? generated[i].slice(0, -1) : generated[i]);
     return { text, tokenIds: generated[i], finishReason: reason, promptTokens: p.length };
   });
 }
@@ -174,7 +186,11 @@ export function nextTokenLogits(model: LlamaModel, prefixes: readonly (readonly 
 }
 
 /** Probabilities of the next token after each prefix (softmax of {@link nextTokenLogits}). */
-export function nextTokenDistribution(model: LlamaModel, prefixes: readonly (readonly number[])[], pad = 0): Float32Array[] {
+export function nextTokenDistribution(
+  model: LlamaModel,
+  prefixes: readonly (readonly number[])[],
+  pad = 0,
+): Float32Array[] {
   const logits = nextTokenLogits(model, prefixes, pad);
   const probs = tf.tidy(() => tf.softmax(logits));
   const data = probs.dataSync() as Float32Array;

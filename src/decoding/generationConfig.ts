@@ -57,7 +57,10 @@ export const TRACT_COT_SAMPLING: Readonly<GenerationConfig> = Object.freeze({
 });
 
 /** Fills defaults and checks every field; unknown keys are an error. */
-export function resolveGenerationConfig(overrides: Partial<GenerationConfig> = {}, base: Readonly<GenerationConfig> = DEFAULT_GENERATION): GenerationConfig {
+export function resolveGenerationConfig(
+  overrides: Partial<GenerationConfig> = {},
+  base: Readonly<GenerationConfig> = DEFAULT_GENERATION,
+): GenerationConfig {
   for (const k of Object.keys(overrides)) {
     if (!(k in base)) throw new Error(`generation config: unknown key '${k}' (known: ${Object.keys(base).join(', ')})`);
   }
@@ -67,12 +70,17 @@ export function resolveGenerationConfig(overrides: Partial<GenerationConfig> = {
     stop: [...(overrides.stop ?? base.stop)],
     stopTokenIds: [...(overrides.stopTokenIds ?? base.stopTokenIds)],
   };
-  if (!Number.isInteger(c.maxNewTokens) || c.maxNewTokens < 0) throw new Error(`generation config: maxNewTokens must be an integer >= 0, got ${c.maxNewTokens}`);
+  if (!Number.isInteger(c.maxNewTokens) || c.maxNewTokens < 0)
+    throw new Error(`generation config: maxNewTokens must be an integer >= 0, got ${c.maxNewTokens}`);
   if (!(c.temperature >= 0)) throw new Error(`generation config: temperature must be >= 0, got ${c.temperature}`);
-  if (!Number.isInteger(c.topK) || c.topK < 0) throw new Error(`generation config: topK must be an integer >= 0, got ${c.topK}`);
+  if (!Number.isInteger(c.topK) || c.topK < 0)
+    throw new Error(`generation config: topK must be an integer >= 0, got ${c.topK}`);
   if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`generation config: topP must be in (0, 1], got ${c.topP}`);
-  if (!(c.repetitionPenalty > 0)) throw new Error(`generation config: repetitionPenalty must be > 0, got ${c.repetitionPenalty}`);
-  if (c.stop.some((s) => typeof s !== 'string' || s === '')) throw new Error('generation config: stop strings must be non-empty strings');
-  if (c.stopTokenIds.some((id) => !Number.isInteger(id) || id < 0)) throw new Error('generation config: stopTokenIds must be token ids');
+  if (!(c.repetitionPenalty > 0))
+    throw new Error(`generation config: repetitionPenalty must be > 0, got ${c.repetitionPenalty}`);
+  if (c.stop.some((s) => typeof s !== 'string' || s === ''))
+    throw new Error('generation config: stop strings must be non-empty strings');
+  if (c.stopTokenIds.some((id) => !Number.isInteger(id) || id < 0))
+    throw new Error('generation config: stopTokenIds must be token ids');
   return c;
 }

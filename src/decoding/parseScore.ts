@@ -57,7 +57,8 @@ export function parseScore(text: string, options: ParseScoreOptions = {}): Parse
   }
   const value = Number(m[2]);
   const scale = m[3] ?? m[4];
-  if (scale !== undefined && Number(scale) !== max) return { invalid: `score ${m[2]} is on a scale of ${scale}, not ${max}` };
+  if (scale !== undefined && Number(scale) !== max)
+    return { invalid: `score ${m[2]} is on a scale of ${scale}, not ${max}` };
   if (!Number.isInteger(value)) return { invalid: `score ${m[2]} is not an integer` };
   if (value < min || value > max) return { invalid: `score ${value} is outside ${min}-${max}` };
   return { score: value, marker: normaliseMarker(marker) };

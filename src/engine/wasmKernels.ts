@@ -27,7 +27,10 @@ interface WasmBackendInternals {
   dataIdNextNumber: number;
   disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: string): TensorInfo;
-  wasm: { cwrap: (...args: any[]) => any; tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void } };
+  wasm: {
+    cwrap: (...args: any[]) => any;
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  };
 }
 
 let stock: tf.KernelConfig | null = null;
@@ -55,7 +58,11 @@ function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
 }
 
-function fastBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): TensorInfo {
+function fastBatchMatMul(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): TensorInfo {
   const backend = args.backend as WasmBackendInternals;
   const a0 = args.inputs.a as unknown as TensorInfo;
   const b0 = args.inputs.b as unknown as TensorInfo;
@@ -76,18 +83,34 @@ function fastBatchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
     const m = a0.shape[a0.shape.length - 2];
     const a2 = { dataId: a0.dataId, shape: [batchA * m, a0.shape[a0.shape.length - 1]], dtype: a0.dtype };
     const b2 = { dataId: b0.dataId, shape: b0.shape.slice(-2), dtype: b0.dtype };
-    const out = stock!.kernelFunc({ inputs: { a: a2, b: b2 } as any, backend: backend as any, attrs: args.attrs }) as TensorInfo;
+    const out = stock!.kernelFunc({
+      inputs: { a: a2, b: b2 } as any,
+      backend: backend as any,
+      attrs: args.attrs,
+    }) as TensorInfo;
     out.shape = [...outerA, m, b0.shape[b0.shape.length - 1]];
     return out;
   }
-  wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
   const rows = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 1 : 2)];
   const cols = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 2 : 1)];
   const m = rows(a0, transposeA);
   const k = cols(a0, transposeA);
   const n = cols(b0, transposeB);
   if (rows(b0, transposeB) !== k) {
-    throw new Error(`matMul: inner dimensions ${k} and ${rows(b0, transposeB)} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`);
+    throw new Error(
+      `matMul: inner dimensions ${k} and ${rows(b0, transposeB)} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`,
+    );
   }
   // Memory work besides the product: transposed copies, and XNNPACK packing the right operand on
   // every call on a view. C = op(A)·op(B) can also be computed as C = (op(B)ᵀ·op(A)ᵀ)ᵀ, which moves
@@ -157,7 +180,11 @@ export function installFastWasmMatMul(): void {
   if (!original) throw new Error('installFastWasmMatMul: the wasm backend is not loaded');
   stock = original;
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc,
+  });
 }
 
 /** Restores the stock kernel (for benchmarks and equivalence tests). */

@@ -68,7 +68,12 @@ export interface HeldLock {
  */
 export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<HeldLock> {
   mkdirSync(dir, { recursive: true });
-  const me: LockOwner = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(1).join(' '), since: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    command: opts.command ?? process.argv.slice(1).join(' '),
+    since: new Date().toISOString(),
+  };
   let said = false;
   for (;;) {
     if (tryCreate(dir, me)) break;
@@ -79,8 +84,11 @@ export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<
       rmSync(lockFile(dir), { force: true });
       continue;
     }
-    const who = owner ? `PID ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.since})` : 'another process';
-    if (opts.wait === false) throw new Error(`${dir} is in use by ${who}; rerun when it is done, or without --no-wait to wait`);
+    const who = owner
+      ? `PID ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.since})`
+      : 'another process';
+    if (opts.wait === false)
+      throw new Error(`${dir} is in use by ${who}; rerun when it is done, or without --no-wait to wait`);
     if (!said) opts.log?.(`${dir} is in use by ${who}: waiting for it to finish`);
     said = true;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));

@@ -38,7 +38,11 @@ function digest(file: string): { bytes: number; sha256: string } {
  * Writes the manifest of `paths` (files or folders) to `manifestFile`, atomically; call it after
  * every file of the entry is written.
  */
-export function writeManifest(manifestFile: string, paths: readonly string[], extra: { records?: number } = {}): Manifest {
+export function writeManifest(
+  manifestFile: string,
+  paths: readonly string[],
+  extra: { records?: number } = {},
+): Manifest {
   const base = join(manifestFile, '..');
   const files: Manifest['files'] = {};
   for (const p of paths) for (const f of listFiles(p)) files[relative(base, f)] = digest(f);

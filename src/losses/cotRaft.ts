@@ -119,7 +119,8 @@ export function findScorePositions(targets: TokenGrid, mask: TokenGrid): number[
  */
 export function cotRaftLoss(batch: CotRaftBatch, options: CotRaftOptions = {}): CotRaftLoss {
   const { lambda = 1, ceIncludesScoreToken = false, reduction = 'mean', grid, renormalize = false } = options;
-  if (!Number.isFinite(lambda) || lambda < 0) throw new RangeError(`cotRaftLoss: lambda must be a finite number >= 0, got ${lambda}`);
+  if (!Number.isFinite(lambda) || lambda < 0)
+    throw new RangeError(`cotRaftLoss: lambda must be a finite number >= 0, got ${lambda}`);
   if (reduction !== 'mean' && reduction !== 'officialParity') {
     throw new Error(`cotRaftLoss: unknown reduction '${reduction as string}' (expected 'mean' or 'officialParity')`);
   }
@@ -141,7 +142,10 @@ export function cotRaftLoss(batch: CotRaftBatch, options: CotRaftOptions = {}): 
     // Next-token alignment: position t is scored against targets[t+1]; the last position has none.
     const nextTargets = tf.concat([tf.slice(targets, [0, 1], [b, t - 1]), tf.zeros([b, 1], 'int32')], 1); // [B, T]
     const nextMask = tf.concat([tf.slice(mask, [0, 1], [b, t - 1]), tf.zeros([b, 1])], 1); // [B, T]
-    const scoreRows = tf.tensor1d(scorePos.map((s, i) => i * t + (s - 1)), 'int32'); // [B] flat index of logits[i, s-1]
+    const scoreRows = tf.tensor1d(
+      scorePos.map((s, i) => i * t + (s - 1)),
+      'int32',
+    ); // [B] flat index of logits[i, s-1]
     const atScore = tf.reshape(tf.sum(oneHotFloat(scoreRows, b * t), 0), [b, t]); // [B, T] 1 at (i, s_i − 1)
     const ceMask = ceIncludesScoreToken ? nextMask : tf.mul(nextMask, tf.sub(1, atScore)); // [B, T]
 
@@ -149,7 +153,10 @@ export function cotRaftLoss(batch: CotRaftBatch, options: CotRaftOptions = {}): 
     const flatTargets = tf.reshape(nextTargets, [b * t]) as tf.Tensor1D; // [N]
     const flatMask = tf.reshape(ceMask, [b * t]) as tf.Tensor1D; // [N]
     const ceCount = tf.sum(flatMask).arraySync() as number;
-    if (!(ceCount > 0)) throw new Error('cotRaftLoss: no token is supervised by CE (targets with only a digit need ceIncludesScoreToken)');
+    if (!(ceCount > 0))
+      throw new Error(
+        'cotRaftLoss: no token is supervised by CE (targets with only a digit need ceIncludesScoreToken)',
+      );
     checkTokenIds(flatTargets, flatMask, v, 'targets');
     const denominator = reduction === 'officialParity' ? (tf.sum(nextMask).arraySync() as number) - b : ceCount;
     const ce = weightedNll(flatLogits, flatTargets, tf.div(flatMask, denominator) as tf.Tensor1D); // scalar

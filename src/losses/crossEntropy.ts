@@ -15,7 +15,12 @@ import { oneHotFloat } from '../engine/ops';
 export type TokenGrid = tf.Tensor2D | readonly (readonly number[])[];
 
 /** Converts a [B, T] grid to a tensor of the given dtype, checking its shape. */
-export function gridTensor(grid: TokenGrid, shape: [number, number], dtype: 'int32' | 'float32', name: string): tf.Tensor2D {
+export function gridTensor(
+  grid: TokenGrid,
+  shape: [number, number],
+  dtype: 'int32' | 'float32',
+  name: string,
+): tf.Tensor2D {
   if (grid instanceof tf.Tensor) {
     assertShape(grid, shape, name);
     return grid.dtype === dtype ? grid.clone() : (grid.cast(dtype) as tf.Tensor2D);

@@ -21,7 +21,11 @@ export interface ExpectedScoreOptions {
 }
 
 /** Checks score token ids against the vocabulary size and returns the grid to use. */
-export function checkScoreTokens(scoreTokenIds: readonly number[], vocabSize: number, grid?: readonly number[]): number[] {
+export function checkScoreTokens(
+  scoreTokenIds: readonly number[],
+  vocabSize: number,
+  grid?: readonly number[],
+): number[] {
   if (scoreTokenIds.length === 0) throw new Error('scoreTokenIds: empty');
   const seen = new Set<number>();
   scoreTokenIds.forEach((id, k) => {

@@ -47,7 +47,13 @@ export interface ObjectiveBatch {
  * The objective on model logits; returns `{ total, ce, score }` (the caller owns them).
  * @param logits [B, T, V] from the model on `batch.ids`
  */
-export function judgeObjective(logits: tf.Tensor3D, batch: ObjectiveBatch, scoreTokenIds: readonly number[], spec: ObjectiveSpec, step: number): CotRaftLoss {
+export function judgeObjective(
+  logits: tf.Tensor3D,
+  batch: ObjectiveBatch,
+  scoreTokenIds: readonly number[],
+  spec: ObjectiveSpec,
+  step: number,
+): CotRaftLoss {
   return tf.tidy(() => {
     const parts = cotRaftLoss(
       { logits, targets: batch.ids, mask: batch.mask, scorePos: batch.scorePos, gold: batch.gold, scoreTokenIds },

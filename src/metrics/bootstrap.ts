@@ -74,7 +74,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 function resolve(options: BootstrapOptions, fn: string): Required<BootstrapOptions> {
   const { samples = 1000, level = 0.95, seed = 0 } = options;
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`${fn}: samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new RangeError(`${fn}: samples must be a positive integer, got ${samples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`${fn}: level must be in (0, 1), got ${level}`);
   return { samples, level, seed };
 }
@@ -103,7 +104,12 @@ function gatherInto(out: Float64Array, src: ArrayLike<number>, idx: Uint32Array)
  * console.log(`r = ${ci.estimate.toFixed(3)} [${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}]`);
  * ```
  */
-export function bootstrapCI(metricFn: PairMetric, x: ArrayLike<number>, y: ArrayLike<number>, options: BootstrapOptions = {}): BootstrapCI {
+export function bootstrapCI(
+  metricFn: PairMetric,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): BootstrapCI {
   const { samples, level, seed } = resolve(options, 'bootstrapCI');
   checkPairs('bootstrapCI', x, y);
   const estimate = metricFn(x, y);
@@ -119,7 +125,14 @@ export function bootstrapCI(metricFn: PairMetric, x: ArrayLike<number>, y: Array
   });
   stats.sort((p, q) => p - q);
   const alpha = (1 - level) / 2;
-  return { estimate, lower: quantileSorted(stats, alpha), upper: quantileSorted(stats, 1 - alpha), level, samples, nUndefined };
+  return {
+    estimate,
+    lower: quantileSorted(stats, alpha),
+    upper: quantileSorted(stats, 1 - alpha),
+    level,
+    samples,
+    nUndefined,
+  };
 }
 
 /**

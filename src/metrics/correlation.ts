@@ -26,7 +26,10 @@ export function checkPairs(fn: string, x: ArrayLike<number>, y: ArrayLike<number
     throw new RangeError(`${fn}: x and y have different lengths (${x.length} vs ${y.length})`);
   }
   if (x.length < min) throw new RangeError(`${fn}: needs at least ${min} pairs, got ${x.length}`);
-  for (const [name, v] of [['x', x], ['y', y]] as const) {
+  for (const [name, v] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
     for (let i = 0; i < v.length; i++) {
       const value = v[i];
       if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -317,7 +320,10 @@ function kendallPExact(n: number, concordant: number): number {
  * are no ties and n ≤ 33 (or at most one discordant or concordant pair), otherwise the normal
  * approximation with the tie-corrected variance. `{ NaN, NaN }` for a constant input.
  */
-export function kendallTest(x: ArrayLike<number>, y: ArrayLike<number>): TestResult & { method: 'exact' | 'asymptotic' } {
+export function kendallTest(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): TestResult & { method: 'exact' | 'asymptotic' } {
   checkPairs('kendallTest', x, y);
   const c = kendallCounts(x, y);
   const tau = tauFromCounts(c);

@@ -48,23 +48,37 @@ export interface LlamaConfig {
   ropeScaling: Llama3RopeScaling | null;
 }
 
-const POSITIVE_INT_KEYS = ['dim', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'hiddenDim', 'vocabSize', 'maxSeqLen'] as const;
+const POSITIVE_INT_KEYS = [
+  'dim',
+  'nLayers',
+  'nHeads',
+  'nKvHeads',
+  'headDim',
+  'hiddenDim',
+  'vocabSize',
+  'maxSeqLen',
+] as const;
 
 /** Throws a clear error for an inconsistent configuration; `source` names where it came from. */
 export function validateConfig(c: LlamaConfig, source = 'model config'): LlamaConfig {
   for (const k of POSITIVE_INT_KEYS) {
-    if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`${source}: ${k} must be a positive integer, got ${c[k]}`);
+    if (!Number.isInteger(c[k]) || c[k] <= 0)
+      throw new Error(`${source}: ${k} must be a positive integer, got ${c[k]}`);
   }
-  if (c.nHeads % c.nKvHeads !== 0) throw new Error(`${source}: nHeads (${c.nHeads}) must be a multiple of nKvHeads (${c.nKvHeads})`);
+  if (c.nHeads % c.nKvHeads !== 0)
+    throw new Error(`${source}: nHeads (${c.nHeads}) must be a multiple of nKvHeads (${c.nKvHeads})`);
   if (c.headDim % 2 !== 0) throw new Error(`${source}: headDim (${c.headDim}) must be even for rotary embeddings`);
   if (!(c.ropeTheta > 0)) throw new Error(`${source}: ropeTheta must be > 0, got ${c.ropeTheta}`);
   if (!(c.normEps > 0)) throw new Error(`${source}: normEps must be > 0, got ${c.normEps}`);
-  if (c.ropeStyle !== 'halfSplit' && c.ropeStyle !== 'interleaved') throw new Error(`${source}: unknown ropeStyle '${c.ropeStyle}'`);
+  if (c.ropeStyle !== 'halfSplit' && c.ropeStyle !== 'interleaved')
+    throw new Error(`${source}: unknown ropeStyle '${c.ropeStyle}'`);
   return c;
 }
 
 /** A config with defaults for what the caller leaves out (headDim = dim / nHeads, Llama defaults). */
-export function makeConfig(partial: Partial<LlamaConfig> & Pick<LlamaConfig, 'dim' | 'nLayers' | 'nHeads' | 'vocabSize'>): LlamaConfig {
+export function makeConfig(
+  partial: Partial<LlamaConfig> & Pick<LlamaConfig, 'dim' | 'nLayers' | 'nHeads' | 'vocabSize'>,
+): LlamaConfig {
   const nHeads = partial.nHeads;
   return validateConfig({
     architecture: 'llama',
@@ -106,7 +120,9 @@ export function fromHfConfig(cfg: HfConfig, source = 'config.json'): LlamaConfig
   const modelType = String(cfg.model_type ?? '');
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(modelType)) {
     const archs = Array.isArray(cfg.architectures) ? ` (architectures: ${cfg.architectures.join(', ')})` : '';
-    throw new Error(`${source}: unsupported model_type '${modelType}'${archs}; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`);
+    throw new Error(
+      `${source}: unsupported model_type '${modelType}'${archs}; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`,
+    );
   }
   const dim = num(cfg, 'hidden_size', source);
   const nHeads = num(cfg, 'num_attention_heads', source);
@@ -114,7 +130,8 @@ export function fromHfConfig(cfg: HfConfig, source = 'config.json'): LlamaConfig
   const rs = cfg.rope_scaling as Record<string, unknown> | null | undefined;
   if (rs) {
     const type = rs.rope_type ?? rs.type;
-    if (type !== 'llama3') throw new Error(`${source}: unsupported rope_scaling type '${String(type)}' (supported: llama3)`);
+    if (type !== 'llama3')
+      throw new Error(`${source}: unsupported rope_scaling type '${String(type)}' (supported: llama3)`);
     const sub = `${source} rope_scaling`;
     ropeScaling = {
       type: 'llama3',
@@ -149,7 +166,9 @@ export function fromHfConfig(cfg: HfConfig, source = 'config.json'): LlamaConfig
 /** The Hugging Face `config.json` of a {@link LlamaConfig} (ropeStyle must be halfSplit). */
 export function toHfConfig(c: LlamaConfig): HfConfig {
   if (c.ropeStyle !== 'halfSplit') throw new Error('toHfConfig: Hugging Face checkpoints use halfSplit rotary layout');
-  const archName = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM' }[c.architecture];
+  const archName = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM' }[
+    c.architecture
+  ];
   const out: HfConfig = {
     architectures: [archName],
     model_type: c.architecture,

@@ -29,13 +29,18 @@ export function linearShape(c: LlamaConfig, name: LinearName): [number, number] 
   const q = c.nHeads * c.headDim;
   const kv = c.nKvHeads * c.headDim;
   switch (name) {
-    case 'q_proj': return [c.dim, q];
+    case 'q_proj':
+      return [c.dim, q];
     case 'k_proj':
-    case 'v_proj': return [c.dim, kv];
-    case 'o_proj': return [q, c.dim];
+    case 'v_proj':
+      return [c.dim, kv];
+    case 'o_proj':
+      return [q, c.dim];
     case 'gate_proj':
-    case 'up_proj': return [c.dim, c.hiddenDim];
-    case 'down_proj': return [c.hiddenDim, c.dim];
+    case 'up_proj':
+      return [c.dim, c.hiddenDim];
+    case 'down_proj':
+      return [c.hiddenDim, c.dim];
   }
 }
 

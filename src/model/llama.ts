@@ -75,7 +75,10 @@ export class LlamaModel {
         throw new Error(`LlamaModel: parameter '${name}' has shape [${t.shape}], expected [${shape}]`);
       }
       // unnamed: TF.js variable names are global, and two models may coexist
-      this.params.set(name, tf.tidy(() => tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true)));
+      this.params.set(
+        name,
+        tf.tidy(() => tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), true)),
+      );
       t.dispose(); // the variable keeps the data
     }
     this.rope = ropeTables(this.config);
@@ -262,9 +265,10 @@ export class LlamaModel {
       kt = tf.concat([cache.k[l], kt], 2); // [B, KV, Tk, hd]
       vt = tf.concat([cache.v[l], vt], 2);
     }
-    const attended = t === 1 && cache
-      ? decodeStepAttention(qg, kt, vt, fwd.keyBias)
-      : causalAttention(qg, kt, vt, fwd.causalBias, fwd.keyBias); // [B, KV, G·T, hd]
+    const attended =
+      t === 1 && cache
+        ? decodeStepAttention(qg, kt, vt, fwd.keyBias)
+        : causalAttention(qg, kt, vt, fwd.causalBias, fwd.keyBias); // [B, KV, G·T, hd]
     const byToken = tf.transpose(tf.reshape(attended, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]); // [B, T, KV, G, hd]
     const merged = tf.reshape(byToken, [b * t, h * hd]); // [N, H·hd]
     return { x: tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training)), k: kt, v: vt };

@@ -28,7 +28,11 @@ export { DEFAULT_LORA, LoraAdapters, type LoraConfig };
  * Attaches fresh adapters (A random, B zero, so the model's outputs are unchanged) and freezes the
  * base weights. Returns the adapters (also at `model.lora`).
  */
-export function attachLora(model: LlamaModel, config: Partial<LoraConfig> = {}, seed: number | string = 0): LoraAdapters {
+export function attachLora(
+  model: LlamaModel,
+  config: Partial<LoraConfig> = {},
+  seed: number | string = 0,
+): LoraAdapters {
   if (model.lora) throw new Error('attachLora: the model already has adapters (merge or detach them first)');
   const lora = new LoraAdapters({ ...DEFAULT_LORA, ...config }, seed);
   const rng = new Rng(seed).fork('lora/init');
@@ -38,7 +42,9 @@ export function attachLora(model: LlamaModel, config: Partial<LoraConfig> = {}, 
       const path = linearPath(l, name);
       const [inDim, outDim] = linearShape(model.config, name);
       const bound = 1 / Math.sqrt(inDim); // PEFT: kaiming_uniform_(a=√5) gives U(±1/√in)
-      const a = tf.tidy(() => tf.variable(tf.randomUniform([inDim, r], -bound, bound, 'float32', rng.fork(path).tfSeed()), true));
+      const a = tf.tidy(() =>
+        tf.variable(tf.randomUniform([inDim, r], -bound, bound, 'float32', rng.fork(path).tfSeed()), true),
+      );
       const b = tf.tidy(() => tf.variable(tf.zeros([r, outDim]), true));
       lora.adapters.set(path, [a, b]);
     }
@@ -102,10 +108,18 @@ export function loadLora(model: LlamaModel, dir: string): LoraAdapters {
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
   if (cfg.peft_type !== 'LORA') throw new Error(`${cfgPath}: peft_type is ${String(cfg.peft_type)}, expected LORA`);
   const targets = cfg.target_modules as LinearName[];
-  const lora = attachLora(model, { rank: Number(cfg.r), alpha: Number(cfg.lora_alpha), dropout: Number(cfg.lora_dropout ?? 0), targets });
+  const lora = attachLora(model, {
+    rank: Number(cfg.r),
+    alpha: Number(cfg.lora_alpha),
+    dropout: Number(cfg.lora_dropout ?? 0),
+    targets,
+  });
   const file = new SafetensorsFile(stPath);
   for (const [path, [a, b]] of lora.adapters) {
-    for (const [suffix, v] of [['lora_A', a], ['lora_B', b]] as const) {
+    for (const [suffix, v] of [
+      ['lora_A', a],
+      ['lora_B', b],
+    ] as const) {
       const name = `${PEFT_PREFIX}${path}.${suffix}.weight`;
       if (!file.entries.has(name)) {
         detachLora(model);

@@ -34,9 +34,11 @@ export class LoraAdapters {
   private dropoutRng: Rng;
 
   constructor(config: LoraConfig, seed: number | string) {
-    if (!Number.isInteger(config.rank) || config.rank < 1) throw new Error(`LoRA: rank must be a positive integer, got ${config.rank}`);
+    if (!Number.isInteger(config.rank) || config.rank < 1)
+      throw new Error(`LoRA: rank must be a positive integer, got ${config.rank}`);
     if (!(config.alpha > 0)) throw new Error(`LoRA: alpha must be > 0, got ${config.alpha}`);
-    if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA: dropout must be in [0, 1), got ${config.dropout}`);
+    if (!(config.dropout >= 0 && config.dropout < 1))
+      throw new Error(`LoRA: dropout must be in [0, 1), got ${config.dropout}`);
     for (const t of config.targets) {
       if (![...ATTENTION_LINEARS, ...MLP_LINEARS].includes(t)) throw new Error(`LoRA: unknown target '${t}'`);
     }
@@ -53,7 +55,8 @@ export class LoraAdapters {
   apply(path: string, x: tf.Tensor2D, y: tf.Tensor2D, training: boolean): tf.Tensor2D {
     const ab = this.adapters.get(path);
     if (!ab) return y;
-    const xin = training && this.config.dropout > 0 ? tf.dropout(x, this.config.dropout, undefined, this.dropoutRng.tfSeed()) : x;
+    const xin =
+      training && this.config.dropout > 0 ? tf.dropout(x, this.config.dropout, undefined, this.dropoutRng.tfSeed()) : x;
     const delta = tf.matMul(tf.matMul(xin, ab[0]), ab[1]); // [N, r] → [N, out]
     return tf.add(y, tf.mul(delta, this.scale));
   }

@@ -17,7 +17,7 @@ import type { Llama3RopeScaling, LlamaConfig } from './config';
 export function inverseFrequencies(headDim: number, base: number, scaling: Llama3RopeScaling | null): Float64Array {
   const half = headDim / 2;
   const inv = new Float64Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(base, (2 * i) / headDim);
+  for (let i = 0; i < half; i++) inv[i] = 1 / base ** ((2 * i) / headDim);
   if (!scaling) return inv;
   // transformers `_compute_llama3_parameters`
   const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: oldLen } = scaling;

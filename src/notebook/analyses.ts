@@ -9,7 +9,12 @@ import type { BenchmarkRecord } from '../data/benchmarks';
 import type { JudgeTokens } from '../data/judgeTokens';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { ablationBars, type Figure, type IntervalPoint } from '../report/figures';
-import { BENCHMARK_EVAL_DEFAULTS, evaluateBenchmark, type BenchmarkEvalOptions, type BenchmarkEvalResult } from '../tract/benchmarkEval';
+import {
+  BENCHMARK_EVAL_DEFAULTS,
+  evaluateBenchmark,
+  type BenchmarkEvalOptions,
+  type BenchmarkEvalResult,
+} from '../tract/benchmarkEval';
 import type { DistributionShiftResult } from '../tract/distributionShift';
 
 /** The distribution-shift RMSEs (Markdown): per condition n, our RMSE, mean expected score vs mean target, the paper's RMSE. */
@@ -18,7 +23,10 @@ export function distributionShiftTable(res: DistributionShiftResult): string {
   const lines = [
     '| condition | n | RMSE (ours) | mean RAIL | mean target | RMSE (paper, Mistral) |',
     '|---|---:|---:|---:|---:|---:|',
-    ...res.rows.map((r) => `| ${r.condition} | ${r.n} | ${f(r.rmse)} | ${f(r.meanRail, 2)} | ${f(r.meanTarget, 2)} | ${f(r.paper, 2)} |`),
+    ...res.rows.map(
+      (r) =>
+        `| ${r.condition} | ${r.n} | ${f(r.rmse)} | ${f(r.meanRail, 2)} | ${f(r.meanTarget, 2)} | ${f(r.paper, 2)} |`,
+    ),
   ];
   return `${lines.join('\n')}\n\nTraining examples ${res.ids[0]} … ${res.ids[res.ids.length - 1]}; targets are the integer training scores. Models: ${res.sources.stage1}, ${res.sources.stage2}; self-CoTs: ${res.sources.selfCots}.\n`;
 }
@@ -29,7 +37,10 @@ export function distributionShiftFigure(res: DistributionShiftResult, profile: s
     { label: r.condition, group: `TinyJudge (ours, ${profile})`, value: r.rmse, lo: NaN, hi: NaN },
     { label: r.condition, group: 'paper (Mistral-7B)', value: r.paper ?? NaN, lo: NaN, hi: NaN },
   ]);
-  return ablationBars(points, { title: 'Distribution shift: RMSE on training inputs', yTitle: 'RMSE (lower is better)' });
+  return ablationBars(points, {
+    title: 'Distribution shift: RMSE on training inputs',
+    yTitle: 'RMSE (lower is better)',
+  });
 }
 
 /** Counts, labels and prompt lengths of one benchmark under a judge's tokenizer. */
@@ -52,7 +63,12 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** {@link BenchmarkOverview} of records: the prompt right-stripped and encoded as `evaluateBenchmark` does (no chat template). */
-export function benchmarkOverview(benchmark: string, records: readonly BenchmarkRecord[], jt: JudgeTokens, budget: number): BenchmarkOverview {
+export function benchmarkOverview(
+  benchmark: string,
+  records: readonly BenchmarkRecord[],
+  jt: JudgeTokens,
+  budget: number,
+): BenchmarkOverview {
   if (records.length === 0) throw new Error(`${benchmark}: no records`);
   const lens = records.map((r) => jt.prompt(r.prompt.trimEnd()).length).sort((a, b) => a - b);
   const labels = records.map((r) => r.label);
@@ -73,24 +89,35 @@ export function benchmarkOverviewTable(rows: readonly BenchmarkOverview[]): stri
   const lines = [
     '| benchmark | records | label mean | label min–max | prompt tokens min / median / p95 / max | prompts over budget |',
     '|---|---:|---:|---|---|---:|',
-    ...rows.map((o) => `| ${o.benchmark} | ${o.records} | ${o.labelMean.toFixed(3)} | ${o.labelMin.toFixed(2)}–${o.labelMax.toFixed(2)} | ${o.promptTokens.min} / ${o.promptTokens.median} / ${o.promptTokens.p95} / ${o.promptTokens.max} | ${o.overBudget} of ${o.records} (budget ${o.budget}) |`),
+    ...rows.map(
+      (o) =>
+        `| ${o.benchmark} | ${o.records} | ${o.labelMean.toFixed(3)} | ${o.labelMin.toFixed(2)}–${o.labelMax.toFixed(2)} | ${o.promptTokens.min} / ${o.promptTokens.median} / ${o.promptTokens.p95} / ${o.promptTokens.max} | ${o.overBudget} of ${o.records} (budget ${o.budget}) |`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
 
 /** Options of {@link loadOrEvaluateBenchmark}: those of `evaluateBenchmark`, defaults as `tract eval`. */
-export type LoadOrEvaluateOptions = Partial<Omit<BenchmarkEvalOptions, 'log' | 'backend'>> & Pick<BenchmarkEvalOptions, 'model' | 'benchmark'> & {
-  log?: (line: string) => void;
-  backend?: BackendReport | null;
-};
+export type LoadOrEvaluateOptions = Partial<Omit<BenchmarkEvalOptions, 'log' | 'backend'>> &
+  Pick<BenchmarkEvalOptions, 'model' | 'benchmark'> & {
+    log?: (line: string) => void;
+    backend?: BackendReport | null;
+  };
 
 /**
  * A benchmark evaluation for a notebook, as `tract eval` does it (defaults included): `evaluateBenchmark`
  * reads back a complete run with the same settings (same run id) without computing or writing
  * anything, and computes it otherwise. `loaded` says which happened.
  */
-export async function loadOrEvaluateBenchmark(opts: LoadOrEvaluateOptions): Promise<BenchmarkEvalResult & { loaded: boolean }> {
+export async function loadOrEvaluateBenchmark(
+  opts: LoadOrEvaluateOptions,
+): Promise<BenchmarkEvalResult & { loaded: boolean }> {
   const backend = opts.backend === undefined ? await initBackend() : opts.backend;
-  const res = await evaluateBenchmark({ ...BENCHMARK_EVAL_DEFAULTS, ...opts, backend, log: opts.log ?? ((line: string) => console.log(line)) });
+  const res = await evaluateBenchmark({
+    ...BENCHMARK_EVAL_DEFAULTS,
+    ...opts,
+    backend,
+    log: opts.log ?? ((line: string) => console.log(line)),
+  });
   return { ...res, loaded: res.reused };
 }

@@ -54,11 +54,19 @@ export function showTable(table: Table | string): void {
 }
 
 /** tslab's display writer (internal to tslab 1.0.22), for one output with several MIME types; null outside a kernel. */
-function tslabWriteDisplayData(): ((data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void) | null {
+function tslabWriteDisplayData():
+  | ((
+      data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+      update: boolean,
+    ) => void)
+  | null {
   if (!tslabDisplay()) return null;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('tslab/dist/jupyter') as { lastWriteDisplayData: ReturnType<typeof tslabWriteDisplayData> }).lastWriteDisplayData ?? null;
+    return (
+      (require('tslab/dist/jupyter') as { lastWriteDisplayData: ReturnType<typeof tslabWriteDisplayData> })
+        .lastWriteDisplayData ?? null
+    );
   } catch {
     return null;
   }
@@ -71,7 +79,10 @@ function tslabWriteDisplayData(): ((data: { data: Record<string, unknown>; metad
  * extension show), rendered through Chromium by `report/exportFigures.ts`. Without Chromium (or with
  * `png: false`) only the plotly figure is shown. Outside a kernel it prints the title and trace names.
  */
-export async function showFigure(fig: { data: unknown[]; layout: Record<string, unknown> }, opts: { png?: boolean } = {}): Promise<void> {
+export async function showFigure(
+  fig: { data: unknown[]; layout: Record<string, unknown> },
+  opts: { png?: boolean } = {},
+): Promise<void> {
   const d = tslabDisplay();
   if (d) {
     let png: string | null = null;
@@ -84,7 +95,11 @@ export async function showFigure(fig: { data: unknown[]; layout: Record<string, 
     }
     const write = tslabWriteDisplayData();
     try {
-      if (write && png) write({ data: { 'application/vnd.plotly.v1+json': fig, 'image/png': png }, metadata: {}, transient: {} }, false);
+      if (write && png)
+        write(
+          { data: { 'application/vnd.plotly.v1+json': fig, 'image/png': png }, metadata: {}, transient: {} },
+          false,
+        );
       else d.raw('application/vnd.plotly.v1+json', fig);
       return;
     } catch {
@@ -93,5 +108,5 @@ export async function showFigure(fig: { data: unknown[]; layout: Record<string, 
   }
   const title = fig.layout.title as { text?: string } | string | undefined;
   const names = fig.data.map((t) => (t as { name?: string }).name ?? '?');
-  console.log(`[figure] ${typeof title === 'string' ? title : title?.text ?? ''} (${names.join(', ')})`);
+  console.log(`[figure] ${typeof title === 'string' ? title : (title?.text ?? '')} (${names.join(', ')})`);
 }

@@ -53,7 +53,12 @@ export function findRun(res: Pick<SuiteResults, 'runs'>, label: string): Labeled
  */
 export function compareLabel(res: Pick<SuiteResults, 'runs' | 'compare' | 'suiteFile'>): string {
   const runs = labeledRuns(res)[0] ?? [];
-  const run = compareRun(runs, runs.map((r) => r.label), res.compare, DEFAULT_COMPARE);
+  const run = compareRun(
+    runs,
+    runs.map((r) => r.label),
+    res.compare,
+    DEFAULT_COMPARE,
+  );
   if (!run) throw new Error(`${res.suiteFile}: no run of the compared method '${res.compare}'`);
   return run.label;
 }
@@ -69,8 +74,12 @@ export interface RunSelection {
 function selectRuns(res: SuiteResults, labels?: string[]): LabeledRun[][] {
   const all = labeledRuns(res);
   if (!labels) return all;
-  for (const l of labels) if (!all[0]?.some((r) => r.label === l)) throw new Error(`no run labelled '${l}' (runs: ${(all[0] ?? []).map((r) => r.label).join(', ')})`);
-  return all.map((runs) => labels.map((l) => runs.find((r) => r.label === l)).filter((r): r is LabeledRun => r !== undefined));
+  for (const l of labels)
+    if (!all[0]?.some((r) => r.label === l))
+      throw new Error(`no run labelled '${l}' (runs: ${(all[0] ?? []).map((r) => r.label).join(', ')})`);
+  return all.map((runs) =>
+    labels.map((l) => runs.find((r) => r.label === l)).filter((r): r is LabeledRun => r !== undefined),
+  );
 }
 
 /** `buildTables` over runs renamed to their labels (so that a selection keeps the labels the whole suite gives its runs). */
@@ -98,9 +107,16 @@ export function suiteRunTable(res: SuiteResults, sel: RunSelection = {}): string
  */
 export function suiteBars(res: SuiteResults, sel: Pick<RunSelection, 'labels'> & { title?: string } = {}): Figure {
   const runs = selectRuns(res, sel.labels)[0];
-  const points: IntervalPoint[] = runs.flatMap((r) => SPLITS.map((split) => ({ label: r.label, group: split, ...primaryPearson(r.metrics, split) })));
-  const fig = ablationBars(points, { intervalNote: '95% bootstrap intervals', yTitle: 'Pearson r (primary readout)', title: sel.title });
-  if (sel.title === undefined && fig.layout.title) fig.layout.title.text = `${fig.layout.title.text}, ${res.profile} profile`;
+  const points: IntervalPoint[] = runs.flatMap((r) =>
+    SPLITS.map((split) => ({ label: r.label, group: split, ...primaryPearson(r.metrics, split) })),
+  );
+  const fig = ablationBars(points, {
+    intervalNote: '95% bootstrap intervals',
+    yTitle: 'Pearson r (primary readout)',
+    title: sel.title,
+  });
+  if (sel.title === undefined && fig.layout.title)
+    fig.layout.title.text = `${fig.layout.title.text}, ${res.profile} profile`;
   return fig;
 }
 
@@ -122,7 +138,10 @@ export function profileWarning(profile: string, root = '.'): string | null {
   let what = '';
   if (existsSync(file)) {
     const p = readJson(file) as { train?: { steps?: number }; data?: { train?: number } };
-    const parts = [p.train?.steps !== undefined ? `${p.train.steps} training steps` : '', p.data?.train !== undefined ? `${p.data.train} training examples` : ''].filter(Boolean);
+    const parts = [
+      p.train?.steps !== undefined ? `${p.train.steps} training steps` : '',
+      p.data?.train !== undefined ? `${p.data.train} training examples` : '',
+    ].filter(Boolean);
     if (parts.length) what = ` (${parts.join(' on ')})`;
   }
   return `**Warning: profile '${profile}'${what}.** These numbers only show that the code runs; they say nothing about the methods. The full-profile results are described in the next cell.`;
@@ -158,14 +177,22 @@ export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: 
       const other = best.r.label === compare ? valid[1] : ref && pts.find((x) => x.r === ref);
       if (other && Number.isFinite(other.p.value)) {
         const overlap = best.p.lo <= other.p.hi && other.p.lo <= best.p.hi;
-        parts.push(`${best.r.label === compare ? 'next' : compare}: ${other.r.label === compare ? '' : `${other.r.label} `}${interval(other.p)}; the intervals ${overlap ? 'overlap' : 'do not overlap'}`);
+        parts.push(
+          `${best.r.label === compare ? 'next' : compare}: ${other.r.label === compare ? '' : `${other.r.label} `}${interval(other.p)}; the intervals ${overlap ? 'overlap' : 'do not overlap'}`,
+        );
       } else if (ref && best.r !== ref) parts.push(`${compare}: n/a`);
     }
-    const none = pts.filter((x) => !Number.isFinite(x.p.value)).map((x) => `${x.r.label} (${x.r.metrics.splits[split]?.[x.r.metrics.primary]?.nInvalid ?? '?'} invalid)`);
+    const none = pts
+      .filter((x) => !Number.isFinite(x.p.value))
+      .map((x) => `${x.r.label} (${x.r.metrics.splits[split]?.[x.r.metrics.primary]?.nInvalid ?? '?'} invalid)`);
     if (none.length) parts.push(`no valid r: ${none.join(', ')}`);
     lines.push(`- ${name}${n !== undefined ? ` (n = ${n})` : ''}: ${parts.join('; ')}.`);
   }
-  if (verdicts.notes.length) lines.push(`- Paired bootstrap of ${compare} against each run (Δr intervals in the table above):`, ...verdicts.notes.map((v) => `  - ${v}`));
+  if (verdicts.notes.length)
+    lines.push(
+      `- Paired bootstrap of ${compare} against each run (Δr intervals in the table above):`,
+      ...verdicts.notes.map((v) => `  - ${v}`),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -174,15 +201,31 @@ export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: 
  * column of the given metric, grouped by column group; intervals where the cells have them.
  * @param opts.groups column groups to show (default all); opts.labelColumns which label columns name a row (default [0])
  */
-export function tableBars(table: Table, opts: { groups?: string[]; metric?: string; labelColumns?: number[]; title?: string; yTitle?: string } = {}): Figure {
+export function tableBars(
+  table: Table,
+  opts: { groups?: string[]; metric?: string; labelColumns?: number[]; title?: string; yTitle?: string } = {},
+): Figure {
   const metric = opts.metric ?? 'pearson';
-  const cols = table.columns.map((c, j) => ({ ...c, j })).filter((c) => c.metric === metric && (!opts.groups || opts.groups.includes(c.group)));
-  if (cols.length === 0) throw new Error(`${table.title}: no '${metric}' columns${opts.groups ? ` in groups ${opts.groups.join(', ')}` : ''}`);
+  const cols = table.columns
+    .map((c, j) => ({ ...c, j }))
+    .filter((c) => c.metric === metric && (!opts.groups || opts.groups.includes(c.group)));
+  if (cols.length === 0)
+    throw new Error(
+      `${table.title}: no '${metric}' columns${opts.groups ? ` in groups ${opts.groups.join(', ')}` : ''}`,
+    );
   const label = (labels: string[]) => (opts.labelColumns ?? [0]).map((i) => labels[i]).join(', ');
-  const points: IntervalPoint[] = table.rows.flatMap((row) => cols.map((c) => {
-    const cell = row.cells[c.j];
-    return { label: label(row.labels), group: c.group, value: cell ? cell.value : NaN, lo: cell?.lo ?? NaN, hi: cell?.hi ?? NaN };
-  }));
+  const points: IntervalPoint[] = table.rows.flatMap((row) =>
+    cols.map((c) => {
+      const cell = row.cells[c.j];
+      return {
+        label: label(row.labels),
+        group: c.group,
+        value: cell ? cell.value : NaN,
+        lo: cell?.lo ?? NaN,
+        hi: cell?.hi ?? NaN,
+      };
+    }),
+  );
   return ablationBars(points, { title: opts.title ?? table.title, yTitle: opts.yTitle });
 }
 
@@ -198,19 +241,37 @@ function fmt(x: number | null | undefined): string {
 export function readoutTable(pred: Prediction): string {
   const k = pred.readouts[0]?.probs.length ?? 5;
   const cot = pred.readouts.some((r) => r.cot !== null);
-  const head = [cot ? 'CoT' : 'readout', ...(cot ? ['clauses right'] : []), ...Array.from({ length: k }, (_, i) => `p(${i + 1})`), 'outside', 'RAIL', 'standard'];
+  const head = [
+    cot ? 'CoT' : 'readout',
+    ...(cot ? ['clauses right'] : []),
+    ...Array.from({ length: k }, (_, i) => `p(${i + 1})`),
+    'outside',
+    'RAIL',
+    'standard',
+  ];
   const rows = pred.readouts.map((r, i) => [
-    String(i + 1), ...(cot ? [r.clauseCorrect === undefined ? 'n/a' : String(r.clauseCorrect)] : []),
-    ...r.probs.map(fmt), fmt(r.massOutside), fmt(r.rail), r.standard === null ? 'n/a' : String(r.standard),
+    String(i + 1),
+    ...(cot ? [r.clauseCorrect === undefined ? 'n/a' : String(r.clauseCorrect)] : []),
+    ...r.probs.map(fmt),
+    fmt(r.massOutside),
+    fmt(r.rail),
+    r.standard === null ? 'n/a' : String(r.standard),
   ]);
   if (pred.readouts.length > 1) {
     const n = pred.readouts.length;
     const mean = (f: (r: Prediction['readouts'][number]) => number) => pred.readouts.reduce((s, r) => s + f(r), 0) / n;
     rows.push([
-      '**mean**', ...(cot ? [''] : []), ...Array.from({ length: k }, (_, j) => fmt(mean((r) => r.probs[j]))),
-      fmt(mean((r) => r.massOutside)), `**${fmt(pred.rail)}**`, pred.standard === null ? 'n/a' : fmt(pred.standard),
+      '**mean**',
+      ...(cot ? [''] : []),
+      ...Array.from({ length: k }, (_, j) => fmt(mean((r) => r.probs[j]))),
+      fmt(mean((r) => r.massOutside)),
+      `**${fmt(pred.rail)}**`,
+      pred.standard === null ? 'n/a' : fmt(pred.standard),
     ]);
   }
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map((_, i) => (i < (cot ? 2 : 1) ? '---' : '---:'))), ...rows.map(line)].join('\n') + `\n\ngold ${pred.goldExact} (label ${fmt(pred.gold)})\n`;
+  return (
+    [line(head), line(head.map((_, i) => (i < (cot ? 2 : 1) ? '---' : '---:'))), ...rows.map(line)].join('\n') +
+    `\n\ngold ${pred.goldExact} (label ${fmt(pred.gold)})\n`
+  );
 }

@@ -67,7 +67,10 @@ export interface SuiteResults {
  * `suiteFolderProblem`) and its table.md exists.
  * @returns the results, or a string: the reason they are incomplete
  */
-export function readSuiteResults(outDir: string, opts: { profile: string; seeds?: number; suiteFile?: string }): SuiteResults | string {
+export function readSuiteResults(
+  outDir: string,
+  opts: { profile: string; seeds?: number; suiteFile?: string },
+): SuiteResults | string {
   const problem = suiteFolderProblem(outDir, { profile: opts.profile, seeds: opts.seeds });
   if (problem) return problem;
   const tableFile = join(outDir, 'table.md');
@@ -123,11 +126,25 @@ export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResul
   const backend = await initBackend();
   log(describeBackend(backend));
   const t0 = Date.now();
-  const res = await runSuite({ suiteFile, profile, seeds, resultsDir, outDir, backend, log, trainLog: (line) => log(line) });
+  const res = await runSuite({
+    suiteFile,
+    profile,
+    seeds,
+    resultsDir,
+    outDir,
+    backend,
+    log,
+    trainLog: (line) => log(line),
+  });
   const table = writeSuiteTables(outDir, res.tables);
   log(`results table: ${table} after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   return {
-    suiteFile, profile, seeds, compare: readSuiteSummary(outDir).compare, outDir, loaded: false,
+    suiteFile,
+    profile,
+    seeds,
+    compare: readSuiteSummary(outDir).compare,
+    outDir,
+    loaded: false,
     table: readFileSync(table, 'utf8'),
     runs: res.runs,
     runDirs: res.runs.flat().map((r) => r.dir),
@@ -139,7 +156,10 @@ export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResul
  * (`<resultsDir>/cache/stages/<key>/model`), or the seed model for methods without training.
  * @returns the path, or null when that folder is gone (caches are not kept everywhere)
  */
-export function runModelPath(run: Pick<RunSummary, 'metrics' | 'config'>, resultsDir = DEFAULT_RESULTS_DIR): string | null {
+export function runModelPath(
+  run: Pick<RunSummary, 'metrics' | 'config'>,
+  resultsDir = DEFAULT_RESULTS_DIR,
+): string | null {
   const stages = run.metrics.stages;
   const path = stages.length ? stageModelDir(resultsDir, stages[stages.length - 1].key) : run.config.model;
   return existsSync(path) ? path : null;

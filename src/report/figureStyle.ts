@@ -6,6 +6,7 @@
  *
  * @module report/figureStyle
  */
+import { IN_DOMAIN, OUT_OF_DOMAIN, SPLIT_NAMES } from '../results/formats';
 import { METHODS } from '../tract/methods';
 import type { FigureOptions, PlotlyLayout, PlotlyTrace } from './plotly';
 
@@ -25,14 +26,14 @@ export const PALETTE = [
 ] as const;
 
 /** Fixed colours of the evaluation splits, so that every figure agrees. */
-export const SPLIT_COLORS: Record<string, string> = { test: PALETTE[0], 'test-ood': PALETTE[1] };
+export const SPLIT_COLORS: Record<string, string> = { [IN_DOMAIN]: PALETTE[0], [OUT_OF_DOMAIN]: PALETTE[1] };
 /** Fixed colours of the training stages. */
 export const STAGE_COLORS: Record<string, string> = { stage1: PALETTE[0], stage2: PALETTE[3] };
 /** Reference lines and gold-label series. */
 const REFERENCE_GREY = '#7f7f7f';
 
-/** Names of the splits as in the results table. */
-export const SPLIT_LABELS: Record<string, string> = { test: 'in-domain', 'test-ood': 'out-of-domain' };
+/** Names of the splits as in the results table (`results/formats.ts` SPLIT_NAMES). */
+export const SPLIT_LABELS: Readonly<Record<string, string>> = SPLIT_NAMES;
 
 /** Default figure size in CSS pixels (about one column of a two-column paper at 0.55×). */
 export const DEFAULT_SIZE = { width: 600, height: 400 } as const;

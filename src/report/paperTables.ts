@@ -11,7 +11,12 @@ import { PAPER_BENCHMARKS, type PaperResult } from '../data/paperResults';
 import { readSuiteFolder } from '../results/suiteFolder';
 import { IN_DOMAIN, OUT_OF_DOMAIN, type Cell, type RunMetrics, type Table } from '../results/formats';
 
-const BENCH_LABEL: Record<(typeof PAPER_BENCHMARKS)[number], string> = { 'fb-bench': 'FB Bench', flask: 'FLASK', vicuna: 'Vicuna Bench', 'mt-bench': 'MT Bench' };
+const BENCH_LABEL: Record<(typeof PAPER_BENCHMARKS)[number], string> = {
+  'fb-bench': 'FB Bench',
+  flask: 'FLASK',
+  vicuna: 'Vicuna Bench',
+  'mt-bench': 'MT Bench',
+};
 
 /** The averages the paper prints (tract-method.md §9.1, §9.3), to flag a differing rounding. */
 const PRINTED_AVERAGES: Record<string, { r: number; rho?: number }> = {
@@ -25,7 +30,12 @@ const PRINTED_AVERAGES: Record<string, { r: number; rho?: number }> = {
   'tract-stage2-from-stage1|cot-rail': { r: 0.515 },
 };
 
-const DECODING_LABEL: Record<PaperResult['decoding'], string> = { 'cot-rail': 'CoT-RAIL', standard: 'standard', rail: 'RAIL', unknown: 'not stated' };
+const DECODING_LABEL: Record<PaperResult['decoding'], string> = {
+  'cot-rail': 'CoT-RAIL',
+  standard: 'standard',
+  rail: 'RAIL',
+  unknown: 'not stated',
+};
 
 /** A row of a paper table: one method under one decoding and n_cot. */
 interface Selection {
@@ -35,7 +45,9 @@ interface Selection {
 }
 
 function pick(rows: PaperResult[], s: Selection, benchmark: string): PaperResult | undefined {
-  return rows.find((r) => r.method === s.method && r.decoding === s.decoding && r.nCot === s.nCot && r.benchmark === benchmark);
+  return rows.find(
+    (r) => r.method === s.method && r.decoding === s.decoding && r.nCot === s.nCot && r.benchmark === benchmark,
+  );
 }
 
 /** Per-benchmark Pearson, then average r and ρ (from the rows, or the paper's `average` row where the paper gives only that). */
@@ -46,11 +58,17 @@ function paperCells(rows: PaperResult[], s: Selection, notes: string[]): (Cell |
   const avgRow = pick(rows, s, 'average');
   const r = mean(per.map((p) => p!.pearson));
   const rhos = per.map((p) => p!.spearman);
-  const rho = rhos.every(Number.isFinite) ? mean(rhos) : avgRow?.spearman ?? NaN;
+  const rho = rhos.every(Number.isFinite) ? mean(rhos) : (avgRow?.spearman ?? NaN);
   const printed = PRINTED_AVERAGES[`${s.method}|${s.decoding}`];
   if (printed && s.nCot === 1) {
-    if (printed.r.toFixed(3) !== r.toFixed(3)) notes.push(`${per[0]!.paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; the paper prints ${printed.r.toFixed(3)}.`);
-    if (printed.rho !== undefined && Number.isFinite(rho) && printed.rho.toFixed(3) !== rho.toFixed(3)) notes.push(`${per[0]!.paperMethod}: Avg ρ computes to ${rho.toFixed(4)}; the paper prints ${printed.rho.toFixed(3)}.`);
+    if (printed.r.toFixed(3) !== r.toFixed(3))
+      notes.push(
+        `${per[0]!.paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; the paper prints ${printed.r.toFixed(3)}.`,
+      );
+    if (printed.rho !== undefined && Number.isFinite(rho) && printed.rho.toFixed(3) !== rho.toFixed(3))
+      notes.push(
+        `${per[0]!.paperMethod}: Avg ρ computes to ${rho.toFixed(4)}; the paper prints ${printed.rho.toFixed(3)}.`,
+      );
   }
   return [...per.map((p) => ({ value: p!.pearson })), { value: r }, Number.isFinite(rho) ? { value: rho } : null];
 }
@@ -63,13 +81,25 @@ const PAPER_COLUMNS: Table['columns'] = [
 
 /** Our runs of a suite folder (first seed), by method id (see {@link readSuiteFolder}). */
 export function readOurRuns(dir: string): Map<string, RunMetrics> {
-  return new Map(readSuiteFolder(dir).runs.filter((r) => r.seed === 0).map((r) => [r.metrics.method, r.metrics]));
+  return new Map(
+    readSuiteFolder(dir)
+      .runs.filter((r) => r.seed === 0)
+      .map((r) => [r.metrics.method, r.metrics]),
+  );
 }
 
 /** Adds our in-domain and out-of-domain Pearson r (primary readout, 95% interval) beside the paper's rows. */
-function withOurs(table: Table, selections: (Selection | null)[], ours: Map<string, RunMetrics> | undefined, label: string): Table {
+function withOurs(
+  table: Table,
+  selections: (Selection | null)[],
+  ours: Map<string, RunMetrics> | undefined,
+  label: string,
+): Table {
   if (!ours) return table;
-  const splits = [[IN_DOMAIN, `${label} in-domain`], [OUT_OF_DOMAIN, `${label} OOD`]] as const;
+  const splits = [
+    [IN_DOMAIN, `${label} in-domain`],
+    [OUT_OF_DOMAIN, `${label} OOD`],
+  ] as const;
   const columns = [...table.columns, ...splits.map(([, g]) => ({ group: g, metric: 'pearson' }))];
   const rows = table.rows.map((row, i) => {
     const s = selections[i];
@@ -87,11 +117,21 @@ function withOurs(table: Table, selections: (Selection | null)[], ours: Map<stri
     ...table,
     columns,
     rows,
-    notes: [...table.notes, `${label}: our run of the same method (matched by method id, same decoding) on TinyJudge, Pearson r with its 95% bootstrap interval; ${used} of ${rows.length} rows have one. The benchmarks differ: compare orderings, not values.`],
+    notes: [
+      ...table.notes,
+      `${label}: our run of the same method (matched by method id, same decoding) on TinyJudge, Pearson r with its 95% bootstrap interval; ${used} of ${rows.length} rows have one. The benchmarks differ: compare orderings, not values.`,
+    ],
   };
 }
 
-function build(title: string, rows: PaperResult[], selections: Selection[], extraNotes: string[], ours?: Map<string, RunMetrics>, oursLabel = 'ours'): Table {
+function build(
+  title: string,
+  rows: PaperResult[],
+  selections: Selection[],
+  extraNotes: string[],
+  ours?: Map<string, RunMetrics>,
+  oursLabel = 'ours',
+): Table {
   const notes: string[] = [];
   const kept: Selection[] = [];
   const tableRows: Table['rows'] = [];
@@ -101,7 +141,13 @@ function build(title: string, rows: PaperResult[], selections: Selection[], extr
     const first = pick(rows, s, PAPER_BENCHMARKS[0])!;
     kept.push(s);
     tableRows.push({
-      labels: [first.paperMethod, first.paperRow, DECODING_LABEL[s.decoding], String(s.nCot), first.source === 'log' ? `log${first.confirmed ? '' : ' (row unconfirmed)'}` : 'paper text'],
+      labels: [
+        first.paperMethod,
+        first.paperRow,
+        DECODING_LABEL[s.decoding],
+        String(s.nCot),
+        first.source === 'log' ? `log${first.confirmed ? '' : ' (row unconfirmed)'}` : 'paper text',
+      ],
       cells,
     });
   }
@@ -122,20 +168,46 @@ function build(title: string, rows: PaperResult[], selections: Selection[], extr
 
 /** The paper's main table (§9.1): CE w/o CoT, CE w/ CoT, RAFT, Prometheus-2-7B, TRACT. */
 export function paperMainTable(rows: PaperResult[], ours?: Map<string, RunMetrics>): Table {
-  return build('The paper\'s main table (Mistral-7B)', rows, [
-    { method: 'ce-no-cot', decoding: 'unknown', nCot: 1 },
-    { method: 'ce-cot', decoding: 'standard', nCot: 1 },
-    { method: 'raft', decoding: 'rail', nCot: 1 },
-    { method: 'prometheus-2-7b', decoding: 'standard', nCot: 1 },
-    { method: 'tract', decoding: 'cot-rail', nCot: 1 },
-  ], [], ours);
+  return build(
+    "The paper's main table (Mistral-7B)",
+    rows,
+    [
+      { method: 'ce-no-cot', decoding: 'unknown', nCot: 1 },
+      { method: 'ce-cot', decoding: 'standard', nCot: 1 },
+      { method: 'raft', decoding: 'rail', nCot: 1 },
+      { method: 'prometheus-2-7b', decoding: 'standard', nCot: 1 },
+      { method: 'tract', decoding: 'cot-rail', nCot: 1 },
+    ],
+    [],
+    ours,
+  );
 }
 
 /** The ablation table (§9.3): every trained CoT judge under CoT-RAIL and standard decoding, one CoT. */
 export function paperAblationTable(rows: PaperResult[], ours?: Map<string, RunMetrics>): Table {
-  const methods = ['tract', 'cot-raft-ref', 'self-cot-ce', 'tract-stage2-from-stage1', 'cot-raft-then-ce', 'ce-then-raft', 'mixed-cot', 'ce-cot', 'prometheus-2-7b'];
-  const sel = methods.flatMap((method) => (['cot-rail', 'standard'] as const).map((decoding) => ({ method, decoding, nCot: 1 })));
-  return build('The paper\'s ablations (Mistral-7B)', rows, sel, ['Rows A.4-A.6 are mapped from the log\'s model names; that they are the paper\'s rows is unconfirmed (tract-method.md §8).'], ours);
+  const methods = [
+    'tract',
+    'cot-raft-ref',
+    'self-cot-ce',
+    'tract-stage2-from-stage1',
+    'cot-raft-then-ce',
+    'ce-then-raft',
+    'mixed-cot',
+    'ce-cot',
+    'prometheus-2-7b',
+  ];
+  const sel = methods.flatMap((method) =>
+    (['cot-rail', 'standard'] as const).map((decoding) => ({ method, decoding, nCot: 1 })),
+  );
+  return build(
+    "The paper's ablations (Mistral-7B)",
+    rows,
+    sel,
+    [
+      "Rows A.4-A.6 are mapped from the log's model names; that they are the paper's rows is unconfirmed (tract-method.md §8).",
+    ],
+    ours,
+  );
 }
 
 /** The λ sweep (§9.4): TRACT with weight λ on the score loss in both stages, CoT-RAIL, one CoT. */
@@ -143,14 +215,31 @@ export function paperLambdaTable(rows: PaperResult[]): Table {
   const methods = [...new Set(rows.filter((r) => r.paperRow === 'A.7' || r.method === 'tract').map((r) => r.method))];
   const lambdaOf = (m: string) => rows.find((r) => r.method === m)?.lambda ?? Infinity;
   methods.sort((a, b) => lambdaOf(a) - lambdaOf(b));
-  return build('The λ sweep (Mistral-7B, CoT-RAIL, one CoT)', rows, methods.map((method) => ({ method, decoding: 'cot-rail', nCot: 1 })), [
-    'The λ sweep is in the log only; that the paper shows it is unconfirmed. The suffix "5e_5" is listed last: its λ is ambiguous.',
-  ]);
+  return build(
+    'The λ sweep (Mistral-7B, CoT-RAIL, one CoT)',
+    rows,
+    methods.map((method) => ({ method, decoding: 'cot-rail', nCot: 1 })),
+    [
+      'The λ sweep is in the log only; that the paper shows it is unconfirmed. The suffix "5e_5" is listed last: its λ is ambiguous.',
+    ],
+  );
 }
 
 /** The number of sampled CoTs at inference (§9.5): n = 1 and n = 5 for each model and decoding. */
 export function paperNCotTable(rows: PaperResult[]): Table {
-  const methods = ['tract', 'cot-raft-ref', 'ce-cot', 'prometheus-2-7b', 'self-cot-ce', 'cot-raft-then-ce', 'mixed-cot'];
-  const sel = methods.flatMap((method) => (['cot-rail', 'standard'] as const).flatMap((decoding) => [1, 5].map((nCot) => ({ method, decoding, nCot }))));
-  return build('Number of sampled CoTs at inference (Mistral-7B)', rows, sel, ['With 5 CoTs the prediction is the mean of the per-CoT predictions.']);
+  const methods = [
+    'tract',
+    'cot-raft-ref',
+    'ce-cot',
+    'prometheus-2-7b',
+    'self-cot-ce',
+    'cot-raft-then-ce',
+    'mixed-cot',
+  ];
+  const sel = methods.flatMap((method) =>
+    (['cot-rail', 'standard'] as const).flatMap((decoding) => [1, 5].map((nCot) => ({ method, decoding, nCot }))),
+  );
+  return build('Number of sampled CoTs at inference (Mistral-7B)', rows, sel, [
+    'With 5 CoTs the prediction is the mean of the per-CoT predictions.',
+  ]);
 }

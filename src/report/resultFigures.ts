@@ -19,9 +19,22 @@ import { readRunFolder, type RunData } from '../results/runFolder';
 import { readSuiteFolder, runsBySeed as groupBySeed, type SuiteData } from '../results/suiteFolder';
 import { DEFAULT_COMPARE } from '../tract/suiteTables';
 import {
-  ablationBars, calibrationPlot, calibrationSeriesBySplit, decodingLabel, goldScoreShares, lambdaSweep, meanScoreProbs,
-  methodLabel, predictedVsGold, railDistribution, splitLabel, SPLIT_COLORS, trainingCurves,
-  type IntervalPoint, type NamedFigure, type SweepPoint,
+  ablationBars,
+  calibrationPlot,
+  calibrationSeriesBySplit,
+  decodingLabel,
+  goldScoreShares,
+  lambdaSweep,
+  meanScoreProbs,
+  methodLabel,
+  predictedVsGold,
+  railDistribution,
+  splitLabel,
+  SPLIT_COLORS,
+  trainingCurves,
+  type IntervalPoint,
+  type NamedFigure,
+  type SweepPoint,
 } from './figures';
 
 /** JSON writes NaN as null: read a metric back as a number. */
@@ -63,7 +76,8 @@ export function pearsonPoints(runsBySeed: RunData[][]): { points: IntervalPoint[
       points.push({ label, group: split, value: vals.length ? mean : NaN, lo: mean - sd, hi: mean + sd });
     }
   }
-  const intervalNote = runsBySeed.length === 1 ? '95% bootstrap intervals' : `mean ± sd over ${runsBySeed.length} seeds`;
+  const intervalNote =
+    runsBySeed.length === 1 ? '95% bootstrap intervals' : `mean ± sd over ${runsBySeed.length} seeds`;
   return { points, intervalNote };
 }
 
@@ -90,20 +104,35 @@ export function figuresForRun(run: RunData, opts: RunFigureOptions = {}): NamedF
   const slug = opts.slug ?? m.method;
   const label = readoutLabel(m);
   const out: NamedFigure[] = [
-    { name: `scatter-${slug}`, figure: predictedVsGold(run.predictions, { readout: m.primary, readoutLabel: label, method: m.method, splits: [...SPLITS] }) },
+    {
+      name: `scatter-${slug}`,
+      figure: predictedVsGold(run.predictions, {
+        readout: m.primary,
+        readoutLabel: label,
+        method: m.method,
+        splits: [...SPLITS],
+      }),
+    },
     {
       name: `calibration-${slug}`,
-      figure: calibrationPlot(calibrationSeriesBySplit(run.predictions, m.primary, [...SPLITS]), { bins: opts.bins ?? 10, mode: 'equal-count', method: m.method, readoutLabel: label }),
+      figure: calibrationPlot(calibrationSeriesBySplit(run.predictions, m.primary, [...SPLITS]), {
+        bins: opts.bins ?? 10,
+        mode: 'equal-count',
+        method: m.method,
+        readoutLabel: label,
+      }),
     },
   ];
   if (opts.details === false) return out;
-  if (run.trainLog.length) out.push({ name: `training-${slug}`, figure: trainingCurves(run.trainLog, { method: m.method }) });
+  if (run.trainLog.length)
+    out.push({ name: `training-${slug}`, figure: trainingCurves(run.trainLog, { method: m.method }) });
   const series = SPLITS.map((split) => {
     const ps = run.predictions.filter((p) => p.split === split);
     return { name: `${splitLabel(split)} (mean p)`, probs: meanScoreProbs(ps), color: SPLIT_COLORS[split] };
   }).filter((s) => s.probs.every(Number.isFinite));
   const inDomain = run.predictions.filter((p) => p.split === IN_DOMAIN);
-  if (inDomain.length) series.push({ name: 'gold labels (in-domain)', probs: goldScoreShares(inDomain), color: '#7f7f7f' });
+  if (inDomain.length)
+    series.push({ name: 'gold labels (in-domain)', probs: goldScoreShares(inDomain), color: '#7f7f7f' });
   out.push({ name: `rail-distribution-${slug}`, figure: railDistribution(series, { method: m.method }) });
   return out;
 }
@@ -124,13 +153,31 @@ export function figuresForSuite(suite: SuiteData, opts: { bins?: number } = {}):
     fig.layout.title!.text = `${fig.layout.title!.text}, ${suite.profile} profile`;
     out.push({ name: 'ablation-pearson', figure: fig });
   }
-  const swept = [...new Set(first.map((r) => r.metrics.method))].find((m) => new Set(first.filter((r) => r.metrics.method === m).map((r) => r.config.objective.lambda)).size > 1);
+  const swept = [...new Set(first.map((r) => r.metrics.method))].find(
+    (m) => new Set(first.filter((r) => r.metrics.method === m).map((r) => r.config.objective.lambda)).size > 1,
+  );
   if (swept) {
-    const sweep: SweepPoint[] = first.filter((r) => r.metrics.method === swept).flatMap((r) => SPLITS.map((split) => ({ lambda: r.config.objective.lambda, split, ...primaryPearson(r.metrics, split) })));
-    out.push({ name: 'lambda-sweep', figure: lambdaSweep(sweep, { method: swept, intervalNote: '95% bootstrap intervals', yTitle: 'Pearson r (primary readout)' }) });
+    const sweep: SweepPoint[] = first
+      .filter((r) => r.metrics.method === swept)
+      .flatMap((r) =>
+        SPLITS.map((split) => ({ lambda: r.config.objective.lambda, split, ...primaryPearson(r.metrics, split) })),
+      );
+    out.push({
+      name: 'lambda-sweep',
+      figure: lambdaSweep(sweep, {
+        method: swept,
+        intervalNote: '95% bootstrap intervals',
+        yTitle: 'Pearson r (primary readout)',
+      }),
+    });
   }
   // the compared run (its default λ and number of CoTs) also gets its training curves and RAIL distribution
-  const compared = compareRun(first, first.map((r) => runLabel(r, first)), suite.compare, DEFAULT_COMPARE);
+  const compared = compareRun(
+    first,
+    first.map((r) => runLabel(r, first)),
+    suite.compare,
+    DEFAULT_COMPARE,
+  );
   for (const run of first) {
     out.push(...figuresForRun(run, { bins: opts.bins, slug: runSlug(run, first), details: run === compared }));
   }

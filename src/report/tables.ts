@@ -8,7 +8,6 @@
 import { csvField } from '../data/csv';
 import type { Cell, Table } from '../results/formats';
 
-
 /** A metric column and which way is better. */
 export interface MetricInfo {
   key: string;
@@ -52,7 +51,8 @@ function cellText(c: Cell | null, info: MetricInfo, withInterval: boolean): stri
   if (!c) return '';
   let s = fmt(c.value, info.digits);
   if (c.sd !== undefined && Number.isFinite(c.sd)) s += ` ± ${fmt(c.sd, info.digits)}`;
-  if (withInterval && c.lo !== undefined && Number.isFinite(c.lo)) s += ` [${fmt(c.lo, info.digits)}, ${fmt(c.hi!, info.digits)}]`;
+  if (withInterval && c.lo !== undefined && Number.isFinite(c.lo))
+    s += ` [${fmt(c.lo, info.digits)}, ${fmt(c.hi!, info.digits)}]`;
   return s;
 }
 
@@ -81,14 +81,23 @@ export function toCsv(table: Table): string {
   }
   const lines = [head.map(csvField).join(',')];
   for (const r of table.rows) {
-    const vals = r.cells.flatMap((c) => (c ? [c.value, c.sd, c.lo, c.hi].map((v) => (v === undefined || !Number.isFinite(v) ? '' : String(v))) : ['', '', '', '']));
+    const vals = r.cells.flatMap((c) =>
+      c
+        ? [c.value, c.sd, c.lo, c.hi].map((v) => (v === undefined || !Number.isFinite(v) ? '' : String(v)))
+        : ['', '', '', ''],
+    );
     lines.push([...r.labels.map(csvField), ...vals].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
 
 function texEscape(s: string): string {
-  return s.replace(/\\/g, '\\textbackslash{}').replace(/([&%$#_{}])/g, '\\$1').replace(/ρ/g, '$\\rho$').replace(/τ/g, '$\\tau$').replace(/±/g, '$\\pm$');
+  return s
+    .replace(/\\/g, '\\textbackslash{}')
+    .replace(/([&%$#_{}])/g, '\\$1')
+    .replace(/ρ/g, '$\\rho$')
+    .replace(/τ/g, '$\\tau$')
+    .replace(/±/g, '$\\pm$');
 }
 
 /** A LaTeX tabular (booktabs), best value per column in bold. */

@@ -85,7 +85,11 @@ export function discardEvalRun(dir: string, created: string | null): void {
  * The predictions judged so far: the final file when judging finished, else the whole chunks of
  * the partial file (a torn or incomplete last chunk is dropped, so the next chunk starts clean).
  */
-export function judgedSoFar(dir: string, chunk: number, total: number): { predictions: Prediction[]; finished: boolean } {
+export function judgedSoFar(
+  dir: string,
+  chunk: number,
+  total: number,
+): { predictions: Prediction[]; finished: boolean } {
   const f = evalFiles(dir);
   if (existsSync(f.predictions)) {
     const predictions = readJsonl<Prediction>(f.predictions, { dropTornLastLine: true });

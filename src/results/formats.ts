@@ -18,7 +18,10 @@ export const IN_DOMAIN: Split = 'test';
 /** The out-of-domain test split (held-out topics and wording). */
 export const OUT_OF_DOMAIN: Split = 'test-ood';
 /** How tables and figures name each split. */
-export const SPLIT_NAMES: Readonly<Record<Split, string>> = Object.freeze({ test: 'in-domain', 'test-ood': 'out-of-domain' });
+export const SPLIT_NAMES: Readonly<Record<Split, string>> = Object.freeze({
+  test: 'in-domain',
+  'test-ood': 'out-of-domain',
+});
 
 /** Sampling settings (self-CoTs and evaluation CoTs). */
 export interface SamplingConfig {

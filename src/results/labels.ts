@@ -22,9 +22,11 @@ function variantParts(run: Labelable, all: readonly Labelable[]): { text: string
   if (same.length < 2) return [];
   const parts: { text: string; slug: string }[] = [];
   const lambda = run.config.objective.lambda;
-  if (new Set(same.map((r) => r.config.objective.lambda)).size > 1) parts.push({ text: `λ=${lambda}`, slug: `lambda-${lambda}` });
+  if (new Set(same.map((r) => r.config.objective.lambda)).size > 1)
+    parts.push({ text: `λ=${lambda}`, slug: `lambda-${lambda}` });
   const n = run.config.eval.nCot;
-  if (new Set(same.map((r) => r.config.eval.nCot)).size > 1) parts.push({ text: `${n} CoT${n === 1 ? '' : 's'}`, slug: `${n}cot` });
+  if (new Set(same.map((r) => r.config.eval.nCot)).size > 1)
+    parts.push({ text: `${n} CoT${n === 1 ? '' : 's'}`, slug: `${n}cot` });
   return parts;
 }
 

@@ -19,7 +19,14 @@ import { join, resolve } from 'node:path';
 import { readJson, writeJson } from '../io/json';
 import { readJsonl, writeJsonl } from '../io/jsonl';
 import { writeFileAtomic } from '../io/atomic';
-import { SPLITS, type ExperimentConfig, type Prediction, type RunMetrics, type RunSummary, type StageRecord } from './formats';
+import {
+  SPLITS,
+  type ExperimentConfig,
+  type Prediction,
+  type RunMetrics,
+  type RunSummary,
+  type StageRecord,
+} from './formats';
 
 /** One row of a run's `train-log.csv` (stage + the trainer's columns). */
 export interface TrainLogRecord {

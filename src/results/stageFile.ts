@@ -44,6 +44,7 @@ export function readStageFile(stageDir: string): StageFile {
   const file = stageFilePath(stageDir);
   const s = readJson<StageFile>(file);
   if (typeof s.steps !== 'number') throw new Error(`${file}: field 'steps' missing or not a number`);
-  if (s.selfCot !== null && typeof s.selfCot?.key !== 'string') throw new Error(`${file}: field 'selfCot' must be null or have a 'key'`);
+  if (s.selfCot !== null && typeof s.selfCot?.key !== 'string')
+    throw new Error(`${file}: field 'selfCot' must be null or have a 'key'`);
   return s;
 }

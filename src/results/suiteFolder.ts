@@ -100,7 +100,8 @@ export function suiteFolderProblem(dir: string, expect: SuiteExpectation = {}): 
   if (expect.profile !== undefined && s.profile !== expect.profile) {
     return `${file} is for profile '${s.profile}', not '${expect.profile}'`;
   }
-  if (expect.seeds !== undefined && s.seeds !== expect.seeds) return `${file} has ${s.seeds} seed(s), not ${expect.seeds}`;
+  if (expect.seeds !== undefined && s.seeds !== expect.seeds)
+    return `${file} has ${s.seeds} seed(s), not ${expect.seeds}`;
   for (const r of s.runs) {
     const problem = runFolderProblem(suiteRunDir(dir, r));
     if (problem) return problem;

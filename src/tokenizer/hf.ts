@@ -15,7 +15,8 @@ import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer';
 
 function tokenString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -78,7 +79,10 @@ export class HfTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
-    return this.impl.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true, clean_up_tokenization_spaces: false });
+    return this.impl.decode([...ids], {
+      skip_special_tokens: options.skipSpecialTokens ?? true,
+      clean_up_tokenization_spaces: false,
+    });
   }
 
   idToToken(id: number): string {

@@ -30,8 +30,12 @@ export class Llama2cTokenizer implements Tokenizer {
   private readonly chunkCache: Map<string, number[]> | null;
 
   constructor(pieces: string[], scores: Float32Array, source = 'tokenizer.bin') {
-    if (pieces.length !== scores.length) throw new Error(`${source}: ${pieces.length} pieces but ${scores.length} scores`);
-    if (pieces.length < 259) throw new Error(`${source}: ${pieces.length} tokens; a llama2.c vocabulary has at least 259 (3 special + 256 bytes)`);
+    if (pieces.length !== scores.length)
+      throw new Error(`${source}: ${pieces.length} pieces but ${scores.length} scores`);
+    if (pieces.length < 259)
+      throw new Error(
+        `${source}: ${pieces.length} tokens; a llama2.c vocabulary has at least 259 (3 special + 256 bytes)`,
+      );
     this.kind = `llama2.c tokenizer (${source}, ${pieces.length} tokens)`;
     this.vocabSize = pieces.length;
     this.pieces = pieces;
@@ -129,7 +133,8 @@ export class Llama2cTokenizer implements Tokenizer {
     const parts: Uint8Array[] = [];
     let first = true;
     for (const id of ids) {
-      if (id < 0 || id >= this.vocabSize) throw new RangeError(`decode: token id ${id} is outside [0, ${this.vocabSize})`);
+      if (id < 0 || id >= this.vocabSize)
+        throw new RangeError(`decode: token id ${id} is outside [0, ${this.vocabSize})`);
       if (id < 3) {
         if (!skipSpecialTokens) parts.push(Buffer.from(this.pieces[id], 'utf8'));
         continue;

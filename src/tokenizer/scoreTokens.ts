@@ -25,7 +25,9 @@ export function scoreTokenIds(tokenizer: Tokenizer, scores: readonly string[] = 
   return scores.map((s) => {
     const alone = tokenizer.encode(s, { prefixSpace: false });
     if (alone.length !== 1) {
-      throw new Error(`scoreTokenIds: '${s}' encodes to ${alone.length} tokens [${alone}] with ${tokenizer.kind}; a score must be one token`);
+      throw new Error(
+        `scoreTokenIds: '${s}' encodes to ${alone.length} tokens [${alone}] with ${tokenizer.kind}; a score must be one token`,
+      );
     }
     const id = alone[0];
     const full = tokenizer.encode(`${SCORE_PREFIX} ${s}`, { prefixSpace: false });

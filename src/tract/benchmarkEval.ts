@@ -82,9 +82,18 @@ export interface BenchmarkEvalOptions {
 
 /** Defaults of TRACT's inference (tract-method.md §7, §10). */
 export const BENCHMARK_EVAL_DEFAULTS = {
-  decoding: 'cot-rail', nCot: 1, chatTemplate: 'auto', maxNewTokens: TRACT_COT_SAMPLING.maxNewTokens,
-  temperature: TRACT_SAMPLING.temperature, topP: TRACT_SAMPLING.topP, repetitionPenalty: TRACT_SAMPLING.repetitionPenalty,
-  seed: Number(TRACT_COT_SAMPLING.seed), batchSize: 8, lenient: false, bootstrapSamples: 1000, resultsDir: DEFAULT_RESULTS_DIR,
+  decoding: 'cot-rail',
+  nCot: 1,
+  chatTemplate: 'auto',
+  maxNewTokens: TRACT_COT_SAMPLING.maxNewTokens,
+  temperature: TRACT_SAMPLING.temperature,
+  topP: TRACT_SAMPLING.topP,
+  repetitionPenalty: TRACT_SAMPLING.repetitionPenalty,
+  seed: Number(TRACT_COT_SAMPLING.seed),
+  batchSize: 8,
+  lenient: false,
+  bootstrapSamples: 1000,
+  resultsDir: DEFAULT_RESULTS_DIR,
 } as const;
 
 /** The result of {@link evaluateBenchmark}. */
@@ -138,10 +147,14 @@ function promptBudget(opts: BenchmarkEvalOptions, context: number, jt: JudgeToke
   const reserve = opts.maxNewTokens + jt.cotContext.length + 1;
   const budget = opts.maxPromptTokens ?? context - reserve;
   if (budget < 16) {
-    throw new Error(`prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`);
+    throw new Error(
+      `prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`,
+    );
   }
   if (budget + reserve > context) {
-    opts.log(`[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`);
+    opts.log(
+      `[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`,
+    );
   }
   return budget;
 }
@@ -152,7 +165,9 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
   const loaded = loadPrometheusBenchmark(file, { lenient: opts.lenient });
   if (loaded.skipped.length) {
     const first = loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`);
-    opts.log(`[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`);
+    opts.log(
+      `[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`,
+    );
   }
   const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
   if (records.length === 0) throw new Error(`${file}: no records to judge`);
@@ -176,13 +191,38 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
   // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
   const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
   const config = {
-    benchmark: name, file: shown(file), fileDigest: contentKey(readFileSync(file, 'utf8'), 16), records: records.length,
-    model: shown(modelPath), modelDigest: pathDigest(modelPath), decoding: opts.decoding, nCot: opts.nCot, chatTemplate,
-    maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty,
-    seed: opts.seed, promptBudget: budget, lenient: opts.lenient, version: EVAL_VERSION,
+    benchmark: name,
+    file: shown(file),
+    fileDigest: contentKey(readFileSync(file, 'utf8'), 16),
+    records: records.length,
+    model: shown(modelPath),
+    modelDigest: pathDigest(modelPath),
+    decoding: opts.decoding,
+    nCot: opts.nCot,
+    chatTemplate,
+    maxNewTokens: opts.maxNewTokens,
+    temperature: opts.temperature,
+    topP: opts.topP,
+    repetitionPenalty: opts.repetitionPenalty,
+    seed: opts.seed,
+    promptBudget: budget,
+    lenient: opts.lenient,
+    version: EVAL_VERSION,
   };
   const runId = `eval-${name}-${contentKey(config, 8)}`;
-  return { name, file, loaded, examples, modelPath, jt, promptIds, truncation, config, runId, dir: runDir(opts.resultsDir, runId) };
+  return {
+    name,
+    file,
+    loaded,
+    examples,
+    modelPath,
+    jt,
+    promptIds,
+    truncation,
+    config,
+    runId,
+    dir: runDir(opts.resultsDir, runId),
+  };
 }
 
 /** Judges every example in chunks of `batchSize`, appending each chunk, resuming after the last whole one. */
@@ -199,12 +239,21 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
   if (resumedAt) opts.log(`[eval ${name}] resuming after ${resumedAt}/${examples.length} judged records`);
   const model = loadModel(plan.modelPath).model;
   const tStart = Date.now();
-  const e = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topP: opts.topP, repetitionPenalty: opts.repetitionPenalty };
+  const e = {
+    maxNewTokens: opts.maxNewTokens,
+    temperature: opts.temperature,
+    topP: opts.topP,
+    repetitionPenalty: opts.repetitionPenalty,
+  };
   for (let b = resumedAt; b < examples.length; b += chunk) {
     // seeds come from each example's id (judgeExamples), so chunks and resume points cannot change them
     const seed = `${opts.seed}/${name}`;
     const part = await judgeExamples({
-      model, jt: plan.jt, examples: examples.slice(b, b + chunk), promptKind: 'cot', promptIds: (ex) => plan.promptIds.get(ex) as number[],
+      model,
+      jt: plan.jt,
+      examples: examples.slice(b, b + chunk),
+      promptKind: 'cot',
+      promptIds: (ex) => plan.promptIds.get(ex) as number[],
       eval: { ...e, nCot: opts.nCot, seed, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
       split: name,
     });
@@ -224,7 +273,11 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
 export async function evaluateBenchmark(opts: BenchmarkEvalOptions): Promise<BenchmarkEvalResult> {
   const t0 = Date.now();
   const plan = planEvaluation(opts);
-  const lock = await acquireLock(opts.resultsDir, { wait: opts.wait, log: opts.log, command: `tract eval ${plan.name}` });
+  const lock = await acquireLock(opts.resultsDir, {
+    wait: opts.wait,
+    log: opts.log,
+    command: `tract eval ${plan.name}`,
+  });
   try {
     return await evaluatePlanned(opts, plan, t0);
   } finally {
@@ -241,7 +294,11 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
     opts.log(`[eval ${name}] results read from ${dir} (nothing computed)`);
     return { runId, dir, ...done, reused: true };
   }
-  const created = startEvalRun(dir, { ...plan.config, batchSize: opts.batchSize, bootstrapSamples: opts.bootstrapSamples });
+  const created = startEvalRun(dir, {
+    ...plan.config,
+    batchSize: opts.batchSize,
+    bootstrapSamples: opts.bootstrapSamples,
+  });
   const { truncation } = plan;
   if (truncation.count) {
     opts.log(
@@ -259,11 +316,28 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
   const gold = predictions.map((p) => p.gold);
   const loaded = plan.loaded;
   const metrics: BenchmarkMetrics = {
-    benchmark: name, file: String(plan.config.file), model: String(plan.config.model), decoding: opts.decoding,
-    primary: opts.decoding === 'standard' ? 'standard' : 'rail', nCot: opts.nCot,
-    records: loaded.records.length + loaded.skipped.length, judged: predictions.length, skipped: loaded.skipped, truncated: truncation,
-    rail: splitMetrics(predictions.map((p) => p.rail), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
-    standard: splitMetrics(predictions.map((p) => p.standard), gold, opts.bootstrapSamples, `${opts.seed}/${name}`),
+    benchmark: name,
+    file: String(plan.config.file),
+    model: String(plan.config.model),
+    decoding: opts.decoding,
+    primary: opts.decoding === 'standard' ? 'standard' : 'rail',
+    nCot: opts.nCot,
+    records: loaded.records.length + loaded.skipped.length,
+    judged: predictions.length,
+    skipped: loaded.skipped,
+    truncated: truncation,
+    rail: splitMetrics(
+      predictions.map((p) => p.rail),
+      gold,
+      opts.bootstrapSamples,
+      `${opts.seed}/${name}`,
+    ),
+    standard: splitMetrics(
+      predictions.map((p) => p.standard),
+      gold,
+      opts.bootstrapSamples,
+      `${opts.seed}/${name}`,
+    ),
     massOutside: meanReadout(predictions, (r) => r.massOutside),
     seconds: (Date.now() - t0) / 1000,
   };
@@ -275,17 +349,29 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
 export function benchmarkTable(runs: BenchmarkMetrics[]): Table {
   const rows: Table['rows'] = [];
   for (const m of runs) {
-    for (const [readout, label] of [['rail', 'CoT-RAIL'], ['standard', 'standard']] as const) {
+    for (const [readout, label] of [
+      ['rail', 'CoT-RAIL'],
+      ['standard', 'standard'],
+    ] as const) {
       const s = m[readout];
       rows.push({
         labels: [m.benchmark, `${label}${m.primary === readout ? ' (primary)' : ''}`, String(m.nCot), String(m.judged)],
-        cells: [{ value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi }, { value: s.spearman }, { value: s.kendall }, { value: s.rmse }, { value: s.nInvalid }],
+        cells: [
+          { value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi },
+          { value: s.spearman },
+          { value: s.kendall },
+          { value: s.rmse },
+          { value: s.nInvalid },
+        ],
       });
     }
   }
   const notes = [
     'Labels: mean of the GPT-4 scores. r with its 95% percentile bootstrap interval; invalid = standard-decoding outputs that are not a score (dropped from the correlations).',
-    ...runs.map((m) => `${m.benchmark}: ${m.judged} of ${m.records} records judged${m.skipped.length ? ` (${m.skipped.length} malformed skipped)` : ''}; ${m.truncated.count} prompts cut from the left to ${m.truncated.promptBudget} tokens; mean probability mass outside the score digits ${m.massOutside.toFixed(3)}; model ${m.model}.`),
+    ...runs.map(
+      (m) =>
+        `${m.benchmark}: ${m.judged} of ${m.records} records judged${m.skipped.length ? ` (${m.skipped.length} malformed skipped)` : ''}; ${m.truncated.count} prompts cut from the left to ${m.truncated.promptBudget} tokens; mean probability mass outside the score digits ${m.massOutside.toFixed(3)}; model ${m.model}.`,
+    ),
   ];
   return {
     title: 'Judge evaluation on benchmarks',

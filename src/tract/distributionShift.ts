@@ -46,8 +46,15 @@ import { readStageFile, stageFilePath } from '../results/stageFile';
  * @param cots    CoT ids (cut before "So the overall"), one per example
  * @returns one expected score per example
  */
-export function teacherForcedRail(model: LlamaModel, jt: JudgeTokens, prompts: readonly number[][], cots: readonly number[][], batchSize = 16): number[] {
-  if (prompts.length !== cots.length) throw new Error(`teacherForcedRail: ${prompts.length} prompts but ${cots.length} CoTs`);
+export function teacherForcedRail(
+  model: LlamaModel,
+  jt: JudgeTokens,
+  prompts: readonly number[][],
+  cots: readonly number[][],
+  batchSize = 16,
+): number[] {
+  if (prompts.length !== cots.length)
+    throw new Error(`teacherForcedRail: ${prompts.length} prompts but ${cots.length} CoTs`);
   const out: number[] = [];
   for (let b = 0; b < prompts.length; b += batchSize) {
     const prefixes = prompts.slice(b, b + batchSize).map((p, i) => [...p, ...cots[b + i], ...jt.cotContext]);
@@ -133,12 +140,16 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
   const cfg = readRunConfig(opts.run.dir);
   const stageOf = (name: string) => {
     const s = metrics.stages.find((x) => x.name === name);
-    if (!s) throw new Error(`run ${opts.run.dir} (${metrics.method}) has no ${name}: the analysis needs a two-stage method with self-CoTs`);
+    if (!s)
+      throw new Error(
+        `run ${opts.run.dir} (${metrics.method}) has no ${name}: the analysis needs a two-stage method with self-CoTs`,
+      );
     return stageDir(resultsDir, s.key);
   };
   const dirs = { stage1: stageOf('stage1'), stage2: stageOf('stage2') };
   for (const d of Object.values(dirs)) {
-    if (!existsSync(join(d, 'model'))) throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
+    if (!existsSync(join(d, 'model')))
+      throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
   }
   const stage2Info = readStageFile(dirs.stage2);
   if (!stage2Info.selfCot) throw new Error(`${stageFilePath(dirs.stage2)}: stage 2 did not train on self-CoTs`);
@@ -179,12 +190,26 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
       }
       for (const c of SHIFT_CONDITIONS.filter((x) => x.model === stage)) {
         const rail = teacherForcedRail(model, jt, prompts, cotsOf[c.cots]!, batchSize);
-        rows.push({ ...c, n: rail.length, rmse: rmse(rail, target), meanRail: mean(rail), meanTarget: mean(target), rail });
-        log(`[distribution shift] ${c.condition}: RMSE ${rows[rows.length - 1].rmse.toFixed(3)} on ${rail.length} training examples`);
+        rows.push({
+          ...c,
+          n: rail.length,
+          rmse: rmse(rail, target),
+          meanRail: mean(rail),
+          meanTarget: mean(target),
+          rail,
+        });
+        log(
+          `[distribution shift] ${c.condition}: RMSE ${rows[rows.length - 1].rmse.toFixed(3)} on ${rail.length} training examples`,
+        );
       }
     } finally {
       model.dispose();
     }
   }
-  return { ids: examples.map((e) => e.id), target, rows, sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: cotFile } };
+  return {
+    ids: examples.map((e) => e.id),
+    target,
+    rows,
+    sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: cotFile },
+  };
 }

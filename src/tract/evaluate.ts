@@ -71,7 +71,11 @@ function batchPrompts(opts: JudgeOptions, batch: readonly JudgeExample[]): numbe
  * for standard decoding. Each prefix runs on its own (no padding), so its readout is bit-identical
  * whatever batch it came in.
  */
-function scoreReadouts(model: LlamaModel, jt: JudgeTokens, prefixes: number[][]): { probs: number[][]; rail: number[]; logits: Float32Array[] } {
+function scoreReadouts(
+  model: LlamaModel,
+  jt: JudgeTokens,
+  prefixes: number[][],
+): { probs: number[][]; rail: number[]; logits: Float32Array[] } {
   const out = { probs: [] as number[][], rail: [] as number[], logits: [] as Float32Array[] };
   for (const prefix of prefixes) {
     const logits = nextTokenLogits(model, [prefix], jt.tokenizer.pad); // [1, V]
@@ -88,7 +92,13 @@ function scoreReadouts(model: LlamaModel, jt: JudgeTokens, prefixes: number[][])
  * Standard decoding: one token sampled after the prefix with the CoT sampling's repetition
  * penalty, temperature and top-p; a score only when it is a score token.
  */
-function sampleScore(z: Float32Array, prefix: readonly number[], e: JudgeOptions['eval'], jt: JudgeTokens, rng: Rng): number | null {
+function sampleScore(
+  z: Float32Array,
+  prefix: readonly number[],
+  e: JudgeOptions['eval'],
+  jt: JudgeTokens,
+  rng: Rng,
+): number | null {
   let zs = applyRepetitionPenalty(z, prefix, e.repetitionPenalty);
   zs = applyTopP(applyTemperature(zs, Math.max(e.temperature, 1e-6)), e.topP);
   const k = jt.scoreIds.indexOf(rng.categorical(softmax(zs)));
@@ -107,7 +117,9 @@ async function judgeBatch(opts: JudgeOptions, batch: readonly JudgeExample[], co
   const seedOf = (kind: string, ex: JudgeExample) => `${e.seed}/${kind}/${opts.split}/${cotIndex}/${ex.id}`;
   const cotSeeds = batch.map((ex) => seedOf('eval', ex));
   const cots = opts.promptKind === 'cot' ? await sampleCots(model, jt, prompts, e, cotSeeds) : null;
-  const prefixes = prompts.map((p, i) => (cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext]));
+  const prefixes = prompts.map((p, i) =>
+    cots ? [...p, ...cots[i].ids, ...jt.cotContext] : [...p, ...jt.scoreOnlyContext],
+  );
   const { probs, rail, logits } = scoreReadouts(model, jt, prefixes);
   return batch.map((ex, i) => {
     const r: CotReadout = {
@@ -156,10 +168,24 @@ export async function judgeExamples(opts: JudgeOptions): Promise<Prediction[]> {
 }
 
 /** Metrics of a prediction column against the labels; invalid predictions are dropped and counted. */
-export function splitMetrics(pred: (number | null)[], gold: number[], samples: number, seed: number | string): SplitMetrics {
+export function splitMetrics(
+  pred: (number | null)[],
+  gold: number[],
+  samples: number,
+  seed: number | string,
+): SplitMetrics {
   const kept = dropInvalid(pred, gold);
   if (kept.x.length < 3) {
-    return { n: pred.length, nInvalid: kept.dropped, pearson: NaN, pearsonLo: NaN, pearsonHi: NaN, spearman: NaN, kendall: NaN, rmse: NaN };
+    return {
+      n: pred.length,
+      nInvalid: kept.dropped,
+      pearson: NaN,
+      pearsonLo: NaN,
+      pearsonHi: NaN,
+      spearman: NaN,
+      kendall: NaN,
+      rmse: NaN,
+    };
   }
   const ci = bootstrapCI(pearson, kept.x, kept.y, { samples, seed });
   return {
@@ -179,4 +205,3 @@ export function meanReadout(preds: Prediction[], f: (r: CotReadout) => number | 
   const xs = preds.flatMap((p) => p.readouts.map(f)).filter((x): x is number => typeof x === 'number');
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;
 }
-

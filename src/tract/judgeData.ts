@@ -55,7 +55,8 @@ export function stageExamples(
   };
   for (const e of examples) {
     if (data === 'score-only') add(e.id, jt.prompt(e.promptScoreOnly), null, e.goldExact);
-    if (data === 'reference' || data === 'mixed') add(data === 'mixed' ? `${e.id}/ref` : e.id, jt.prompt(e.prompt), jt.cot(e.referenceCot), e.goldExact);
+    if (data === 'reference' || data === 'mixed')
+      add(data === 'mixed' ? `${e.id}/ref` : e.id, jt.prompt(e.prompt), jt.cot(e.referenceCot), e.goldExact);
     if (data === 'self' || data === 'mixed') {
       const rec = selfCots?.get(e.id);
       if (!rec) throw new Error(`stage data '${data}': no self-generated CoT for example ${e.id}`);
@@ -69,7 +70,14 @@ export function stageExamples(
  * Teacher-forced validation: the objective's loss, Pearson of the RAIL expectation at the score
  * position against gold, and the accuracy of greedy predictions at decision tokens.
  */
-export function teacherForcedEval(model: LlamaModel, examples: TrainExample[], pad: number, scoreIds: readonly number[], spec: ObjectiveSpec, batchSize = 16): Record<string, number> {
+export function teacherForcedEval(
+  model: LlamaModel,
+  examples: TrainExample[],
+  pad: number,
+  scoreIds: readonly number[],
+  spec: ObjectiveSpec,
+  batchSize = 16,
+): Record<string, number> {
   let lossSum = 0;
   let decisionsRight = 0;
   let decisionsTotal = 0;

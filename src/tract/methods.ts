@@ -5,7 +5,7 @@
  *
  * @module tract/methods
  */
-import { OBJECTIVES } from '../losses/objective';
+import type { OBJECTIVES } from '../losses/objective';
 
 /** Where a stage's training targets come from. */
 export type StageData = 'reference' | 'self' | 'mixed' | 'score-only';
@@ -37,52 +37,111 @@ export interface MethodSpec {
   decoding: Decoding;
 }
 
-const s1 = (data: StageData, objective: StageObjective): StageSpec => ({ name: 'stage1', data, objective, init: 'seed' });
-const s2 = (data: StageData, objective: StageObjective, init: 'seed' | 'stage1' = 'seed'): StageSpec => ({ name: 'stage2', data, objective, init });
+const s1 = (data: StageData, objective: StageObjective): StageSpec => ({
+  name: 'stage1',
+  data,
+  objective,
+  init: 'seed',
+});
+const s2 = (data: StageData, objective: StageObjective, init: 'seed' | 'stage1' = 'seed'): StageSpec => ({
+  name: 'stage2',
+  data,
+  objective,
+  init,
+});
 
 export const METHODS: Record<string, MethodSpec> = {
   seed: {
-    id: 'seed', paperId: '-', prompt: 'score-only', stages: [], decoding: 'rail',
+    id: 'seed',
+    paperId: '-',
+    prompt: 'score-only',
+    stages: [],
+    decoding: 'rail',
     description: 'the untrained seed model, RAIL on the score-only prompt (a floor every trained judge must beat)',
   },
   'ce-no-cot': {
-    id: 'ce-no-cot', paperId: 'B1', prompt: 'score-only', stages: [s1('score-only', 'ce')], decoding: 'rail',
+    id: 'ce-no-cot',
+    paperId: 'B1',
+    prompt: 'score-only',
+    stages: [s1('score-only', 'ce')],
+    decoding: 'rail',
     description: 'CE on the score digit, score-only prompt (CE w/o CoT); RAIL readout',
   },
   raft: {
-    id: 'raft', paperId: 'B3', prompt: 'score-only', stages: [s1('score-only', 'raft')], decoding: 'rail',
+    id: 'raft',
+    paperId: 'B3',
+    prompt: 'score-only',
+    stages: [s1('score-only', 'raft')],
+    decoding: 'rail',
     description: 'RAFT: squared error of the expected score, no CoT; RAIL readout',
   },
   'ce-cot': {
-    id: 'ce-cot', paperId: 'B2', prompt: 'cot', stages: [s1('reference', 'ce')], decoding: 'standard',
+    id: 'ce-cot',
+    paperId: 'B2',
+    prompt: 'cot',
+    stages: [s1('reference', 'ce')],
+    decoding: 'standard',
     description: 'Prometheus-style CE on reference CoT + digit (CE w/ CoT); standard decoding',
   },
   'cot-raft-ref': {
-    id: 'cot-raft-ref', paperId: 'A.1', prompt: 'cot', stages: [s1('reference', 'cotRaft')], decoding: 'cot-rail',
+    id: 'cot-raft-ref',
+    paperId: 'A.1',
+    prompt: 'cot',
+    stages: [s1('reference', 'cotRaft')],
+    decoding: 'cot-rail',
     description: 'CoT-RAFT on reference CoTs only (= TRACT stage 1); CoT-RAIL',
   },
   tract: {
-    id: 'tract', paperId: 'T', prompt: 'cot', stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft')], selfCotFrom: 'stage1', decoding: 'cot-rail',
+    id: 'tract',
+    paperId: 'T',
+    prompt: 'cot',
+    stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft')],
+    selfCotFrom: 'stage1',
+    decoding: 'cot-rail',
     description: 'TRACT: CoT-RAFT on reference CoTs, self-CoTs from stage 1, CoT-RAFT from the seed on them; CoT-RAIL',
   },
   'self-cot-ce': {
-    id: 'self-cot-ce', paperId: 'A.2', prompt: 'cot', stages: [s1('reference', 'ce'), s2('self', 'ce')], selfCotFrom: 'stage1', decoding: 'cot-rail',
+    id: 'self-cot-ce',
+    paperId: 'A.2',
+    prompt: 'cot',
+    stages: [s1('reference', 'ce'), s2('self', 'ce')],
+    selfCotFrom: 'stage1',
+    decoding: 'cot-rail',
     description: 'Self-generated CoTs with CE only in both stages; CoT-RAIL',
   },
   'tract-stage2-from-stage1': {
-    id: 'tract-stage2-from-stage1', paperId: 'A.3', prompt: 'cot', stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft', 'stage1')], selfCotFrom: 'stage1', decoding: 'cot-rail',
+    id: 'tract-stage2-from-stage1',
+    paperId: 'A.3',
+    prompt: 'cot',
+    stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft', 'stage1')],
+    selfCotFrom: 'stage1',
+    decoding: 'cot-rail',
     description: 'TRACT with stage 2 initialised from stage 1 instead of the seed; CoT-RAIL',
   },
   'cot-raft-then-ce': {
-    id: 'cot-raft-then-ce', paperId: 'A.4', prompt: 'cot', stages: [s1('reference', 'cotRaft'), s2('self', 'ce')], selfCotFrom: 'stage1', decoding: 'cot-rail',
+    id: 'cot-raft-then-ce',
+    paperId: 'A.4',
+    prompt: 'cot',
+    stages: [s1('reference', 'cotRaft'), s2('self', 'ce')],
+    selfCotFrom: 'stage1',
+    decoding: 'cot-rail',
     description: 'Stage-1 CoT-RAFT, stage-2 CE only on self-CoTs; CoT-RAIL',
   },
   'ce-then-raft': {
-    id: 'ce-then-raft', paperId: 'A.5', prompt: 'cot', stages: [s1('reference', 'ce'), s2('reference', 'raft', 'stage1')], decoding: 'cot-rail',
+    id: 'ce-then-raft',
+    paperId: 'A.5',
+    prompt: 'cot',
+    stages: [s1('reference', 'ce'), s2('reference', 'raft', 'stage1')],
+    decoding: 'cot-rail',
     description: 'Sequential instead of joint: CE on reference CoTs, then RAFT only on the score; CoT-RAIL',
   },
   'mixed-cot': {
-    id: 'mixed-cot', paperId: 'A.6', prompt: 'cot', stages: [s1('reference', 'cotRaft'), s2('mixed', 'cotRaft')], selfCotFrom: 'stage1', decoding: 'cot-rail',
+    id: 'mixed-cot',
+    paperId: 'A.6',
+    prompt: 'cot',
+    stages: [s1('reference', 'cotRaft'), s2('mixed', 'cotRaft')],
+    selfCotFrom: 'stage1',
+    decoding: 'cot-rail',
     description: 'Reference and self CoTs mixed in one stage-2 training set (from the seed); CoT-RAIL',
   },
 };

@@ -21,8 +21,15 @@ import { manifestProblem, writeManifest } from '../io/manifest';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
 import {
-  IN_DOMAIN, OUT_OF_DOMAIN, SPLITS,
-  type ExperimentConfig, type Prediction, type RunMetrics, type RunSummary, type SelfCotStats, type SplitResult,
+  IN_DOMAIN,
+  OUT_OF_DOMAIN,
+  SPLITS,
+  type ExperimentConfig,
+  type Prediction,
+  type RunMetrics,
+  type RunSummary,
+  type SelfCotStats,
+  type SplitResult,
   type StageRecord,
 } from '../results/formats';
 import { evalDir, runDir, selfCotFile, stageDir, stageModelDir } from '../results/paths';
@@ -93,7 +100,13 @@ function seeded(cfg: ExperimentConfig, s: number | string): string {
  * finished (`marker` or the manifest exists) but does not match is damaged: it is reported and removed,
  * and the caller recomputes it. An entry with neither is unfinished (a training resumes from its checkpoint).
  */
-function cacheEntryUsable(dir: string, manifest: string, marker: string, ctx: PipelineContext, records?: number): boolean {
+function cacheEntryUsable(
+  dir: string,
+  manifest: string,
+  marker: string,
+  ctx: PipelineContext,
+  records?: number,
+): boolean {
   if (!existsSync(marker) && !existsSync(manifest)) return false;
   const problem = manifestProblem(manifest, { records });
   if (!problem) return true;
@@ -112,8 +125,13 @@ async function selfCotStep(st: RunState): Promise<void> {
   const source = loadModel(stageModelDir(ctx.resultsDir, from)).model;
   const every = cfg.eval.batchSize * 10;
   const res = await generateSelfCots({
-    model: source, jt: st.jt, examples: st.data.train, sampling: { ...cfg.selfCot, seed: seeded(cfg, cfg.selfCot.seed) },
-    batchSize: cfg.eval.batchSize, file, onDamaged: ctx.log,
+    model: source,
+    jt: st.jt,
+    examples: st.data.train,
+    sampling: { ...cfg.selfCot, seed: seeded(cfg, cfg.selfCot.seed) },
+    batchSize: cfg.eval.batchSize,
+    file,
+    onDamaged: ctx.log,
     onProgress: (d, n) => {
       if (d === n || d % every === 0) ctx.log(`[${method.id}] self-CoTs ${d}/${n}`);
     },
@@ -125,7 +143,13 @@ async function selfCotStep(st: RunState): Promise<void> {
 }
 
 /** Trains a stage into `dir` (its model, stage.json and train-log.csv). */
-async function trainStage(st: RunState, stage: StageSpec, key: string, objective: ObjectiveSpec, dir: string): Promise<void> {
+async function trainStage(
+  st: RunState,
+  stage: StageSpec,
+  key: string,
+  objective: ObjectiveSpec,
+  dir: string,
+): Promise<void> {
   const { cfg, ctx, method, jt } = st;
   const pad = jt.tokenizer.pad;
   const init = stage.init === 'seed' ? st.seedPath : stageModelDir(ctx.resultsDir, st.stageKeys.stage1);
@@ -139,7 +163,11 @@ async function trainStage(st: RunState, stage: StageSpec, key: string, objective
       `truncated prompts ${truncation.truncatedPrompts}, dropped ${truncation.droppedTooLong}`,
   );
   const result = await train({
-    model, examples, pad, scoreTokenIds: jt.scoreIds, objective,
+    model,
+    examples,
+    pad,
+    scoreTokenIds: jt.scoreIds,
+    objective,
     config: { ...cfg.train, seed: seeded(cfg, cfg.train.seed) },
     outDir: dir,
     evaluate: (m) => teacherForcedEval(m, val, pad, jt.scoreIds, objective),
@@ -150,7 +178,18 @@ async function trainStage(st: RunState, stage: StageSpec, key: string, objective
   model.dispose();
   const final = result.rows[result.rows.length - 1];
   const { steps, seconds } = result;
-  const info = { key, stage, objective, train: cfg.train, truncation, examples: examples.length, selfCot: st.selfCot, steps, seconds, final };
+  const info = {
+    key,
+    stage,
+    objective,
+    train: cfg.train,
+    truncation,
+    examples: examples.length,
+    selfCot: st.selfCot,
+    steps,
+    seconds,
+    final,
+  };
   rmSync(join(dir, 'checkpoint'), { recursive: true, force: true }); // the finished model is saved
   writeStageFile(dir, info);
   writeManifest(join(dir, 'manifest.json'), [stageFilePath(dir), join(dir, 'train-log.csv'), join(dir, 'model')]);
@@ -163,8 +202,15 @@ async function stageStep(st: RunState, stage: StageSpec): Promise<void> {
   const initKey = stage.init === 'seed' ? `seed:${st.seedDigest}` : st.stageKeys.stage1;
   const objective = stageObjective(stage.objective, cfg);
   const key = contentKey({
-    v: PIPELINE_VERSION, init: initKey, data: cfg.data, maxLen: cfg.maxLen, stageData: stage.data, objective,
-    train: cfg.train, selfCot: st.selfCot?.key ?? null, seed: cfg.seed,
+    v: PIPELINE_VERSION,
+    init: initKey,
+    data: cfg.data,
+    maxLen: cfg.maxLen,
+    stageData: stage.data,
+    objective,
+    train: cfg.train,
+    selfCot: st.selfCot?.key ?? null,
+    seed: cfg.seed,
   });
   const dir = stageDir(ctx.resultsDir, key);
   const reused = cacheEntryUsable(dir, join(dir, 'manifest.json'), stageFilePath(dir), ctx);
@@ -182,7 +228,14 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
   const last = st.stages[st.stages.length - 1];
   const modelPath = last ? stageModelDir(ctx.resultsDir, last.key) : st.seedPath;
   const modelKey = last ? last.key : `seed:${st.seedDigest}`;
-  const evalKey = contentKey({ v: PIPELINE_VERSION, model: modelKey, eval: cfg.eval, prompt: method.prompt, data: cfg.data, seed: cfg.seed });
+  const evalKey = contentKey({
+    v: PIPELINE_VERSION,
+    model: modelKey,
+    eval: cfg.eval,
+    prompt: method.prompt,
+    data: cfg.data,
+    seed: cfg.seed,
+  });
   const dir = evalDir(ctx.resultsDir, evalKey);
   const evalFile = join(dir, 'predictions.jsonl');
   const manifest = join(dir, 'manifest.json');
@@ -192,9 +245,17 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
   }
   const model = loadModel(modelPath).model;
   const predictions: Prediction[] = [];
-  for (const [split, examples] of [[IN_DOMAIN, st.data.test], [OUT_OF_DOMAIN, st.data.testOod]] as const) {
+  for (const [split, examples] of [
+    [IN_DOMAIN, st.data.test],
+    [OUT_OF_DOMAIN, st.data.testOod],
+  ] as const) {
     const judged = await judgeExamples({
-      model, jt: st.jt, examples, promptKind: method.prompt, eval: { ...cfg.eval, seed: seeded(cfg, cfg.eval.seed) }, split,
+      model,
+      jt: st.jt,
+      examples,
+      promptKind: method.prompt,
+      eval: { ...cfg.eval, seed: seeded(cfg, cfg.eval.seed) },
+      split,
       onProgress: (d, n) => {
         if (d === n) ctx.log(`[${method.id}] judged ${split} ${d}/${n}`);
       },
@@ -209,7 +270,10 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
 }
 
 /** Step 4: the metrics of a run's predictions, per split and readout. */
-export function runMetrics(st: Pick<RunState, 'cfg' | 'method' | 'stages' | 'selfCot'>, predictions: readonly Prediction[]): RunMetrics {
+export function runMetrics(
+  st: Pick<RunState, 'cfg' | 'method' | 'stages' | 'selfCot'>,
+  predictions: readonly Prediction[],
+): RunMetrics {
   const { cfg, method } = st;
   const primary = method.decoding === 'standard' || method.decoding === 'standard-score-only' ? 'standard' : 'rail';
   const splits: Record<string, SplitResult> = {};
@@ -218,15 +282,31 @@ export function runMetrics(st: Pick<RunState, 'cfg' | 'method' | 'stages' | 'sel
     const gold = ps.map((p) => p.gold);
     const seed = `${cfg.eval.seed}/${split}`;
     splits[split] = {
-      rail: splitMetrics(ps.map((p) => p.rail), gold, cfg.eval.bootstrapSamples, seed),
-      standard: splitMetrics(ps.map((p) => p.standard), gold, cfg.eval.bootstrapSamples, seed),
+      rail: splitMetrics(
+        ps.map((p) => p.rail),
+        gold,
+        cfg.eval.bootstrapSamples,
+        seed,
+      ),
+      standard: splitMetrics(
+        ps.map((p) => p.standard),
+        gold,
+        cfg.eval.bootstrapSamples,
+        seed,
+      ),
       massOutside: meanReadout(ps, (r) => r.massOutside),
       clauseAccuracy: meanReadout(ps, (r) => (r.clauseCorrect === undefined ? undefined : r.clauseCorrect / 4)),
     };
   }
   return {
-    method: method.id, paperId: method.paperId, decoding: method.decoding, primary, splits,
-    selfCot: st.selfCot?.stats ?? null, stages: st.stages, lambdaRampSteps: cfg.objective.lambdaRampSteps,
+    method: method.id,
+    paperId: method.paperId,
+    decoding: method.decoding,
+    primary,
+    splits,
+    selfCot: st.selfCot?.stats ?? null,
+    stages: st.stages,
+    lambdaRampSteps: cfg.objective.lambdaRampSteps,
   };
 }
 
@@ -242,9 +322,17 @@ export function runIdOf(cfg: ExperimentConfig): string {
 export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext): Promise<RunSummary> {
   const seedPath = resolve(cfg.model);
   const st: RunState = {
-    cfg, ctx, method: methodSpec(cfg.method), data: experimentData(cfg),
-    jt: new JudgeTokens(loadModelTokenizer(seedPath)), seedPath, seedDigest: pathDigest(seedPath),
-    stageKeys: {}, stages: [], stageLogs: [], selfCot: null,
+    cfg,
+    ctx,
+    method: methodSpec(cfg.method),
+    data: experimentData(cfg),
+    jt: new JudgeTokens(loadModelTokenizer(seedPath)),
+    seedPath,
+    seedDigest: pathDigest(seedPath),
+    stageKeys: {},
+    stages: [],
+    stageLogs: [],
+    selfCot: null,
   };
   for (const stage of st.method.stages) await stageStep(st, stage);
   const { predictions, reused } = await evaluationStep(st);
@@ -256,7 +344,11 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   const allReused = reused && st.stages.every((s) => s.reused);
   const keepEnv = allReused && existsSync(join(dir, 'env.json'));
   writeRunFolder(dir, {
-    config: cfg, metrics, predictions, stageLogs: st.stageLogs, stages: st.stages,
+    config: cfg,
+    metrics,
+    predictions,
+    stageLogs: st.stageLogs,
+    stages: st.stages,
     ...(keepEnv ? {} : { env: environment(ctx.backend, cfg.seed) }),
   });
   return { runId, dir, metrics, predictions, config: cfg };

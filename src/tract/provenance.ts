@@ -14,8 +14,19 @@ import type { BackendReport } from '../engine/backend';
 /** A short stable hash of a JSON value (keys sorted). */
 export function contentKey(value: unknown, length = 12): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex').slice(0, length);
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canon(value)))
+    .digest('hex')
+    .slice(0, length);
 }
 
 /** A hash of the files of a model path (so a changed seed model invalidates the cache). */

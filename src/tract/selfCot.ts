@@ -72,7 +72,11 @@ export function selfCotManifest(file: string): string {
  * The cached self-CoTs of `file` when its manifest matches it and it holds one record per example,
  * in order; else null, after reporting the damage and removing the entry.
  */
-function reuseSelfCots(file: string, examples: readonly TinyJudgeExample[], onDamaged: (why: string) => void): SelfCotRecord[] | null {
+function reuseSelfCots(
+  file: string,
+  examples: readonly TinyJudgeExample[],
+  onDamaged: (why: string) => void,
+): SelfCotRecord[] | null {
   const manifest = selfCotManifest(file);
   if (!existsSync(file) && !existsSync(manifest)) return null;
   let problem = manifestProblem(manifest, { records: examples.length });
@@ -80,7 +84,8 @@ function reuseSelfCots(file: string, examples: readonly TinyJudgeExample[], onDa
   if (!problem) {
     records = readJsonl<SelfCotRecord>(file);
     const bad = records.findIndex((r, i) => r.id !== examples[i]?.id);
-    if (records.length !== examples.length || bad >= 0) problem = `${file}: record ${bad + 1} is not example ${examples[bad]?.id}`;
+    if (records.length !== examples.length || bad >= 0)
+      problem = `${file}: record ${bad + 1} is not example ${examples[bad]?.id}`;
   }
   if (!problem) return records;
   onDamaged(`damaged self-CoT cache entry (${problem}): recomputing it`);
@@ -122,7 +127,15 @@ export async function generateSelfCots(opts: {
     const records = batch.map((e, i): SelfCotRecord => {
       const check = checkClauses(cots[i].text, e.criteria);
       const c = cots[i];
-      return { id: e.id, ids: c.ids, text: c.text, cut: c.cut, clauseCorrect: check.correct, clauseTotal: check.total, wellFormed: check.wellFormed };
+      return {
+        id: e.id,
+        ids: c.ids,
+        text: c.text,
+        cut: c.cut,
+        clauseCorrect: check.correct,
+        clauseTotal: check.total,
+        wellFormed: check.wellFormed,
+      };
     });
     for (const r of records) done.set(r.id, r);
     appendJsonl(partial, records);

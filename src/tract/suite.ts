@@ -132,7 +132,12 @@ function trivialBaselines(cfg: ExperimentConfig, samples: number): TrivialBaseli
   const ys = data.train.map((e) => e.label);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / Math.max(1e-12, xs.reduce((s, x) => s + (x - mx) ** 2, 0));
+  const slope =
+    xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) /
+    Math.max(
+      1e-12,
+      xs.reduce((s, x) => s + (x - mx) ** 2, 0),
+    );
   const out = [
     { name: 'mean of train labels', predict: () => my },
     { name: 'prompt length (least squares)', predict: (p: string) => my + slope * (len(p) - mx) },
@@ -142,7 +147,15 @@ function trivialBaselines(cfg: ExperimentConfig, samples: number): TrivialBaseli
     splits: Object.fromEntries(
       SPLITS.map((split) => {
         const ex = split === IN_DOMAIN ? data.test : data.testOod;
-        return [split, splitMetrics(ex.map((e) => predict(e.prompt)), ex.map((e) => e.label), samples, `trivial/${split}`)];
+        return [
+          split,
+          splitMetrics(
+            ex.map((e) => predict(e.prompt)),
+            ex.map((e) => e.label),
+            samples,
+            `trivial/${split}`,
+          ),
+        ];
       }),
     ),
   }));
@@ -163,7 +176,11 @@ export interface SuiteRunResult {
  * to `outDir`, and returns its runs and tables.
  */
 export async function runSuite(opts: SuiteOptions): Promise<SuiteRunResult> {
-  const lock = await acquireLock(opts.resultsDir, { wait: opts.wait, log: opts.log, command: `tract run ${opts.suiteFile}` });
+  const lock = await acquireLock(opts.resultsDir, {
+    wait: opts.wait,
+    log: opts.log,
+    command: `tract run ${opts.suiteFile}`,
+  });
   try {
     return await runSuiteLocked(opts);
   } finally {
@@ -192,8 +209,17 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const samples = (firstCfg as ExperimentConfig).eval.bootstrapSamples;
   const trivial = trivialBaselines(firstCfg as ExperimentConfig, samples);
   const tables = buildTables(runsBySeed, trivial, compare, opts.profile, samples);
-  const runs = runsBySeed.flatMap((rs, seed) => rs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })));
+  const runs = runsBySeed.flatMap((rs, seed) =>
+    rs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })),
+  );
   const wallSeconds = (Date.now() - t0) / 1000;
-  writeSuiteSummary(opts.outDir, { profile: opts.profile, seeds: opts.seeds, suite: opts.suiteFile, compare, runs, wallSeconds });
+  writeSuiteSummary(opts.outDir, {
+    profile: opts.profile,
+    seeds: opts.seeds,
+    suite: opts.suiteFile,
+    compare,
+    runs,
+    wallSeconds,
+  });
   return { runs: runsBySeed, tables, outDir: opts.outDir };
 }

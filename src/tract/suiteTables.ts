@@ -8,8 +8,15 @@
 import { pairedBootstrapDiff } from '../metrics/bootstrap';
 import { dropInvalid, pearson } from '../metrics/correlation';
 import {
-  IN_DOMAIN, OUT_OF_DOMAIN, SPLIT_NAMES, SPLITS,
-  type Cell, type Prediction, type RunSummary, type SplitMetrics, type Table,
+  IN_DOMAIN,
+  OUT_OF_DOMAIN,
+  SPLIT_NAMES,
+  SPLITS,
+  type Cell,
+  type Prediction,
+  type RunSummary,
+  type SplitMetrics,
+  type Table,
 } from '../results/formats';
 import { compareRun, runLabel } from '../results/labels';
 import { DEFAULT_EXPERIMENT } from './config';
@@ -86,7 +93,9 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
     const ca = r.metrics.splits[IN_DOMAIN].clauseAccuracy;
     const caOod = r.metrics.splits[OUT_OF_DOMAIN].clauseAccuracy;
     if (Number.isFinite(ca)) {
-      notes.push(`${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ${caOod.toFixed(3)} out-of-domain.`);
+      notes.push(
+        `${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ${caOod.toFixed(3)} out-of-domain.`,
+      );
     }
   }
   const ramp = labelled.find((l) => l.run.metrics.lambdaRampSteps > 0);
@@ -95,7 +104,9 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
     notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${steps} steps of every CoT-RAFT stage.`);
   }
   if (profile !== FULL_PROFILE) {
-    notes.push(`The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`);
+    notes.push(
+      `The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`,
+    );
   }
   return notes;
 }
@@ -108,12 +119,20 @@ function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (numb
 }
 
 /** Paired bootstrap of Pearson r, `base` minus `other`, on the items both judged validly; null with fewer than 3. */
-function pairedCell(base: Labelled, other: Labelled, split: string, samples: number): { cell: Cell | null; said: string } {
+function pairedCell(
+  base: Labelled,
+  other: Labelled,
+  split: string,
+  samples: number,
+): { cell: Cell | null; said: string } {
   const a = primaryOf(base.run, split);
   const b = primaryOf(other.run, split);
   const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
   const pb = a.ids.map((id) => byId.get(id) ?? null);
-  const both = dropInvalid(a.pred.map((x, i) => (pb[i] === null ? null : x)), a.gold);
+  const both = dropInvalid(
+    a.pred.map((x, i) => (pb[i] === null ? null : x)),
+    a.gold,
+  );
   if (both.x.length < 3) return { cell: null, said: 'n/a' };
   const keptB = both.kept.map((i) => pb[i] as number);
   const res = pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed: `paired/${split}/${other.label}` });
@@ -123,7 +142,12 @@ function pairedCell(base: Labelled, other: Labelled, split: string, samples: num
 
 /** The verdict table: the compared run against every other run of the first seed, per split. */
 function verdictTable(labelled: Labelled[], compare: string, samples: number): Table {
-  const found = compareRun(labelled.map((r) => r.run), labelled.map((r) => r.label), compare, DEFAULT_COMPARE);
+  const found = compareRun(
+    labelled.map((r) => r.run),
+    labelled.map((r) => r.label),
+    compare,
+    DEFAULT_COMPARE,
+  );
   const base = labelled.find((r) => r.run === found);
   const rows: Table['rows'] = [];
   const notes: string[] = [];
@@ -159,7 +183,9 @@ export function buildTables(
   const labels = [...new Set(labelled.flatMap((runs) => runs.map((r) => r.label)))];
   const nSeeds = runsBySeed.length;
   const rows = labels.map((label) => {
-    const runs = labelled.map((rs) => rs.find((r) => r.label === label)?.run).filter((r): r is RunSummary => r !== undefined);
+    const runs = labelled
+      .map((rs) => rs.find((r) => r.label === label)?.run)
+      .filter((r): r is RunSummary => r !== undefined);
     return resultRow(label, runs, nSeeds);
   });
   for (const t of trivial) {

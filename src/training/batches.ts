@@ -88,7 +88,9 @@ export function collate(examples: TrainExample[], pad: number): Batch {
   return {
     examples,
     ids: examples.map((e) => [...e.inputIds, ...new Array<number>(t - e.inputIds.length).fill(pad)]),
-    mask: examples.map((e) => Array.from({ length: t }, (_, j) => (j >= e.targetStart && j < e.inputIds.length ? 1 : 0))),
+    mask: examples.map((e) =>
+      Array.from({ length: t }, (_, j) => (j >= e.targetStart && j < e.inputIds.length ? 1 : 0)),
+    ),
     attention: examples.map((e) => Array.from({ length: t }, (_, j) => (j < e.inputIds.length ? 1 : 0))),
     scorePos: examples.map((e) => e.inputIds.length - 2),
     gold: examples.map((e) => e.gold),
@@ -100,7 +102,13 @@ export function collate(examples: TrainExample[], pad: number): Batch {
  * The batch order of one epoch: shuffled, then sorted by length inside windows of
  * `bucketWindow` batches (less padding), then the batches shuffled. Deterministic in (seed, epoch).
  */
-export function epochBatches(examples: readonly TrainExample[], batchSize: number, seed: number | string, epoch: number, bucketWindow = 8): TrainExample[][] {
+export function epochBatches(
+  examples: readonly TrainExample[],
+  batchSize: number,
+  seed: number | string,
+  epoch: number,
+  bucketWindow = 8,
+): TrainExample[][] {
   if (examples.length === 0) throw new Error('epochBatches: no training examples');
   const rng = new Rng(seed).fork(`data/epoch-${epoch}`);
   const order = rng.shuffle(examples);

@@ -15,7 +15,12 @@ export interface AdamWConfig {
   weightDecay: number;
 }
 
-export const DEFAULT_ADAMW: Readonly<AdamWConfig> = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+export const DEFAULT_ADAMW: Readonly<AdamWConfig> = Object.freeze({
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+});
 
 /** AdamW over a fixed list of variables. Decay applies to matrices only (not norms or biases). */
 export class AdamW {
@@ -35,11 +40,12 @@ export class AdamW {
 
   /** Applies one update with gradients aligned to `variables`. */
   apply(grads: tf.Tensor[], lr: number): void {
-    if (grads.length !== this.variables.length) throw new Error(`AdamW: ${grads.length} gradients for ${this.variables.length} variables`);
+    if (grads.length !== this.variables.length)
+      throw new Error(`AdamW: ${grads.length} gradients for ${this.variables.length} variables`);
     this.step++;
     const { beta1, beta2, epsilon, weightDecay } = this.config;
-    const c1 = 1 - Math.pow(beta1, this.step);
-    const c2 = 1 - Math.pow(beta2, this.step);
+    const c1 = 1 - beta1 ** this.step;
+    const c2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
@@ -56,12 +62,17 @@ export class AdamW {
 
   /** The moment estimates as arrays (for checkpoints). */
   state(): { step: number; m: Float32Array[]; v: Float32Array[] } {
-    return { step: this.step, m: this.m.map((t) => t.dataSync() as Float32Array), v: this.v.map((t) => t.dataSync() as Float32Array) };
+    return {
+      step: this.step,
+      m: this.m.map((t) => t.dataSync() as Float32Array),
+      v: this.v.map((t) => t.dataSync() as Float32Array),
+    };
   }
 
   /** Restores a saved state (shapes must match). */
   load(state: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
-    if (state.m.length !== this.m.length) throw new Error(`AdamW: saved state has ${state.m.length} slots, optimizer has ${this.m.length}`);
+    if (state.m.length !== this.m.length)
+      throw new Error(`AdamW: saved state has ${state.m.length} slots, optimizer has ${this.m.length}`);
     this.step = state.step;
     state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
     state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));

@@ -112,17 +112,20 @@ export interface TrainResult {
 
 /** Fills defaults and checks every field; unknown keys are an error. */
 export function resolveTrainConfig(overrides: Partial<TrainConfig>): TrainConfig {
-  for (const k of Object.keys(overrides)) if (!(k in DEFAULT_TRAIN)) throw new Error(`train config: unknown key '${k}'`);
+  for (const k of Object.keys(overrides))
+    if (!(k in DEFAULT_TRAIN)) throw new Error(`train config: unknown key '${k}'`);
   const c = { ...DEFAULT_TRAIN, ...overrides };
   for (const k of ['steps', 'batchSize', 'gradAccum', 'logEvery', 'bucketWindow'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`train config: ${k} must be a positive integer, got ${c[k]}`);
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new Error(`train config: ${k} must be a positive integer, got ${c[k]}`);
   }
   for (const k of ['evalEvery', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`train config: ${k} must be an integer >= 0, got ${c[k]}`);
   }
   if (!(c.epochs >= 0)) throw new Error(`train config: epochs must be >= 0, got ${c.epochs}`);
   if (!(c.lr > 0)) throw new Error(`train config: lr must be > 0, got ${c.lr}`);
-  if (!(c.warmupRatio >= 0 && c.warmupRatio < 1)) throw new Error(`train config: warmupRatio must be in [0, 1), got ${c.warmupRatio}`);
+  if (!(c.warmupRatio >= 0 && c.warmupRatio < 1))
+    throw new Error(`train config: warmupRatio must be in [0, 1), got ${c.warmupRatio}`);
   return c;
 }
 
@@ -132,14 +135,20 @@ const CSV_COLUMNS = ['step', 'loss', 'ce', 'score', 'lr', 'gradNorm', 'tokensPer
 export function trainLogCsv(rows: TrainLogRow[]): string {
   const evalKeys = [...new Set(rows.flatMap((r) => Object.keys(r.eval ?? {})))].sort();
   const lines = [[...CSV_COLUMNS, ...evalKeys.map((k) => `eval_${k}`)].join(',')];
-  for (const r of rows) lines.push([...CSV_COLUMNS.map((k) => String(r[k])), ...evalKeys.map((k) => (r.eval?.[k] ?? '').toString())].join(','));
+  for (const r of rows)
+    lines.push(
+      [...CSV_COLUMNS.map((k) => String(r[k])), ...evalKeys.map((k) => (r.eval?.[k] ?? '').toString())].join(','),
+    );
   return `${lines.join('\n')}\n`;
 }
 
 function fingerprint(opts: TrainOptions, config: TrainConfig): string {
   const ids = createHash('sha256');
   for (const e of opts.examples) ids.update(e.id).update(String(e.inputIds.length));
-  return createHash('sha256').update(JSON.stringify({ config, objective: opts.objective, data: ids.digest('hex') })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ config, objective: opts.objective, data: ids.digest('hex') }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function defaultLog(line: string, final: boolean): void {
@@ -193,9 +202,10 @@ function startRun(opts: TrainOptions): TrainRun {
   const resolved = resolveTrainConfig(opts.config);
   const { model, examples } = opts;
   const perStep = resolved.batchSize * resolved.gradAccum;
-  const config = resolved.epochs > 0
-    ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / perStep)) }
-    : resolved;
+  const config =
+    resolved.epochs > 0
+      ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / perStep)) }
+      : resolved;
   const label = opts.label ?? 'train';
   const log = opts.log ?? defaultLog;
   const vars = model.trainableVariables();
@@ -225,8 +235,22 @@ function startRun(opts: TrainOptions): TrainRun {
   const priorSeconds = rows.length ? rows[rows.length - 1].seconds : 0;
   const batchAt = batchSchedule(examples, config);
   return {
-    opts, config, label, log, vars, opt, warmup, fingerprint: fp, ckptDir, rows, start, batchAt,
-    t0: performance.now(), priorSeconds, tokensSeen: 0, stepsThisCall: 0,
+    opts,
+    config,
+    label,
+    log,
+    vars,
+    opt,
+    warmup,
+    fingerprint: fp,
+    ckptDir,
+    rows,
+    start,
+    batchAt,
+    t0: performance.now(),
+    priorSeconds,
+    tokensSeen: 0,
+    stepsThisCall: 0,
   };
 }
 
@@ -301,13 +325,14 @@ function optimizerStep(run: TrainRun, step: number, lr: number): StepResult {
     const where = run.ckptDir ? ` in ${run.ckptDir}` : '';
     const kept = run.rows.length ? `the last checkpoint is kept${where}` : 'no checkpoint was written';
     throw new Error(
-      `[${run.label}] step ${step + 1}: loss is ${loss} (ce ${ce}, score ${score}); stopping (${kept}); `
-        + 'try a lower lr or a lambda ramp',
+      `[${run.label}] step ${step + 1}: loss is ${loss} (ce ${ce}, score ${score}); stopping (${kept}); ` +
+        'try a lower lr or a lambda ramp',
     );
   }
-  const scaled = config.gradAccum > 1
-    ? tf.tidy(() => accumulated.map((a) => tf.div(a, config.gradAccum))) // mean over micro-batches
-    : accumulated;
+  const scaled =
+    config.gradAccum > 1
+      ? tf.tidy(() => accumulated.map((a) => tf.div(a, config.gradAccum))) // mean over micro-batches
+      : accumulated;
   if (scaled !== accumulated) tf.dispose(accumulated);
   const { grads, norm } = clipByGlobalNorm(scaled, config.maxGradNorm);
   run.opt.apply(grads, lr);
@@ -328,7 +353,11 @@ function logStep(run: TrainRun, step: number, lr: number, result: StepResult): T
   if (opts.evaluate && evalDue) row.eval = opts.evaluate(opts.model);
   run.rows.push(row);
   const eta = ((config.steps - step - 1) * (performance.now() - t0)) / 1000 / run.stepsThisCall;
-  const evalText = row.eval ? ` | ${Object.entries(row.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '';
+  const evalText = row.eval
+    ? ` | ${Object.entries(row.eval)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(' ')}`
+    : '';
   const losses = `loss ${loss.toFixed(4)} ce ${ce.toFixed(4)} score ${score.toFixed(4)}`;
   const speed = `${(tokensPerSec / 1000).toFixed(1)}k tok/s | ETA ${formatSeconds(eta)}`;
   const line = `[${run.label}] step ${step + 1}/${config.steps} ${losses} | ${speed}${evalText}`;
@@ -346,7 +375,10 @@ function saveProgress(run: TrainRun, step: number, row: TrainLogRow): void {
   const periodic = config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0;
   if (run.ckptDir && config.checkpointEvery > 0 && (periodic || last)) {
     const state: CheckpointState = {
-      fingerprint: run.fingerprint, step: step + 1, rows: run.rows, loraRng: opts.model.lora?.rngState(),
+      fingerprint: run.fingerprint,
+      step: step + 1,
+      rows: run.rows,
+      loraRng: opts.model.lora?.rngState(),
     };
     saveTrainingCheckpoint(run.ckptDir, run.vars, run.opt, state);
   }

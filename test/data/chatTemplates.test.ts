@@ -12,7 +12,10 @@ describe('data/chatTemplates (LLaMA-Factory @c6e3c14a)', () => {
 
   it('llama3: header tokens, encoded as special tokens by the Llama-3.1 tokenizer', () => {
     const t = applyChatTemplate('llama3', 'Judge this.', 'Fine. So the overall score is 3');
-    assert.equal(t.prompt, '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nJudge this.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+    assert.equal(
+      t.prompt,
+      '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nJudge this.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+    );
     assert.equal(t.response, 'Fine. So the overall score is 3<|eot_id|>');
     const tok = llama31Tokenizer();
     const ids = tok.encode(t.prompt);

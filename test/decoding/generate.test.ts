@@ -5,7 +5,13 @@ import { assertClose } from '../../src/engine/asserts';
 import { Rng } from '../../src/engine/rng';
 import { generate, leftPad, nextTokenDistribution, nextTokenLogits } from '../../src/decoding/generate';
 import { resolveGenerationConfig, TRACT_COT_SAMPLING } from '../../src/decoding/generationConfig';
-import { applyRepetitionPenalty, applyTopK, applyTopP, selectToken, softmax } from '../../src/decoding/logitsProcessors';
+import {
+  applyRepetitionPenalty,
+  applyTopK,
+  applyTopP,
+  selectToken,
+  softmax,
+} from '../../src/decoding/logitsProcessors';
 import { loadModel } from '../../src/model/checkpoint';
 import { useBackend } from '../helpers/backends';
 
@@ -51,7 +57,16 @@ describe('decoding/logitsProcessors (hand values, Hugging Face semantics)', () =
   });
 
   it('leftPad pads on the left and masks the padding', () => {
-    assert.deepEqual(leftPad([[5, 6], [7]], 0), { ids: [[5, 6], [0, 7]], mask: [[1, 1], [0, 1]] });
+    assert.deepEqual(leftPad([[5, 6], [7]], 0), {
+      ids: [
+        [5, 6],
+        [0, 7],
+      ],
+      mask: [
+        [1, 1],
+        [0, 1],
+      ],
+    });
   });
 });
 
@@ -65,17 +80,28 @@ describe('decoding/generate (stories260K)', () => {
     const batch = await generate(model, tokenizer, ['Tom had a red', 'The sun was'], cfg);
     assert.deepEqual(batch[0].tokenIds, alone.tokenIds, 'prompt 0 samples from the same stream in a batch');
     const again = await generate(model, tokenizer, ['Tom had a red', 'The sun was'], cfg);
-    assert.deepEqual(again.map((g) => g.text), batch.map((g) => g.text));
+    assert.deepEqual(
+      again.map((g) => g.text),
+      batch.map((g) => g.text),
+    );
     const other = await generate(model, tokenizer, ['Tom had a red'], { ...cfg, seed: 6 });
     assert.notDeepEqual(other[0].tokenIds, alone.tokenIds);
-    const stopped = await generate(model, tokenizer, ['Once upon a time'], { maxNewTokens: 60, temperature: 0, stop: ['park'] });
+    const stopped = await generate(model, tokenizer, ['Once upon a time'], {
+      maxNewTokens: 60,
+      temperature: 0,
+      stop: ['park'],
+    });
     assert.equal(stopped[0].finishReason, 'stop');
     assert.equal(stopped[0].text, ', there was a little girl named Lily. She loved to play outside in the ');
     // greedy continues with ',' (id 432): make it the EOS of a view of the tokenizer, then a stop token
     const commaEos = Object.create(tokenizer, { eos: { value: 432 } });
     const eos = await generate(model, commaEos, ['Once upon a time'], { maxNewTokens: 10, temperature: 0 });
     assert.deepEqual([eos[0].finishReason, eos[0].tokenIds, eos[0].text], ['eos', [432], '']);
-    const stopTok = await generate(model, tokenizer, ['Once upon a time, there'], { maxNewTokens: 40, temperature: 0, stopTokenIds: [432] });
+    const stopTok = await generate(model, tokenizer, ['Once upon a time, there'], {
+      maxNewTokens: 40,
+      temperature: 0,
+      stopTokenIds: [432],
+    });
     assert.equal(stopTok[0].finishReason, 'stop');
     assert.equal(stopTok[0].text, ' was a little girl named Lily. She loved to play outside in the park. One day');
     assert.equal(stopTok[0].tokenIds.at(-1), 432);
@@ -84,14 +110,21 @@ describe('decoding/generate (stories260K)', () => {
 
   it('nextTokenDistribution equals the last-position softmax of each prefix run alone', () => {
     const { model, tokenizer } = loadModel(STORIES);
-    const prefixes = [tokenizer.encode('Once upon a time', { bos: true }), tokenizer.encode('Lily saw a', { bos: true }).slice(0, 3)];
+    const prefixes = [
+      tokenizer.encode('Once upon a time', { bos: true }),
+      tokenizer.encode('Lily saw a', { bos: true }).slice(0, 3),
+    ];
     const dists = nextTokenDistribution(model, prefixes, tokenizer.pad);
     prefixes.forEach((p, i) => {
       const logits = model.forward([p]);
       const alone = tf.tidy(() => tf.softmax(logits.slice([0, p.length - 1, 0], [1, 1, -1]).reshape([-1])));
       assertClose(dists[i], alone.dataSync(), { atol: 1e-6, rtol: 1e-4 });
       tf.dispose([logits, alone]);
-      assertClose(dists[i].reduce((a, b) => a + b, 0), 1, { atol: 1e-5 });
+      assertClose(
+        dists[i].reduce((a, b) => a + b, 0),
+        1,
+        { atol: 1e-5 },
+      );
     });
     const l = nextTokenLogits(model, prefixes);
     assert.deepEqual(l.shape, [2, 512]);
@@ -101,7 +134,10 @@ describe('decoding/generate (stories260K)', () => {
 
   it('refuses prompts that would run past the context', async () => {
     const { model, tokenizer } = loadModel(STORIES);
-    await assert.rejects(generate(model, tokenizer, ['Hi'], { maxNewTokens: 600 }), /exceeds the model's maxSeqLen 512/);
+    await assert.rejects(
+      generate(model, tokenizer, ['Hi'], { maxNewTokens: 600 }),
+      /exceeds the model's maxSeqLen 512/,
+    );
     model.dispose();
   });
 });

@@ -7,7 +7,16 @@ describe('engine/asserts', () => {
     it('passes within tolerance', () => {
       assertClose(1.0000005, 1, { atol: 1e-6, rtol: 0 });
       assertClose(1000.0005, 1000, { atol: 0, rtol: 1e-6 });
-      assertClose([[1, 2], [3, 4]], [[1, 2], [3, 4 + 1e-9]]);
+      assertClose(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [1, 2],
+          [3, 4 + 1e-9],
+        ],
+      );
       assertClose(new Float32Array([0.5, 0.25]), [0.5, 0.25]);
       assertClose(Infinity, Infinity);
       assertClose([NaN, 1], [NaN, 1], { equalNan: true });
@@ -15,7 +24,10 @@ describe('engine/asserts', () => {
 
     it('fails just outside the tolerance, naming the worst element', () => {
       assert.throws(() => assertClose(1.000002, 1, { atol: 1e-6, rtol: 0 }), /not close.*actual 1.000002, expected 1/);
-      assert.throws(() => assertClose([1, 2, 3], [1, 2.5, 3.1], { atol: 0.01, rtol: 0 }), /2 of 3 values not close \(worst at flat index 1\)/);
+      assert.throws(
+        () => assertClose([1, 2, 3], [1, 2.5, 3.1], { atol: 0.01, rtol: 0 }),
+        /2 of 3 values not close \(worst at flat index 1\)/,
+      );
       // atol + rtol * |expected| is the bound: 0.1 + 0.1 * 1 = 0.2
       assertClose(1.19, 1, { atol: 0.1, rtol: 0.1 });
       assert.throws(() => assertClose(1.21, 1, { atol: 0.1, rtol: 0.1 }));
@@ -33,9 +45,26 @@ describe('engine/asserts', () => {
     });
 
     it('reads tensors and prefixes its message', () => {
-      const t = tf.tensor2d([[1, 2], [3, 4]]);
-      assertClose(t, [[1, 2], [3, 4]]);
-      assert.throws(() => assertClose(t, [[1, 2], [3, 5]], { message: 'logits' }), /^Error: logits: 1 of 4/);
+      const t = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]);
+      assertClose(t, [
+        [1, 2],
+        [3, 4],
+      ]);
+      assert.throws(
+        () =>
+          assertClose(
+            t,
+            [
+              [1, 2],
+              [3, 5],
+            ],
+            { message: 'logits' },
+          ),
+        /^Error: logits: 1 of 4/,
+      );
       t.dispose();
     });
   });

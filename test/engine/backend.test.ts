@@ -12,9 +12,15 @@ describe('engine/backend', () => {
     // tfjs-node(-gpu) cannot be installed on this project's machines; wasm is the CPU default.
     assert.equal(report.chosen, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.deepEqual(report.skipped.map((s) => s.name), ['tensorflow-gpu', 'tensorflow']);
+    assert.deepEqual(
+      report.skipped.map((s) => s.name),
+      ['tensorflow-gpu', 'tensorflow'],
+    );
     assert.match(report.skipped[0].reason, /@tensorflow\/tfjs-node-gpu is not installed/);
-    assert.match(describeBackend(report), /^backend wasm \(first loadable in the default order; skipped tensorflow-gpu:/);
+    assert.match(
+      describeBackend(report),
+      /^backend wasm \(first loadable in the default order; skipped tensorflow-gpu:/,
+    );
     assert.equal(report.tfjsVersion, tf.version_core);
   });
 
@@ -27,7 +33,10 @@ describe('engine/backend', () => {
   });
 
   it('fails loudly when the named backend cannot load or does not exist', async () => {
-    await assert.rejects(initBackend({ env: { TRACT_BACKEND: 'tensorflow' } }), /no backend could be initialised \(TRACT_BACKEND=tensorflow\): tensorflow: @tensorflow\/tfjs-node is not installed/);
+    await assert.rejects(
+      initBackend({ env: { TRACT_BACKEND: 'tensorflow' } }),
+      /no backend could be initialised \(TRACT_BACKEND=tensorflow\): tensorflow: @tensorflow\/tfjs-node is not installed/,
+    );
     await assert.rejects(initBackend({ env: { TRACT_BACKEND: 'webgl' } }), /TRACT_BACKEND: unknown backend 'webgl'/);
     await assert.rejects(initBackend({ prefer: [], env: {} }), /prefer is an empty list/);
   });

@@ -9,10 +9,24 @@ describe('engine/rng', () => {
     it(`reproduces the golden sequences for seed ${JSON.stringify(c.seed)}`, () => {
       const rng = new Rng(c.seed);
       assert.equal(rng.key, c.key);
-      assert.deepEqual(Array.from({ length: 8 }, () => rng.nextUint32()), c.uint32);
-      assertClose(Array.from({ length: 4 }, () => rng.uniform()), c.uniform, { atol: 0, rtol: 0 });
-      assert.deepEqual(Array.from({ length: 12 }, () => rng.int(10)), c.int10);
-      assertClose(Array.from({ length: 4 }, () => rng.normal()), c.normal, { atol: 1e-15, rtol: 1e-13 });
+      assert.deepEqual(
+        Array.from({ length: 8 }, () => rng.nextUint32()),
+        c.uint32,
+      );
+      assertClose(
+        Array.from({ length: 4 }, () => rng.uniform()),
+        c.uniform,
+        { atol: 0, rtol: 0 },
+      );
+      assert.deepEqual(
+        Array.from({ length: 12 }, () => rng.int(10)),
+        c.int10,
+      );
+      assertClose(
+        Array.from({ length: 4 }, () => rng.normal()),
+        c.normal,
+        { atol: 1e-15, rtol: 1e-13 },
+      );
       assert.deepEqual(rng.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), c.shuffle10);
     });
   }
@@ -47,7 +61,7 @@ describe('engine/rng', () => {
     let sum = 0;
     let sumSq = 0;
     for (let i = 0; i < n; i++) {
-      counts[rng.categorical([0.2, 0, 0.8]) ]++;
+      counts[rng.categorical([0.2, 0, 0.8])]++;
       const z = rng.normal(1, 2);
       sum += z;
       sumSq += z * z;

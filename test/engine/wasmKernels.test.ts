@@ -5,7 +5,14 @@ import { fastWasmMatMulInstalled, installFastWasmMatMul, uninstallFastWasmMatMul
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
-async function onCpu(a: number[], aShape: number[], b: number[], bShape: number[], ta: boolean, tb: boolean): Promise<number[]> {
+async function onCpu(
+  a: number[],
+  aShape: number[],
+  b: number[],
+  bShape: number[],
+  ta: boolean,
+  tb: boolean,
+): Promise<number[]> {
   await useBackend('cpu');
   const r = tf.tidy(() => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), ta, tb));
   const out = Array.from(r.dataSync());

@@ -31,7 +31,14 @@ describe('faults: damaged caches, resumes at every line boundary, batch size', f
     await initBackend();
     model = loadModel(MODEL).model;
     jt = new JudgeTokens(loadModelTokenizer(MODEL));
-    examples = generateTinyJudge({ ...DEFAULT_EXPERIMENT.data, seed: 'faults', train: 6, val: 1, test: 4, testOod: 1 }).train;
+    examples = generateTinyJudge({
+      ...DEFAULT_EXPERIMENT.data,
+      seed: 'faults',
+      train: 6,
+      val: 1,
+      test: 4,
+      testOod: 1,
+    }).train;
     dir = mkdtempSync(join(tmpdir(), 'tract-caches-'));
   });
   after(() => {
@@ -40,9 +47,22 @@ describe('faults: damaged caches, resumes at every line boundary, batch size', f
   });
 
   it('judgeExamples: batch 1, 3, 4 and 8 give identical predictions (seeds from the example)', async () => {
-    const ex = examples.map((e) => ({ id: e.id, prompt: e.prompt, label: e.label, goldExact: e.goldExact, criteria: e.criteria }));
+    const ex = examples.map((e) => ({
+      id: e.id,
+      prompt: e.prompt,
+      label: e.label,
+      goldExact: e.goldExact,
+      criteria: e.criteria,
+    }));
     const run = (batchSize: number) =>
-      judgeExamples({ model, jt, examples: ex, promptKind: 'cot', eval: { ...DEFAULT_EXPERIMENT.eval, maxNewTokens: 10, nCot: 2, batchSize, seed: 's' }, split: 'test' });
+      judgeExamples({
+        model,
+        jt,
+        examples: ex,
+        promptKind: 'cot',
+        eval: { ...DEFAULT_EXPERIMENT.eval, maxNewTokens: 10, nCot: 2, batchSize, seed: 's' },
+        split: 'test',
+      });
     const ref = JSON.stringify(await run(8));
     for (const b of [1, 3, 4]) assert.equal(JSON.stringify(await run(b)), ref, `batch ${b}`);
   });
@@ -57,7 +77,11 @@ describe('faults: damaged caches, resumes at every line boundary, batch size', f
       for (const torn of [false, true]) {
         if (torn && k === lines.length) continue;
         const file = join(dir, `resume-${k}-${torn}.jsonl`);
-        const partial = lines.slice(0, k).map((l) => `${l}\n`).join('') + (torn ? lines[k].slice(0, 17) : '');
+        const partial =
+          lines
+            .slice(0, k)
+            .map((l) => `${l}\n`)
+            .join('') + (torn ? lines[k].slice(0, 17) : '');
         writeFileSync(`${file}.partial`, partial);
         const res = await selfCots(file, 4);
         assert.deepEqual(res.records, ref.records, `resumed after ${k} lines${torn ? ' and a torn one' : ''}`);
@@ -88,7 +112,17 @@ describe('faults: damaged caches, resumes at every line boundary, batch size', f
 
   it('tract eval: a cut predictions.jsonl or metrics.json is judged again, never reused; a resume at every line boundary is identical', async () => {
     const resultsDir = join(dir, 'eval');
-    const opts = { ...BENCHMARK_EVAL_DEFAULTS, model: MODEL, benchmark: FB, maxNewTokens: 6, batchSize: 1, bootstrapSamples: 20, resultsDir, backend: null, log: () => {} };
+    const opts = {
+      ...BENCHMARK_EVAL_DEFAULTS,
+      model: MODEL,
+      benchmark: FB,
+      maxNewTokens: 6,
+      batchSize: 1,
+      bootstrapSamples: 20,
+      resultsDir,
+      backend: null,
+      log: () => {},
+    };
     const ref = await evaluateBenchmark(opts);
     const f = evalFiles(ref.dir);
     const text = readFileSync(f.predictions, 'utf8');
@@ -103,7 +137,13 @@ describe('faults: damaged caches, resumes at every line boundary, batch size', f
     }
     for (let k = 0; k < lines.length; k++) {
       for (const file of [f.predictions, f.metrics, f.manifest]) rmSync(file, { force: true });
-      writeFileSync(f.partial, lines.slice(0, k).map((l) => `${l}\n`).join('') + lines[k].slice(0, 9));
+      writeFileSync(
+        f.partial,
+        lines
+          .slice(0, k)
+          .map((l) => `${l}\n`)
+          .join('') + lines[k].slice(0, 9),
+      );
       const res = await evaluateBenchmark({ ...opts, batchSize: 2 });
       assert.deepEqual(res.predictions, ref.predictions, `resumed after ${k} records (batch size 2 instead of 1)`);
       assert.equal(res.metrics.rail.pearson, ref.metrics.rail.pearson);

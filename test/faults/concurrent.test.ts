@@ -23,13 +23,16 @@ describe('faults: concurrent runs on one results folder', function () {
     assert.ok(!existsSync(lockFile(shared)), 'the lock is released');
   });
 
-  it('a live owner: wait: false fails naming its PID; a dead owner\'s lock is taken over', async () => {
+  it("a live owner: wait: false fails naming its PID; a dead owner's lock is taken over", async () => {
     const dir = join(base, 'locks');
     mkdirSync(dir, { recursive: true });
     const sleeper = spawn('sleep', ['30']);
     const owner = { pid: sleeper.pid, host: hostname(), command: 'tract run (test)', since: new Date().toISOString() };
     writeFileSync(lockFile(dir), JSON.stringify(owner));
-    await assert.rejects(acquireLock(dir, { wait: false }), new RegExp(`in use by PID ${sleeper.pid} .*tract run \\(test\\)`));
+    await assert.rejects(
+      acquireLock(dir, { wait: false }),
+      new RegExp(`in use by PID ${sleeper.pid} .*tract run \\(test\\)`),
+    );
     // waiting: the lock is taken once its owner is gone
     const lines: string[] = [];
     const waiting = acquireLock(dir, { log: (l) => lines.push(l), pollMs: 50 });

@@ -28,7 +28,10 @@ export function makeProject(): { base: string; suite: string } {
   mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
   writeFileSync(join(base, 'experiments', 'profiles', 'tiny.json'), JSON.stringify(TINY_PROFILE));
   const suite = join(base, 'experiments', 'suites', 'one.json');
-  writeFileSync(suite, JSON.stringify({ description: 'TRACT alone', compare: 'tract', experiments: ['../tinyjudge/tract.json'] }));
+  writeFileSync(
+    suite,
+    JSON.stringify({ description: 'TRACT alone', compare: 'tract', experiments: ['../tinyjudge/tract.json'] }),
+  );
   return { base, suite };
 }
 
@@ -43,7 +46,10 @@ export interface Child {
 /** Runs `bin/tract.js` with `args` in the project root (so `models/stories260K` resolves), with extra environment. */
 export function tract(args: string[], env: Record<string, string> = {}): Promise<Child> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tract.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tract.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -54,12 +60,17 @@ export function tract(args: string[], env: Record<string, string> = {}): Promise
 
 /** `tract run` of the project's suite with the tiny profile into `results` (tables in `results/out`). */
 export function runSuite(suite: string, results: string, env: Record<string, string> = {}): Promise<Child> {
-  return tract(['run', '--suite', suite, '--profile', 'tiny', '--results', results, '--out', join(results, 'out')], env);
+  return tract(
+    ['run', '--suite', suite, '--profile', 'tiny', '--results', results, '--out', join(results, 'out')],
+    env,
+  );
 }
 
 /** What a finished run left that must not depend on how it got there: the table and the run's files. */
 export function outcome(results: string): Record<string, string> {
-  const summary = JSON.parse(readFileSync(join(results, 'out', 'summary.json'), 'utf8')) as { runs: { runId: string }[] };
+  const summary = JSON.parse(readFileSync(join(results, 'out', 'summary.json'), 'utf8')) as {
+    runs: { runId: string }[];
+  };
   const out: Record<string, string> = { 'table.md': readFileSync(join(results, 'out', 'table.md'), 'utf8') };
   for (const { runId } of summary.runs) {
     for (const f of ['metrics.json', 'predictions.jsonl', 'train-log.csv', 'config.resolved.json']) {

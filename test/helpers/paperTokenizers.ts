@@ -44,5 +44,7 @@ export async function mistralTokenizer(): Promise<Tokenizer> {
 
 /** Llama-3.1-8B-Instruct's tokenizer (128,256 tokens). */
 export function llama31Tokenizer(): Tokenizer {
-  return HfTokenizer.fromFile(join(__dirname, '..', '..', 'node_modules', '@lenml', 'tokenizer-llama3_1', 'models', 'tokenizer.json'));
+  return HfTokenizer.fromFile(
+    join(__dirname, '..', '..', 'node_modules', '@lenml', 'tokenizer-llama3_1', 'models', 'tokenizer.json'),
+  );
 }

@@ -16,19 +16,55 @@ for (const backend of TEST_BACKENDS) {
     describe('tokenCrossEntropy', () => {
       it('is the mean NLL over supervised tokens (hand arithmetic)', () => {
         // one row, T = 3, V = 2; probabilities chosen through logits = log(p)
-        const logits = tf.log(tf.tensor3d([[[0.5, 0.5], [0.2, 0.8], [0.9, 0.1]]])) as tf.Tensor3D;
+        const logits = tf.log(
+          tf.tensor3d([
+            [
+              [0.5, 0.5],
+              [0.2, 0.8],
+              [0.9, 0.1],
+            ],
+          ]),
+        ) as tf.Tensor3D;
         // targets 0, 1, 1; mask 0, 1, 1: (-ln 0.8 - ln 0.1) / 2
         assertClose(tokenCrossEntropy(logits, [[0, 1, 1]], [[0, 1, 1]]), (-ln(0.8) - ln(0.1)) / 2, { atol: 1e-6 });
-        assertClose(tokenCrossEntropy(logits, [[0, 1, 1]], [[1, 1, 1]]), (-ln(0.5) - ln(0.8) - ln(0.1)) / 3, { atol: 1e-6 });
+        assertClose(tokenCrossEntropy(logits, [[0, 1, 1]], [[1, 1, 1]]), (-ln(0.5) - ln(0.8) - ln(0.1)) / 3, {
+          atol: 1e-6,
+        });
         assert.throws(() => tokenCrossEntropy(logits, [[0, 1, 1]], [[0, 0, 0]]), /mask selects no token/);
-        assert.throws(() => tokenCrossEntropy(logits, [[0, 2, 1]], [[0, 1, 1]]), /targets: token id 2 at flat position 1 is outside \[0, 2\)/);
+        assert.throws(
+          () => tokenCrossEntropy(logits, [[0, 2, 1]], [[0, 1, 1]]),
+          /targets: token id 2 at flat position 1 is outside \[0, 2\)/,
+        );
         assert.throws(() => tokenCrossEntropy(logits, [[0, 1]], [[0, 1, 1]]), /targets: expected shape \[1,3\]/);
         logits.dispose();
       });
 
       it('has the right gradient (finite differences)', () => {
-        const x = tf.tensor3d([[[0.2, -0.5, 1.0], [0.3, 0.9, -1.1]], [[-0.7, 0.4, 0.0], [1.2, -0.3, 0.6]]]);
-        checkGradient((z) => tokenCrossEntropy(z as tf.Tensor3D, [[2, 1], [0, 0]], [[1, 1], [0, 1]]), x);
+        const x = tf.tensor3d([
+          [
+            [0.2, -0.5, 1.0],
+            [0.3, 0.9, -1.1],
+          ],
+          [
+            [-0.7, 0.4, 0.0],
+            [1.2, -0.3, 0.6],
+          ],
+        ]);
+        checkGradient(
+          (z) =>
+            tokenCrossEntropy(
+              z as tf.Tensor3D,
+              [
+                [2, 1],
+                [0, 0],
+              ],
+              [
+                [1, 1],
+                [0, 1],
+              ],
+            ),
+          x,
+        );
         x.dispose();
       });
     });
@@ -40,7 +76,20 @@ for (const backend of TEST_BACKENDS) {
       });
 
       it('throws naming the row when a target was cut to under two tokens', () => {
-        assert.throws(() => findScorePositions([[1, 2, 3], [4, 5, 6]], [[0, 1, 1], [0, 0, 1]]), /row 1 has 1 supervised token\(s\)/);
+        assert.throws(
+          () =>
+            findScorePositions(
+              [
+                [1, 2, 3],
+                [4, 5, 6],
+              ],
+              [
+                [0, 1, 1],
+                [0, 0, 1],
+              ],
+            ),
+          /row 1 has 1 supervised token\(s\)/,
+        );
         assert.throws(() => findScorePositions([[1, 2]], [[0, 0]]), /row 0 has 0 supervised/);
       });
     });
@@ -49,7 +98,12 @@ for (const backend of TEST_BACKENDS) {
       // Hand case: B = 1, T = 4, V = 3. Tokens: "a"=0, digit "1"=1, digit "2"=2.
       // input ids [0, 0, 2, 0]: prompt "a", target "a" "2" "a"(eos); mask [0, 1, 1, 1]; scorePos 2.
       // logits[t] predicts input[t+1]: CE pairs (t=0 → 0), (t=2 → 0); t=1 predicts the digit (score term).
-      const probs = [[0.6, 0.2, 0.2], [0.2, 0.3, 0.5], [0.7, 0.1, 0.2], [0.4, 0.3, 0.3]];
+      const probs = [
+        [0.6, 0.2, 0.2],
+        [0.2, 0.3, 0.5],
+        [0.7, 0.1, 0.2],
+        [0.4, 0.3, 0.3],
+      ];
       const hand = () => ({
         logits: tf.log(tf.tensor3d([probs])) as tf.Tensor3D,
         targets: [[0, 0, 2, 0]],
@@ -79,17 +133,27 @@ for (const backend of TEST_BACKENDS) {
       });
 
       const optionsOf = (c: (typeof fixture.cases)[number]): CotRaftOptions => ({
-        lambda: c.lambda, ceIncludesScoreToken: c.ceIncludesScoreToken, reduction: c.reduction as CotRaftOptions['reduction'],
+        lambda: c.lambda,
+        ceIncludesScoreToken: c.ceIncludesScoreToken,
+        reduction: c.reduction as CotRaftOptions['reduction'],
       });
       for (const c of fixture.cases) {
         it(`matches PyTorch (λ=${c.lambda}, ${c.reduction}, digit in CE: ${c.ceIncludesScoreToken}): value and gradient`, () => {
           const logits = tf.tensor3d(fixture.logits);
-          const batch = { targets: fixture.inputIds, mask: fixture.mask, scorePos: fixture.scorePos, gold: fixture.gold, scoreTokenIds: fixture.scoreTokenIds };
+          const batch = {
+            targets: fixture.inputIds,
+            mask: fixture.mask,
+            scorePos: fixture.scorePos,
+            gold: fixture.gold,
+            scoreTokenIds: fixture.scoreTokenIds,
+          };
           const out = cotRaftLoss({ logits, ...batch }, optionsOf(c));
           assertClose(out.total, c.total, { atol: 1e-5, rtol: 1e-5 });
           assertClose(out.ce, c.ce, { atol: 1e-5, rtol: 1e-5 });
           assertClose(out.score, c.score, { atol: 1e-5, rtol: 1e-5 });
-          const grad = tf.grad((z: tf.Tensor) => cotRaftLoss({ logits: z as tf.Tensor3D, ...batch }, optionsOf(c)).total)(logits);
+          const grad = tf.grad(
+            (z: tf.Tensor) => cotRaftLoss({ logits: z as tf.Tensor3D, ...batch }, optionsOf(c)).total,
+          )(logits);
           assertClose(grad, c.grad, { atol: 1e-6, rtol: 1e-4 });
           tf.dispose([out, grad, logits]);
         });
@@ -97,7 +161,13 @@ for (const backend of TEST_BACKENDS) {
 
       it('has the right gradient (finite differences) for each part', () => {
         const batch = hand();
-        const rest = { targets: batch.targets, mask: batch.mask, scorePos: batch.scorePos, gold: [1.5], scoreTokenIds: batch.scoreTokenIds };
+        const rest = {
+          targets: batch.targets,
+          mask: batch.mask,
+          scorePos: batch.scorePos,
+          gold: [1.5],
+          scoreTokenIds: batch.scoreTokenIds,
+        };
         for (const part of ['total', 'ce', 'score'] as const) {
           checkGradient((z) => cotRaftLoss({ logits: z as tf.Tensor3D, ...rest }, { lambda: 0.7 })[part], batch.logits);
         }
@@ -106,7 +176,13 @@ for (const backend of TEST_BACKENDS) {
 
       it('leaks no tensors over forward and backward', () => {
         const logits = tf.tensor3d(fixture.logits);
-        const batch = { targets: fixture.inputIds, mask: fixture.mask, scorePos: fixture.scorePos, gold: fixture.gold, scoreTokenIds: fixture.scoreTokenIds };
+        const batch = {
+          targets: fixture.inputIds,
+          mask: fixture.mask,
+          scorePos: fixture.scorePos,
+          gold: fixture.gold,
+          scoreTokenIds: fixture.scoreTokenIds,
+        };
         const leaked = tensorsAfter(() => {
           const { value, grads } = tf.variableGrads(() => cotRaftLoss({ logits: v, ...batch }).total);
           tf.dispose([value, grads]);
@@ -122,7 +198,10 @@ for (const backend of TEST_BACKENDS) {
         const batch = hand();
         assert.throws(() => cotRaftLoss({ ...batch, scorePos: [0] }), /scorePos\[0\] = 0 is outside \[1, 4\)/);
         assert.throws(() => cotRaftLoss({ ...batch, scorePos: [2, 2] }), /scorePos: expected 1 positions, got 2/);
-        assert.throws(() => cotRaftLoss({ ...batch, mask: [[0, 1, 0, 1]] }), /scorePos\[0\] = 2 is not a supervised position of row 0/);
+        assert.throws(
+          () => cotRaftLoss({ ...batch, mask: [[0, 1, 0, 1]] }),
+          /scorePos\[0\] = 2 is not a supervised position of row 0/,
+        );
         assert.throws(() => cotRaftLoss(batch, { lambda: -1 }), /lambda must be a finite number >= 0/);
         assert.throws(() => cotRaftLoss(batch, { reduction: 'sum' as 'mean' }), /unknown reduction 'sum'/);
         assert.throws(() => cotRaftLoss({ ...batch, gold: [Infinity] }), /gold\[0\] = Infinity/);

@@ -69,7 +69,10 @@ describe('metrics/bootstrap', () => {
     const flipped = pairedBootstrapDiff(pearson, gold, bad, good, { samples: 1000, seed: 1 });
     assert.equal(flipped.verdict, 'B better');
     // RMSE: lower is better, so the verdict follows the direction
-    assert.equal(pairedBootstrapDiff(rmse, gold, good, bad, { samples: 500, seed: 1, higherIsBetter: false }).verdict, 'A better');
+    assert.equal(
+      pairedBootstrapDiff(rmse, gold, good, bad, { samples: 500, seed: 1, higherIsBetter: false }).verdict,
+      'A better',
+    );
     const same = pairedBootstrapDiff(pearson, gold, good, good, { samples: 200, seed: 1 });
     assert.equal(same.verdict, 'no significant difference');
     assert.equal(same.diff, 0);
@@ -84,15 +87,22 @@ describe('metrics/bootstrap', () => {
       const { gold } = judgeData(200, 0, 2000 + t);
       const a = gold.map((g) => g + rng.normal(0, 1));
       const b = gold.map((g) => g + rng.normal(0, 1));
-      if (pairedBootstrapDiff(pearson, gold, a, b, { samples: 300, seed: t }).verdict !== 'no significant difference') positives++;
+      if (pairedBootstrapDiff(pearson, gold, a, b, { samples: 300, seed: t }).verdict !== 'no significant difference')
+        positives++;
     }
     assert.ok(positives / trials <= 0.15, `false positives ${positives}/${trials}`);
   });
 
   it('rejects bad options and inputs', () => {
-    assert.throws(() => bootstrapCI(pearson, [1, 2, 3], [1, 2, 3], { samples: 0 }), /samples must be a positive integer/);
+    assert.throws(
+      () => bootstrapCI(pearson, [1, 2, 3], [1, 2, 3], { samples: 0 }),
+      /samples must be a positive integer/,
+    );
     assert.throws(() => bootstrapCI(pearson, [1, 2, 3], [1, 2, 3], { level: 1 }), /level must be in \(0, 1\)/);
-    assert.throws(() => pairedBootstrapDiff(pearson, [1, 2, 3], [1, 2, NaN], [1, 2, 3]), /predA vs gold.*x\[2\] is NaN/);
+    assert.throws(
+      () => pairedBootstrapDiff(pearson, [1, 2, 3], [1, 2, NaN], [1, 2, 3]),
+      /predA vs gold.*x\[2\] is NaN/,
+    );
     assert.throws(() => pairedBootstrapDiff(pearson, [1, 2, 3], [1, 2, 3], [1, 2]), /predB vs gold.*different lengths/);
   });
 });

@@ -2,7 +2,14 @@ import { strict as assert } from 'node:assert';
 import fixture from '../fixtures/scipy-correlations.json';
 import { assertClose } from '../../src/engine/asserts';
 import {
-  dropInvalid, kendallTauB, kendallTest, pearson, pearsonTest, rankAverage, rmse, spearman,
+  dropInvalid,
+  kendallTauB,
+  kendallTest,
+  pearson,
+  pearsonTest,
+  rankAverage,
+  rmse,
+  spearman,
 } from '../../src/metrics/correlation';
 
 describe('metrics/correlation', () => {

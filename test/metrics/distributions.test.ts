@@ -18,7 +18,8 @@ describe('metrics/distributions (against scipy.special / scipy.stats)', () => {
   });
 
   it('normal tail', () => {
-    for (const { z, sf } of fixture.normalSf) assertClose(normalSf(z), sf, { atol: 1e-300, rtol: 1e-12, message: `sf(${z})` });
+    for (const { z, sf } of fixture.normalSf)
+      assertClose(normalSf(z), sf, { atol: 1e-300, rtol: 1e-12, message: `sf(${z})` });
     assertClose(normalCdf(0), 0.5, { atol: 1e-15 });
   });
 });

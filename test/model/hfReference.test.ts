@@ -13,7 +13,10 @@ for (const backend of TEST_BACKENDS) {
     before(() => useBackend(backend));
     for (const name of CASES) {
       it(`${name}: logits match to 1e-4`, () => {
-        const ref = JSON.parse(readFileSync(join(DIR, name, 'reference.json'), 'utf8')) as { inputIds: number[][]; logits: number[][][] };
+        const ref = JSON.parse(readFileSync(join(DIR, name, 'reference.json'), 'utf8')) as {
+          inputIds: number[][];
+          logits: number[][][];
+        };
         const model = readHfModel(join(DIR, name));
         const logits = model.forward(ref.inputIds);
         assertClose(logits, ref.logits, { atol: 1e-4, rtol: 1e-4 });

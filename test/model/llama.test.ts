@@ -8,7 +8,8 @@ import { TEST_BACKENDS, tensorsAfter, useBackend } from '../helpers/backends';
 import { checkVariableGradient } from '../helpers/gradcheck';
 
 /** A tiny GQA model with an untied head: every code path of the decoder. */
-const tinyConfig = () => makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 24, vocabSize: 23, maxSeqLen: 32 });
+const tinyConfig = () =>
+  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 24, vocabSize: 23, maxSeqLen: 32 });
 
 /** Logits of the last position of each prompt run alone. */
 function aloneLast(model: LlamaModel, prompt: number[]): number[] {
@@ -45,7 +46,11 @@ for (const backend of TEST_BACKENDS) {
 
     it('a left-padded batch equals the prompts run one by one (and right padding too)', () => {
       const model = LlamaModel.init(tinyConfig(), 2);
-      const prompts = [[1, 5, 9], [1, 4, 8, 12, 16, 3], [1, 2]];
+      const prompts = [
+        [1, 5, 9],
+        [1, 4, 8, 12, 16, 3],
+        [1, 2],
+      ];
       const t = 6;
       const left = prompts.map((p) => [...new Array(t - p.length).fill(0), ...p]);
       const leftMask = prompts.map((p) => [...new Array(t - p.length).fill(0), ...new Array(p.length).fill(1)]);
@@ -67,11 +72,29 @@ for (const backend of TEST_BACKENDS) {
 
     it('runs forward and backward through every op, with correct gradients (finite differences)', () => {
       const model = LlamaModel.init(tinyConfig(), 3);
-      const ids = [[1, 6, 2, 9, 3, 4], [1, 8, 8, 2, 5, 0]];
-      const mask = [[0, 0, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0]];
+      const ids = [
+        [1, 6, 2, 9, 3, 4],
+        [1, 8, 8, 2, 5, 0],
+      ];
+      const mask = [
+        [0, 0, 1, 1, 1, 1],
+        [0, 1, 1, 1, 1, 0],
+      ];
       const loss = () => {
-        const logits = model.forward(ids, { attentionMask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]] });
-        return cotRaftLoss({ logits, targets: ids, mask, scorePos: findScorePositions(ids, mask), gold: [3, 1.5], scoreTokenIds: [2, 3, 4, 5, 6] }).total;
+        const logits = model.forward(ids, {
+          attentionMask: [
+            [1, 1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1, 0],
+          ],
+        });
+        return cotRaftLoss({
+          logits,
+          targets: ids,
+          mask,
+          scorePos: findScorePositions(ids, mask),
+          gold: [3, 1.5],
+          scoreTokenIds: [2, 3, 4, 5, 6],
+        }).total;
       };
       const { value, grads } = tf.variableGrads(loss, model.trainableVariables());
       assert.ok(Number.isFinite(value.dataSync()[0]));
@@ -82,7 +105,12 @@ for (const backend of TEST_BACKENDS) {
       tf.dispose([value, grads]);
       // finite differences on a few parameters (float32: step 1e-2)
       checkVariableGradient(loss, model.params.get('model.embed_tokens.weight')!, { offset: 6 * 16 }); // token 6's row
-      for (const name of ['model.layers.1.self_attn.k_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.norm.weight', 'lm_head.weight']) {
+      for (const name of [
+        'model.layers.1.self_attn.k_proj.weight',
+        'model.layers.0.mlp.down_proj.weight',
+        'model.norm.weight',
+        'lm_head.weight',
+      ]) {
         checkVariableGradient(loss, model.params.get(name)!);
       }
       model.dispose();
@@ -94,16 +122,24 @@ for (const backend of TEST_BACKENDS) {
       const mask = [[0, 0, 1, 1, 1, 1]];
       const opt = tf.train.adam(1e-2);
       const step = () => {
-        const cost = opt.minimize(() => {
-          const logits = model.forward(ids, { training: true });
-          return cotRaftLoss({ logits, targets: ids, mask, scorePos: [4], gold: [4], scoreTokenIds: [2, 3, 4, 5, 6] }).total;
-        }, true, model.trainableVariables());
+        const cost = opt.minimize(
+          () => {
+            const logits = model.forward(ids, { training: true });
+            return cotRaftLoss({ logits, targets: ids, mask, scorePos: [4], gold: [4], scoreTokenIds: [2, 3, 4, 5, 6] })
+              .total;
+          },
+          true,
+          model.trainableVariables(),
+        );
         const v = cost!.dataSync()[0];
         cost!.dispose();
         return v;
       };
       const first = step();
-      assert.equal(tensorsAfter(() => step()), 0);
+      assert.equal(
+        tensorsAfter(() => step()),
+        0,
+      );
       let last = first;
       for (let i = 0; i < 20; i++) last = step();
       assert.ok(last < first * 0.5, `loss ${first} → ${last}`);

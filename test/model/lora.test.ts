@@ -9,7 +9,8 @@ import { LlamaModel } from '../../src/model/llama';
 import { attachLora, detachLora, loadLora, mergeLora, saveLora } from '../../src/model/lora';
 import { TEST_BACKENDS, tensorsAfter, useBackend } from '../helpers/backends';
 
-const config = () => makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 24, vocabSize: 19, maxSeqLen: 16 });
+const config = () =>
+  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 24, vocabSize: 19, maxSeqLen: 16 });
 const IDS = [[1, 4, 7, 2, 9, 3]];
 
 /** Sets every LoRA B to small random values so the adapters change the output. */
@@ -39,7 +40,10 @@ for (const backend of TEST_BACKENDS) {
       perturbB(model, 10);
       const vars = model.trainableVariables();
       assert.equal(vars.length, 2 * 3 * 2);
-      assert.ok([...model.params.values()].every((p) => !p.trainable), 'base weights frozen');
+      assert.ok(
+        [...model.params.values()].every((p) => !p.trainable),
+        'base weights frozen',
+      );
       const before = model.params.get('model.layers.0.self_attn.q_proj.weight')!.dataSync().slice();
       const opt = tf.train.sgd(0.1);
       opt.minimize(() => tf.mean(tf.square(model.forward(IDS, { training: true }))) as tf.Scalar, false, vars);
@@ -49,7 +53,10 @@ for (const backend of TEST_BACKENDS) {
       assert.equal(model.lora, null);
       const merged = model.forward(IDS);
       assertClose(merged, unmerged, { atol: 1e-5, rtol: 1e-4 });
-      assert.ok([...model.params.values()].every((p) => p.trainable), 'base weights train again after merging');
+      assert.ok(
+        [...model.params.values()].every((p) => p.trainable),
+        'base weights train again after merging',
+      );
       tf.dispose([unmerged, merged]);
       opt.dispose();
       model.dispose();
@@ -81,7 +88,10 @@ for (const backend of TEST_BACKENDS) {
       const e2 = model.forward(IDS);
       assertClose(e1, e2, { atol: 0, rtol: 0 });
       assert.throws(() => assertClose(a, b, { atol: 1e-6 }), /not close/, 'two dropout masks differ');
-      assert.equal(tensorsAfter(() => model.forward(IDS, { training: true }).dispose()), 0);
+      assert.equal(
+        tensorsAfter(() => model.forward(IDS, { training: true }).dispose()),
+        0,
+      );
       tf.dispose([a, b, e1, e2]);
       model.dispose();
     });

@@ -19,7 +19,10 @@ for (const backend of TEST_BACKENDS) {
       const { model, format } = loadModel(MODEL);
       assert.equal(format, 'llama2c');
       const c = model.config;
-      assert.deepEqual([c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen, c.tiedEmbeddings], [64, 172, 5, 8, 4, 512, 512, true]);
+      assert.deepEqual(
+        [c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen, c.tiedEmbeddings],
+        [64, 172, 5, 8, 4, 512, 512, true],
+      );
       // 264,128 floats in the file minus the 2 × 512 × 4 unused RoPE tables
       assert.equal(parameterCount(c), 264128 - 2 * 512 * 4);
       model.dispose();

@@ -4,14 +4,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPrometheusBenchmark, SHIPPED_BENCHMARKS, type BenchmarkRecord } from '../../src/data/benchmarks';
 import type { JudgeTokens } from '../../src/data/judgeTokens';
-import { benchmarkOverview, benchmarkOverviewTable, compareLabel, distributionShiftFigure, distributionShiftTable, findRun, labeledRuns, loadOrEvaluateBenchmark, loadOrRunSuite, notebookProfile, profileWarning, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, showTable, suiteBars, suiteFigure, suiteFilePath, suiteReading, suiteRunTable, tableBars, type SuiteResults } from '../../src/notebook';
+import {
+  benchmarkOverview,
+  benchmarkOverviewTable,
+  compareLabel,
+  distributionShiftFigure,
+  distributionShiftTable,
+  findRun,
+  labeledRuns,
+  loadOrEvaluateBenchmark,
+  loadOrRunSuite,
+  notebookProfile,
+  profileWarning,
+  readoutTable,
+  readSuiteResults,
+  runModelPath,
+  showFigure,
+  showMarkdown,
+  showTable,
+  suiteBars,
+  suiteFigure,
+  suiteFilePath,
+  suiteReading,
+  suiteRunTable,
+  tableBars,
+  type SuiteResults,
+} from '../../src/notebook';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { availableProfiles } from '../../src/tract/profiles';
 import { suiteOutDir } from '../../src/results/paths';
 import type { DistributionShiftResult } from '../../src/tract/distributionShift';
 import { splitMetrics } from '../../src/tract/evaluate';
 import { useBackend } from '../helpers/backends';
-import { type Prediction, type Table } from '../../src/results/formats';
+import type { Prediction, Table } from '../../src/results/formats';
 
 const F = 'test/fixtures/notebook';
 const ROOT = join(__dirname, '..', '..');
@@ -42,14 +67,41 @@ function fakeSuite(root: string, runs: FakeRun[], profile = 'ci'): SuiteResults 
       const noise = r.noise[s];
       const ps = gold.map((g, j) => {
         const rail = noise === null ? 0 : g + noise * zig[j];
-        return { id: `${split}-${j}`, split, gold: g, goldExact: g, rail, standard: noise === null ? null : Math.round(rail), readouts: [{ cot: null, probs: [0.2, 0.2, 0.2, 0.2, 0.2], massOutside: 0, rail, standard: null }] };
+        return {
+          id: `${split}-${j}`,
+          split,
+          gold: g,
+          goldExact: g,
+          rail,
+          standard: noise === null ? null : Math.round(rail),
+          readouts: [{ cot: null, probs: [0.2, 0.2, 0.2, 0.2, 0.2], massOutside: 0, rail, standard: null }],
+        };
       });
       preds.push(...ps);
-      const m = splitMetrics(ps.map((p) => (noise === null ? null : p.rail)), gold, 50, `fake/${split}`);
+      const m = splitMetrics(
+        ps.map((p) => (noise === null ? null : p.rail)),
+        gold,
+        50,
+        `fake/${split}`,
+      );
       splits[split] = { rail: m, standard: m, massOutside: 0, clauseAccuracy: null };
     });
-    const metrics = { method: r.method, paperId: r.method === 'tract' ? 'T' : 'B3', decoding: 'cot-rail', primary: 'rail', splits, selfCot: null, stages: [], lambdaRampSteps: 0 };
-    const config = { ...DEFAULT_EXPERIMENT, method: r.method, objective: { ...DEFAULT_EXPERIMENT.objective, lambda: r.lambda ?? 1 }, eval: { ...DEFAULT_EXPERIMENT.eval, nCot: r.nCot ?? 1, bootstrapSamples: 50 } };
+    const metrics = {
+      method: r.method,
+      paperId: r.method === 'tract' ? 'T' : 'B3',
+      decoding: 'cot-rail',
+      primary: 'rail',
+      splits,
+      selfCot: null,
+      stages: [],
+      lambdaRampSteps: 0,
+    };
+    const config = {
+      ...DEFAULT_EXPERIMENT,
+      method: r.method,
+      objective: { ...DEFAULT_EXPERIMENT.objective, lambda: r.lambda ?? 1 },
+      eval: { ...DEFAULT_EXPERIMENT.eval, nCot: r.nCot ?? 1, bootstrapSamples: 50 },
+    };
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics));
     writeFileSync(join(dir, 'predictions.jsonl'), `${preds.map((p) => JSON.stringify(p)).join('\n')}\n`);
     writeFileSync(join(dir, 'config.resolved.json'), JSON.stringify(config));
@@ -58,7 +110,10 @@ function fakeSuite(root: string, runs: FakeRun[], profile = 'ci'): SuiteResults 
   });
   const outDir = join(root, `suite-${profile}`);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify({ profile, seeds: 1, suite: 'experiments/suites/default.json', runs: summary }));
+  writeFileSync(
+    join(outDir, 'summary.json'),
+    JSON.stringify({ profile, seeds: 1, suite: 'experiments/suites/default.json', runs: summary }),
+  );
   writeFileSync(join(outDir, 'table.md'), '(table)\n');
   const res = readSuiteResults(outDir, { profile });
   if (typeof res === 'string') throw new Error(res);
@@ -67,7 +122,9 @@ function fakeSuite(root: string, runs: FakeRun[], profile = 'ci'): SuiteResults 
 
 /** Every file under a folder with its modification time, to show that nothing was written. */
 function snapshot(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort().map((f) => `${f} ${statSync(join(dir, f)).mtimeMs}`);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((f) => `${f} ${statSync(join(dir, f)).mtimeMs}`);
 }
 
 describe('notebook', () => {
@@ -77,7 +134,10 @@ describe('notebook', () => {
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: '' }, root: F }), 'full');
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: 'tiny' }, root: F }), 'tiny');
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: 'full' }, root: F }), 'full');
-    assert.throws(() => notebookProfile({ env: { TRACT_PROFILE: 'quick' }, root: F }), /TRACT_PROFILE=quick: unknown profile \(known: full, tiny\)/);
+    assert.throws(
+      () => notebookProfile({ env: { TRACT_PROFILE: 'quick' }, root: F }),
+      /TRACT_PROFILE=quick: unknown profile \(known: full, tiny\)/,
+    );
     assert.throws(() => notebookProfile({ env: { TRACT_PROFILE: '../x' }, root: F }), /unknown profile/);
     // the project's own profiles
     assert.equal(notebookProfile({ env: { TRACT_PROFILE: 'ci' } }), 'ci');
@@ -95,7 +155,12 @@ describe('notebook', () => {
   it('loadOrRunSuite reads complete results without computing', async () => {
     const before = snapshot(F);
     const lines: string[] = [];
-    const res = await loadOrRunSuite({ suite: 'default', profile: 'ci', resultsDir: join(F, 'results'), log: (l) => lines.push(l) });
+    const res = await loadOrRunSuite({
+      suite: 'default',
+      profile: 'ci',
+      resultsDir: join(F, 'results'),
+      log: (l) => lines.push(l),
+    });
     assert.equal(res.loaded, true);
     assert.equal(res.outDir, join(F, 'results', 'default-ci'));
     assert.equal(res.profile, 'ci');
@@ -104,7 +169,13 @@ describe('notebook', () => {
     assert.match(res.table, /\| tract \| 0\.900 \|/);
     assert.deepEqual(res.runDirs, [`${F}/results/runs/seed-0000aaaa`, `${F}/results/runs/tract-0000bbbb`]);
     assert.equal(res.runs.length, 1);
-    assert.deepEqual(res.runs[0].map((r) => [r.runId, r.metrics.method, r.predictions.length]), [['seed-0000aaaa', 'seed', 4], ['tract-0000bbbb', 'tract', 4]]);
+    assert.deepEqual(
+      res.runs[0].map((r) => [r.runId, r.metrics.method, r.predictions.length]),
+      [
+        ['seed-0000aaaa', 'seed', 4],
+        ['tract-0000bbbb', 'tract', 4],
+      ],
+    );
     assert.equal(res.runs[0][1].metrics.splits.test.rail.pearson, 0.9);
     assert.equal(res.runs[0][1].predictions[3].split, 'test-ood');
     assert.match(lines.join('\n'), /results read from .*default-ci \(nothing computed\)/);
@@ -116,12 +187,23 @@ describe('notebook', () => {
     assert.match(readSuiteResults(dir, { profile: 'full' }) as string, /is for profile 'ci', not 'full'/);
     assert.match(readSuiteResults(dir, { profile: 'ci', seeds: 3 }) as string, /has 1 seed\(s\), not 3/);
     assert.equal(typeof readSuiteResults(dir, { profile: 'ci', seeds: 1 }), 'object');
-    assert.match(readSuiteResults(join(F, 'results', 'incomplete-ci'), { profile: 'ci' }) as string, /raft-0000cccc: no .*metrics\.json/);
-    assert.match(readSuiteResults(join(F, 'results', 'none-ci'), { profile: 'ci' }) as string, /no .*none-ci\/summary\.json/);
+    assert.match(
+      readSuiteResults(join(F, 'results', 'incomplete-ci'), { profile: 'ci' }) as string,
+      /raft-0000cccc: no .*metrics\.json/,
+    );
+    assert.match(
+      readSuiteResults(join(F, 'results', 'none-ci'), { profile: 'ci' }) as string,
+      /no .*none-ci\/summary\.json/,
+    );
   });
 
   it('runModelPath: the last stage in the cache, or the seed model', async () => {
-    const res = await loadOrRunSuite({ suite: 'default', profile: 'ci', resultsDir: join(F, 'results'), log: () => {} });
+    const res = await loadOrRunSuite({
+      suite: 'default',
+      profile: 'ci',
+      resultsDir: join(F, 'results'),
+      log: () => {},
+    });
     const [seed, tract] = res.runs[0];
     assert.equal(runModelPath(tract, join(F, 'results')), join(F, 'results', 'cache', 'stages', 'k2', 'model'));
     assert.equal(runModelPath(tract, 'elsewhere'), null);
@@ -130,10 +212,20 @@ describe('notebook', () => {
 
   it('readoutTable: probabilities, mass outside, RAIL and standard per CoT, then the mean', () => {
     const r = (probs: number[], standard: number | null, clauseCorrect: number) => ({
-      cot: 'x', probs, massOutside: 1 - probs.reduce((a, b) => a + b, 0), rail: probs.reduce((s, p, i) => s + (i + 1) * p, 0), standard, clauseCorrect,
+      cot: 'x',
+      probs,
+      massOutside: 1 - probs.reduce((a, b) => a + b, 0),
+      rail: probs.reduce((s, p, i) => s + (i + 1) * p, 0),
+      standard,
+      clauseCorrect,
     });
     const pred: Prediction = {
-      id: 'test-0', split: 'test', gold: 4.667, goldExact: 5, rail: 4.2, standard: 5,
+      id: 'test-0',
+      split: 'test',
+      gold: 4.667,
+      goldExact: 5,
+      rail: 4.2,
+      standard: 5,
       readouts: [r([0, 0, 0, 0.1, 0.9], 5, 4), r([0, 0, 0.2, 0.2, 0.5], null, 3)],
     };
     const lines = readoutTable(pred).split('\n');
@@ -151,7 +243,13 @@ describe('notebook', () => {
     console.log = (s: string) => out.push(s);
     try {
       showMarkdown('**hi**');
-      showTable({ title: 'T', labelColumns: ['m'], columns: [{ group: 'g', metric: 'pearson' }], rows: [{ labels: ['a'], cells: [{ value: 0.5 }] }], notes: [] });
+      showTable({
+        title: 'T',
+        labelColumns: ['m'],
+        columns: [{ group: 'g', metric: 'pearson' }],
+        rows: [{ labels: ['a'], cells: [{ value: 0.5 }] }],
+        notes: [],
+      });
       await showFigure({ data: [{ name: 'in-domain' }, { name: 'OOD' }], layout: { title: { text: 'Bars' } } });
     } finally {
       console.log = log;
@@ -171,17 +269,32 @@ describe('notebook', () => {
     ]);
 
     it('labeledRuns tells runs of one method apart by λ and number of CoTs; findRun; compareLabel', () => {
-      assert.deepEqual(labeledRuns(sweep)[0].map((r) => r.label), ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)', 'tract (λ=1, 5 CoTs)', 'raft']);
+      assert.deepEqual(
+        labeledRuns(sweep)[0].map((r) => r.label),
+        ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)', 'tract (λ=1, 5 CoTs)', 'raft'],
+      );
       assert.equal(findRun(sweep, 'raft').config.method, 'raft');
       assert.throws(() => findRun(sweep, 'tract'), /no run labelled 'tract' \(runs: tract \(λ=0\.5, 1 CoT\), .*raft\)/);
       // default λ and one CoT (the suite file, default.json, compares 'tract')
       assert.equal(compareLabel(sweep), 'tract (λ=1, 1 CoT)');
-      const plain = fakeSuite(join(root, 'plain'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }]);
-      assert.deepEqual(labeledRuns(plain)[0].map((r) => r.label), ['raft', 'tract']);
+      const plain = fakeSuite(join(root, 'plain'), [
+        { method: 'raft', noise: [0.5, 0.5] },
+        { method: 'tract', noise: [0.1, 0.1] },
+      ]);
+      assert.deepEqual(
+        labeledRuns(plain)[0].map((r) => r.label),
+        ['raft', 'tract'],
+      );
       assert.equal(compareLabel(plain), 'tract');
       // runs that nothing tells apart keep their run id
-      const twins = fakeSuite(join(root, 'twins'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'raft', noise: [0.4, 0.4] }]);
-      assert.deepEqual(labeledRuns(twins)[0].map((r) => r.label), ['raft [raft-00000000]', 'raft [raft-00000001]']);
+      const twins = fakeSuite(join(root, 'twins'), [
+        { method: 'raft', noise: [0.5, 0.5] },
+        { method: 'raft', noise: [0.4, 0.4] },
+      ]);
+      assert.deepEqual(
+        labeledRuns(twins)[0].map((r) => r.label),
+        ['raft [raft-00000000]', 'raft [raft-00000001]'],
+      );
     });
 
     it('suiteRunTable: one row per run, verdicts of the compared run against the others', () => {
@@ -199,7 +312,10 @@ describe('notebook', () => {
 
     it('suiteBars: Pearson r and its interval per run and split', () => {
       const fig = suiteBars(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'raft'] });
-      assert.deepEqual(fig.data.map((t) => t.name), ['in-domain', 'out-of-domain']);
+      assert.deepEqual(
+        fig.data.map((t) => t.name),
+        ['in-domain', 'out-of-domain'],
+      );
       assert.deepEqual(fig.data[0].x, ['tract (λ=0.5, 1 CoT)', 'raft']);
       const m = findRun(sweep, 'tract (λ=0.5, 1 CoT)').metrics.splits.test.rail;
       assert.equal(fig.data[0].y[0], m.pearson);
@@ -210,20 +326,39 @@ describe('notebook', () => {
     it('suiteReading: warning off full, best run per split and whether its interval overlaps the compared run, verdicts', () => {
       const text = suiteReading(sweep);
       assert.match(text, /^\*\*Warning: profile 'ci' \(3 training steps on 32 training examples\)\.\*\*/);
-      assert.match(text, /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 5 CoTs\)\*\* [\d.]+ \[[\d.]+, [\d.]+\]; tract \(λ=1, 1 CoT\): [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; no valid r: raft \(12 invalid\)\./);
+      assert.match(
+        text,
+        /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 5 CoTs\)\*\* [\d.]+ \[[\d.]+, [\d.]+\]; tract \(λ=1, 1 CoT\): [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; no valid r: raft \(12 invalid\)\./,
+      );
       assert.match(text, /- Out-of-domain \(n = 12\): highest r: \*\*raft\*\*/);
       assert.match(text, /Paired bootstrap of tract \(λ=1, 1 CoT\) against each run/);
-      assert.match(text, /  - tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\): in-domain .* \(p = [\d.]+\); out-of-domain/);
+      assert.match(
+        text,
+        / {2}- tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\): in-domain .* \(p = [\d.]+\); out-of-domain/,
+      );
       // the compared run is the best: the next one is named
       const two = suiteReading(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)'] });
-      assert.match(two, /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 1 CoT\)\*\* [^;]+; next: tract \(λ=0\.5, 1 CoT\) [\d.]+/);
-      const full = fakeSuite(join(root, 'full'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }], 'full');
+      assert.match(
+        two,
+        /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 1 CoT\)\*\* [^;]+; next: tract \(λ=0\.5, 1 CoT\) [\d.]+/,
+      );
+      const full = fakeSuite(
+        join(root, 'full'),
+        [
+          { method: 'raft', noise: [0.5, 0.5] },
+          { method: 'tract', noise: [0.1, 0.1] },
+        ],
+        'full',
+      );
       assert.doesNotMatch(suiteReading(full), /Warning/);
       assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
     });
 
     it('suiteFigure: a named figure of the results folder', () => {
-      const plain = fakeSuite(join(root, 'fig'), [{ method: 'raft', noise: [0.5, 0.5] }, { method: 'tract', noise: [0.1, 0.1] }]);
+      const plain = fakeSuite(join(root, 'fig'), [
+        { method: 'raft', noise: [0.5, 0.5] },
+        { method: 'tract', noise: [0.1, 0.1] },
+      ]);
       assert.equal(suiteFigure(plain, 'scatter-raft').data[0].type, 'scatter');
       assert.ok(suiteFigure(plain, 'ablation-pearson'));
       assert.throws(() => suiteFigure(plain, 'nope'), /no figure 'nope' \(figures: ablation-pearson, scatter-raft, /);
@@ -238,12 +373,24 @@ describe('notebook', () => {
 
   it('tableBars: cells of one metric as grouped bars, intervals kept', () => {
     const t: Table = {
-      title: 'T', labelColumns: ['method', 'decoding'], notes: [],
-      columns: [{ group: 'A', metric: 'pearson' }, { group: 'A', metric: 'rmse' }, { group: 'B', metric: 'pearson' }],
-      rows: [{ labels: ['x', 'rail'], cells: [{ value: 0.5 }, { value: 1 }, { value: 0.6, lo: 0.4, hi: 0.7 }] }, { labels: ['y', 'std'], cells: [{ value: 0.2 }, null, null] }],
+      title: 'T',
+      labelColumns: ['method', 'decoding'],
+      notes: [],
+      columns: [
+        { group: 'A', metric: 'pearson' },
+        { group: 'A', metric: 'rmse' },
+        { group: 'B', metric: 'pearson' },
+      ],
+      rows: [
+        { labels: ['x', 'rail'], cells: [{ value: 0.5 }, { value: 1 }, { value: 0.6, lo: 0.4, hi: 0.7 }] },
+        { labels: ['y', 'std'], cells: [{ value: 0.2 }, null, null] },
+      ],
     };
     const fig = tableBars(t);
-    assert.deepEqual(fig.data.map((d) => d.name), ['A', 'B']);
+    assert.deepEqual(
+      fig.data.map((d) => d.name),
+      ['A', 'B'],
+    );
     assert.deepEqual(fig.data[0].x, ['x', 'y']);
     assert.deepEqual(fig.data[0].y, [0.5, 0.2]);
     assert.deepEqual(fig.data[1].y, [0.6, null]);
@@ -256,10 +403,31 @@ describe('notebook', () => {
 
   it('distributionShiftTable and distributionShiftFigure: ours beside the paper', () => {
     const res: DistributionShiftResult = {
-      ids: ['train-0', 'train-1'], target: [1, 3],
+      ids: ['train-0', 'train-1'],
+      target: [1, 3],
       rows: [
-        { model: 'stage1', cots: 'reference', condition: 'stage 1 | reference CoTs', n: 2, rmse: 0.25, meanRail: 2, meanTarget: 2, paper: 0.12, rail: [1.25, 2.75] },
-        { model: 'stage2', cots: 'stage1-self', condition: 'stage 2 | stage-1 CoTs (its training CoTs)', n: 2, rmse: 0.5, meanRail: 2, meanTarget: 2, paper: null, rail: [1.5, 2.5] },
+        {
+          model: 'stage1',
+          cots: 'reference',
+          condition: 'stage 1 | reference CoTs',
+          n: 2,
+          rmse: 0.25,
+          meanRail: 2,
+          meanTarget: 2,
+          paper: 0.12,
+          rail: [1.25, 2.75],
+        },
+        {
+          model: 'stage2',
+          cots: 'stage1-self',
+          condition: 'stage 2 | stage-1 CoTs (its training CoTs)',
+          n: 2,
+          rmse: 0.5,
+          meanRail: 2,
+          meanTarget: 2,
+          paper: null,
+          rail: [1.5, 2.5],
+        },
       ],
       sources: { stage1: 's1/model', stage2: 's2/model', selfCots: 'x.jsonl' },
     };
@@ -267,7 +435,10 @@ describe('notebook', () => {
     assert.equal(md[2], '| stage 1 | reference CoTs | 2 | 0.250 | 2.00 | 2.00 | 0.12 |');
     assert.equal(md[3], '| stage 2 | stage-1 CoTs (its training CoTs) | 2 | 0.500 | 2.00 | 2.00 | n/a |');
     const fig = distributionShiftFigure(res, 'ci');
-    assert.deepEqual(fig.data.map((d) => d.name), ['TinyJudge (ours, ci)', 'paper (Mistral-7B)']);
+    assert.deepEqual(
+      fig.data.map((d) => d.name),
+      ['TinyJudge (ours, ci)', 'paper (Mistral-7B)'],
+    );
     assert.deepEqual(fig.data[0].y, [0.25, 0.5]);
     assert.deepEqual(fig.data[1].y, [0.12, null]);
   });
@@ -276,8 +447,20 @@ describe('notebook', () => {
     const jt = { prompt: (t: string) => t.split(' ') } as unknown as JudgeTokens;
     const rec = (prompt: string, label: number) => ({ prompt, label }) as BenchmarkRecord;
     const o = benchmarkOverview('b', [rec('a b c  ', 4), rec('a', 2), rec('a b c d e', 3), rec('a b', 5)], jt, 3);
-    assert.deepEqual(o, { benchmark: 'b', records: 4, labelMean: 3.5, labelMin: 2, labelMax: 5, promptTokens: { min: 1, median: 2, p95: 3, max: 5 }, overBudget: 1, budget: 3 });
-    assert.match(benchmarkOverviewTable([o]), /\| b \| 4 \| 3\.500 \| 2\.00–5\.00 \| 1 \/ 2 \/ 3 \/ 5 \| 1 of 4 \(budget 3\) \|/);
+    assert.deepEqual(o, {
+      benchmark: 'b',
+      records: 4,
+      labelMean: 3.5,
+      labelMin: 2,
+      labelMax: 5,
+      promptTokens: { min: 1, median: 2, p95: 3, max: 5 },
+      overBudget: 1,
+      budget: 3,
+    });
+    assert.match(
+      benchmarkOverviewTable([o]),
+      /\| b \| 4 \| 3\.500 \| 2\.00–5\.00 \| 1 \/ 2 \/ 3 \/ 5 \| 1 of 4 \(budget 3\) \|/,
+    );
     assert.throws(() => benchmarkOverview('b', [], jt, 3), /b: no records/);
   });
 
@@ -285,7 +468,17 @@ describe('notebook', () => {
     this.timeout(120000);
     await useBackend('wasm');
     const resultsDir = mkdtempSync(join(tmpdir(), 'tract-nb-eval-'));
-    const opts = { model: join(ROOT, 'models', 'stories260K'), benchmark: 'vicuna', limit: 2, maxNewTokens: 4, batchSize: 2, bootstrapSamples: 20, resultsDir, backend: null, log: () => {} };
+    const opts = {
+      model: join(ROOT, 'models', 'stories260K'),
+      benchmark: 'vicuna',
+      limit: 2,
+      maxNewTokens: 4,
+      batchSize: 2,
+      bootstrapSamples: 20,
+      resultsDir,
+      backend: null,
+      log: () => {},
+    };
     const first = await loadOrEvaluateBenchmark(opts);
     assert.equal(first.loaded, false);
     assert.equal(first.metrics.judged, 2);

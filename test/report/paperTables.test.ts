@@ -1,16 +1,27 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { readPaperResults } from '../../src/data/paperResults';
-import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from '../../src/report/paperTables';
+import {
+  paperAblationTable,
+  paperLambdaTable,
+  paperMainTable,
+  paperNCotTable,
+  readOurRuns,
+} from '../../src/report/paperTables';
 import { toMarkdown } from '../../src/report/tables';
-import { type Table } from '../../src/results/formats';
+import type { Table } from '../../src/results/formats';
 
 const ROOT = join(__dirname, '..', '..');
 const rows = readPaperResults(join(ROOT, 'data', 'reference', 'tract-paper-results.csv'));
 
 /** Row label → cells rounded to 3 decimals, as the paper prints them. */
 function printed(t: Table): Record<string, string[]> {
-  return Object.fromEntries(t.rows.map((r) => [`${r.labels[0]} | ${r.labels[2]} | ${r.labels[3]}`, r.cells.map((c) => (c ? c.value.toFixed(3) : ''))]));
+  return Object.fromEntries(
+    t.rows.map((r) => [
+      `${r.labels[0]} | ${r.labels[2]} | ${r.labels[3]}`,
+      r.cells.map((c) => (c ? c.value.toFixed(3) : '')),
+    ]),
+  );
 }
 
 describe('report/paperTables', () => {
@@ -48,8 +59,22 @@ describe('report/paperTables', () => {
 
   it('builds the λ sweep in λ order (§9.4) and the n-CoT table (§9.5)', () => {
     const lam = paperLambdaTable(rows);
-    assert.deepEqual(lam.rows.map((r) => r.labels[0]), ['TRACT, λ = 0.1', 'TRACT, λ = 0.2', 'TRACT', 'TRACT, λ = 2', 'TRACT, λ = 5', 'TRACT, λ = 10', 'TRACT, λ = "5e_5" (ambiguous)']);
-    assert.deepEqual(lam.rows.map((r) => r.cells[4]!.value.toFixed(3)), ['0.496', '0.643', '0.649', '0.632', '0.595', '0.618', '0.656']);
+    assert.deepEqual(
+      lam.rows.map((r) => r.labels[0]),
+      [
+        'TRACT, λ = 0.1',
+        'TRACT, λ = 0.2',
+        'TRACT',
+        'TRACT, λ = 2',
+        'TRACT, λ = 5',
+        'TRACT, λ = 10',
+        'TRACT, λ = "5e_5" (ambiguous)',
+      ],
+    );
+    assert.deepEqual(
+      lam.rows.map((r) => r.cells[4]!.value.toFixed(3)),
+      ['0.496', '0.643', '0.649', '0.632', '0.595', '0.618', '0.656'],
+    );
     const n = printed(paperNCotTable(rows));
     assert.deepEqual(n['TRACT | CoT-RAIL | 5'].slice(0, 5), ['0.932', '0.525', '0.604', '0.544', '0.651']);
     assert.deepEqual(n['Prometheus-2-7B | CoT-RAIL | 5'].slice(0, 5), ['0.891', '0.637', '0.650', '0.611', '0.697']);
@@ -61,10 +86,22 @@ describe('report/paperTables', () => {
     const ours = readOurRuns(dir);
     const t = paperMainTable(rows, ours);
     const byName = Object.fromEntries(t.rows.map((r) => [r.labels[0], r.cells.slice(-2)]));
-    for (const [name, method] of [['TRACT', 'tract'], ['CE (w/ CoT)', 'ce-cot'], ['RAFT', 'raft']]) {
+    for (const [name, method] of [
+      ['TRACT', 'tract'],
+      ['CE (w/ CoT)', 'ce-cot'],
+      ['RAFT', 'raft'],
+    ]) {
       const m = ours.get(method)!;
-      assert.deepEqual(byName[name].map((c) => c?.value), ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearson), name);
-      assert.deepEqual(byName[name].map((c) => c?.lo), ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearsonLo), name);
+      assert.deepEqual(
+        byName[name].map((c) => c?.value),
+        ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearson),
+        name,
+      );
+      assert.deepEqual(
+        byName[name].map((c) => c?.lo),
+        ['test', 'test-ood'].map((s) => m.splits[s][m.primary].pearsonLo),
+        name,
+      );
     }
     assert.equal(ours.get('ce-cot')!.primary, 'standard', 'ce-cot is read with standard decoding, as the paper row');
     assert.deepEqual(byName['Prometheus-2-7B'], [null, null]);

@@ -14,9 +14,15 @@ const RUN = join(FIX, 'runs', 'fx-tract-a1');
 describe('results folders and report/resultFigures', () => {
   describe('parseTrainLog', () => {
     it('reads rows by column name; an empty cell is NaN', () => {
-      const rows = parseTrainLog('stage,step,loss,ce,score,eval_valPearson\nstage1,1,3,2,1,\nstage2,5,1.5,1.2,0.3,0.7\n', 'log.csv');
+      const rows = parseTrainLog(
+        'stage,step,loss,ce,score,eval_valPearson\nstage1,1,3,2,1,\nstage2,5,1.5,1.2,0.3,0.7\n',
+        'log.csv',
+      );
       assert.equal(rows.length, 2);
-      assert.deepEqual({ ...rows[1], columns: undefined }, { stage: 'stage2', step: 5, loss: 1.5, ce: 1.2, score: 0.3, columns: undefined });
+      assert.deepEqual(
+        { ...rows[1], columns: undefined },
+        { stage: 'stage2', step: 5, loss: 1.5, ce: 1.2, score: 0.3, columns: undefined },
+      );
       assert.ok(Number.isNaN(rows[0].columns.eval_valPearson));
       assert.equal(rows[1].columns.eval_valPearson, 0.7);
     });
@@ -29,8 +35,14 @@ describe('results folders and report/resultFigures', () => {
       assert.throws(() => parseTrainLog('', 'a.csv'), /a\.csv: empty/);
       assert.throws(() => parseTrainLog('step,loss\n1,2\n', 'a.csv'), /a\.csv: first column is 'step'/);
       assert.throws(() => parseTrainLog('stage,step,loss,ce\ns,1,2,3\n', 'a.csv'), /a\.csv: no 'score' column/);
-      assert.throws(() => parseTrainLog('stage,step,loss,ce,score\ns,1,2,3\n', 'a.csv'), /a\.csv: line 2 has 4 fields, the header has 5/);
-      assert.throws(() => parseTrainLog('stage,step,loss,ce,score\ns,x,2,3,4\n', 'a.csv'), /a\.csv: line 2: step 'x' is not a number/);
+      assert.throws(
+        () => parseTrainLog('stage,step,loss,ce,score\ns,1,2,3\n', 'a.csv'),
+        /a\.csv: line 2 has 4 fields, the header has 5/,
+      );
+      assert.throws(
+        () => parseTrainLog('stage,step,loss,ce,score\ns,x,2,3,4\n', 'a.csv'),
+        /a\.csv: line 2: step 'x' is not a number/,
+      );
     });
   });
 
@@ -41,7 +53,10 @@ describe('results folders and report/resultFigures', () => {
     assert.equal(run.metrics.splits.test.rail.pearsonLo, 0.4);
     assert.equal(run.predictions.length, 8);
     assert.equal(run.predictions[2].standard, null);
-    assert.deepEqual(run.trainLog.map((r) => `${r.stage}:${r.step}`), ['stage1:1', 'stage1:2', 'stage2:1', 'stage2:2']);
+    assert.deepEqual(
+      run.trainLog.map((r) => `${r.stage}:${r.step}`),
+      ['stage1:1', 'stage1:2', 'stage2:1', 'stage2:2'],
+    );
     assert.equal(run.config.objective.lambda, 1);
   });
 
@@ -60,7 +75,10 @@ describe('results folders and report/resultFigures', () => {
 
     it('missing files', () => {
       rmSync(join(dir, 'train-log.csv'));
-      assert.throws(() => readRunFolder(dir), (e: Error) => e.message === `${join(dir, 'train-log.csv')}: no such file`);
+      assert.throws(
+        () => readRunFolder(dir),
+        (e: Error) => e.message === `${join(dir, 'train-log.csv')}: no such file`,
+      );
       rmSync(join(dir, 'metrics.json'));
       assert.throws(() => readRunFolder(dir), /metrics\.json: no such file/);
     });
@@ -71,7 +89,10 @@ describe('results folders and report/resultFigures', () => {
       edit('metrics.json', (m) => (m.primary = 'best'));
       assert.throws(() => readRunFolder(dir), /metrics\.json: field 'primary' is "best"/);
       cpSync(join(RUN, 'metrics.json'), join(dir, 'metrics.json'));
-      writeFileSync(join(dir, 'predictions.jsonl'), '{"id":"a","split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n{"id":"b","split":"test","rail":2}\n');
+      writeFileSync(
+        join(dir, 'predictions.jsonl'),
+        '{"id":"a","split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n{"id":"b","split":"test","rail":2}\n',
+      );
       assert.throws(() => readRunFolder(dir), /predictions\.jsonl: record 2: field 'gold' missing/);
       cpSync(join(RUN, 'predictions.jsonl'), join(dir, 'predictions.jsonl'));
       edit('config.resolved.json', (c) => delete c.objective);
@@ -81,7 +102,10 @@ describe('results folders and report/resultFigures', () => {
 
   it('readSuiteFolder finds the listed runs beside the suite folder', () => {
     const suite = readSuiteFolder(join(FIX, 'suite-main'));
-    assert.deepEqual(suite.runs.map((r) => r.runId), ['fx-raft-b2', 'fx-ce-cot-c3', 'fx-tract-a1']);
+    assert.deepEqual(
+      suite.runs.map((r) => r.runId),
+      ['fx-raft-b2', 'fx-ce-cot-c3', 'fx-tract-a1'],
+    );
     assert.equal(suite.compare, 'tract');
     assert.equal(suite.profile, 'fixture');
     assert.equal(suite.runs[1].metrics.primary, 'standard');
@@ -89,12 +113,20 @@ describe('results folders and report/resultFigures', () => {
 
   it('figuresForResults(suite): ablation bars from metrics.json, per-method figures, details of the compared method', () => {
     const figs = figuresForResults(join(FIX, 'suite-main'));
-    assert.deepEqual(figs.map((f) => f.name), [
-      'ablation-pearson',
-      'scatter-raft', 'calibration-raft',
-      'scatter-ce-cot', 'calibration-ce-cot',
-      'scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract',
-    ]);
+    assert.deepEqual(
+      figs.map((f) => f.name),
+      [
+        'ablation-pearson',
+        'scatter-raft',
+        'calibration-raft',
+        'scatter-ce-cot',
+        'calibration-ce-cot',
+        'scatter-tract',
+        'calibration-tract',
+        'training-tract',
+        'rail-distribution-tract',
+      ],
+    );
     const bars = figs[0].figure;
     assert.deepEqual(bars.data[0].x, ['raft (B3)', 'ce-cot (B2)', 'tract (T)']);
     assert.deepEqual(bars.data[0].y, [0.2, 0.1, 0.6]); // test split, metrics.json
@@ -111,11 +143,19 @@ describe('results folders and report/resultFigures', () => {
 
   it('figuresForResults(λ sweep suite): the sweep, labels with λ, details of the default λ', () => {
     const figs = figuresForResults(join(FIX, 'suite-sweep'));
-    assert.deepEqual(figs.map((f) => f.name), [
-      'ablation-pearson', 'lambda-sweep',
-      'scatter-tract-lambda-0.5', 'calibration-tract-lambda-0.5',
-      'scatter-tract-lambda-1', 'calibration-tract-lambda-1', 'training-tract-lambda-1', 'rail-distribution-tract-lambda-1',
-    ]);
+    assert.deepEqual(
+      figs.map((f) => f.name),
+      [
+        'ablation-pearson',
+        'lambda-sweep',
+        'scatter-tract-lambda-0.5',
+        'calibration-tract-lambda-0.5',
+        'scatter-tract-lambda-1',
+        'calibration-tract-lambda-1',
+        'training-tract-lambda-1',
+        'rail-distribution-tract-lambda-1',
+      ],
+    );
     const sweep = figs[1].figure;
     assert.deepEqual(sweep.data[0].x, [0.5, 1]);
     assert.deepEqual(sweep.data[0].y, [0.5, 0.6]);
@@ -123,18 +163,36 @@ describe('results folders and report/resultFigures', () => {
   });
 
   it('figuresForResults(run folder) and a folder that is neither', () => {
-    assert.deepEqual(figuresForResults(RUN).map((f) => f.name), ['scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract']);
-    assert.throws(() => figuresForResults(FIX), /neither a run folder \(no metrics\.json\) nor a suite results folder \(no summary\.json\)/);
+    assert.deepEqual(
+      figuresForResults(RUN).map((f) => f.name),
+      ['scatter-tract', 'calibration-tract', 'training-tract', 'rail-distribution-tract'],
+    );
+    assert.throws(
+      () => figuresForResults(FIX),
+      /neither a run folder \(no metrics\.json\) nor a suite results folder \(no summary\.json\)/,
+    );
   });
 
   it('pearsonPoints: several seeds give mean ± sd over seeds', () => {
     const run = readRunFolder(RUN);
-    const withR = (r: number): RunData => ({ ...run, metrics: { ...run.metrics, splits: { ...run.metrics.splits, test: { ...run.metrics.splits.test, rail: { ...run.metrics.splits.test.rail, pearson: r } } } } });
+    const withR = (r: number): RunData => ({
+      ...run,
+      metrics: {
+        ...run.metrics,
+        splits: {
+          ...run.metrics.splits,
+          test: { ...run.metrics.splits.test, rail: { ...run.metrics.splits.test.rail, pearson: r } },
+        },
+      },
+    });
     const { points, intervalNote } = pearsonPoints([[withR(0.2)], [withR(0.4)], [withR(0.6)]]);
     assert.equal(intervalNote, 'mean ± sd over 3 seeds');
     const p = points.find((q) => q.group === 'test')!;
     // mean 0.4, sd = sqrt((0.04 + 0 + 0.04) / 2) = 0.2
-    assert.ok(Math.abs(p.value - 0.4) < 1e-12 && Math.abs(p.lo - 0.2) < 1e-12 && Math.abs(p.hi - 0.6) < 1e-12, JSON.stringify(p));
+    assert.ok(
+      Math.abs(p.value - 0.4) < 1e-12 && Math.abs(p.lo - 0.2) < 1e-12 && Math.abs(p.hi - 0.6) < 1e-12,
+      JSON.stringify(p),
+    );
     assert.equal(displayLabel(run, [run]), 'tract (T)');
   });
 });

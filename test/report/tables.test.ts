@@ -2,12 +2,15 @@ import { strict as assert } from 'node:assert';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { bestRows, toCsv, toLatex, toMarkdown } from '../../src/report/tables';
 import { buildTables } from '../../src/tract/suiteTables';
-import { type RunSummary, type SplitMetrics, type Table } from '../../src/results/formats';
+import type { RunSummary, SplitMetrics, Table } from '../../src/results/formats';
 
 const table: Table = {
   title: 'T',
   labelColumns: ['method'],
-  columns: [{ group: 'id', metric: 'pearson' }, { group: 'id', metric: 'rmse' }],
+  columns: [
+    { group: 'id', metric: 'pearson' },
+    { group: 'id', metric: 'rmse' },
+  ],
   rows: [
     { labels: ['a'], cells: [{ value: 0.5, lo: 0.4, hi: 0.6 }, { value: 1.2 }] },
     { labels: ['b_x'], cells: [{ value: 0.7 }, { value: 0.9 }] },
@@ -29,7 +32,10 @@ describe('report/tables', () => {
 
   it('writes CSV with sd and interval columns, and LaTeX with escapes', () => {
     const csv = toCsv(table).trim().split('\n');
-    assert.equal(csv[0], 'method,id_pearson,id_pearson_sd,id_pearson_lo,id_pearson_hi,id_rmse,id_rmse_sd,id_rmse_lo,id_rmse_hi');
+    assert.equal(
+      csv[0],
+      'method,id_pearson,id_pearson_sd,id_pearson_lo,id_pearson_hi,id_rmse,id_rmse_sd,id_rmse_lo,id_rmse_hi',
+    );
     assert.equal(csv[1], 'a,0.5,,0.4,0.6,1.2,,,');
     const tex = toLatex(table);
     assert.match(tex, /b\\_x & \\textbf\{0\.700\} & \\textbf\{0\.900\} \\\\/);
@@ -38,38 +44,94 @@ describe('report/tables', () => {
 });
 
 describe('tract/suiteTables buildTables', () => {
-  const split = (r: number): SplitMetrics => ({ n: 4, nInvalid: 0, pearson: r, pearsonLo: r - 0.1, pearsonHi: r + 0.1, spearman: r, kendall: r, rmse: 1 - r });
+  const split = (r: number): SplitMetrics => ({
+    n: 4,
+    nInvalid: 0,
+    pearson: r,
+    pearsonLo: r - 0.1,
+    pearsonHi: r + 0.1,
+    spearman: r,
+    kendall: r,
+    rmse: 1 - r,
+  });
   const run = (method: string, r: number, offset: number): RunSummary => ({
-    runId: method, dir: '', config: DEFAULT_EXPERIMENT, predictions: ['test', 'test-ood'].flatMap((s) => [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
-      id: `${s}-${i}`, split: s, gold: g, goldExact: g, readouts: [], rail: g + (method === 'tract' ? 0 : ((i * 7) % 5) - 2) * offset, standard: null,
-    }))),
+    runId: method,
+    dir: '',
+    config: DEFAULT_EXPERIMENT,
+    predictions: ['test', 'test-ood'].flatMap((s) =>
+      [1, 2, 3, 4, 5, 1, 2, 3, 4, 5].map((g, i) => ({
+        id: `${s}-${i}`,
+        split: s,
+        gold: g,
+        goldExact: g,
+        readouts: [],
+        rail: g + (method === 'tract' ? 0 : ((i * 7) % 5) - 2) * offset,
+        standard: null,
+      })),
+    ),
     metrics: {
-      method, paperId: method, decoding: 'cot-rail', primary: 'rail', selfCot: null, stages: [], lambdaRampSteps: 0,
-      splits: { test: { rail: split(r), standard: split(0), massOutside: 0, clauseAccuracy: NaN }, 'test-ood': { rail: split(r - 0.1), standard: split(0), massOutside: 0, clauseAccuracy: NaN } },
+      method,
+      paperId: method,
+      decoding: 'cot-rail',
+      primary: 'rail',
+      selfCot: null,
+      stages: [],
+      lambdaRampSteps: 0,
+      splits: {
+        test: { rail: split(r), standard: split(0), massOutside: 0, clauseAccuracy: NaN },
+        'test-ood': { rail: split(r - 0.1), standard: split(0), massOutside: 0, clauseAccuracy: NaN },
+      },
     },
   });
 
   it('reports mean ± sd over seeds and paired verdicts of the compared method', () => {
-    const seeds = [[run('tract', 0.8, 1), run('raft', 0.6, 1)], [run('tract', 0.6, 1), run('raft', 0.4, 1)]];
+    const seeds = [
+      [run('tract', 0.8, 1), run('raft', 0.6, 1)],
+      [run('tract', 0.6, 1), run('raft', 0.4, 1)],
+    ];
     const { results, verdicts } = buildTables(seeds, [], 'tract', 'quick', 200);
     const tractRow = results.rows.find((r) => r.labels[0] === 'tract')!;
     assert.ok(Math.abs(tractRow.cells[0]!.value - 0.7) < 1e-12);
     assert.ok(Math.abs(tractRow.cells[0]!.sd! - Math.sqrt(0.02)) < 1e-12); // sd of 0.8 and 0.6
     assert.equal(verdicts.rows.length, 1);
-    assert.match(verdicts.notes[0], /^tract vs raft: in-domain (tract better|no significant difference) \(p = [0-9.]+\)/);
+    assert.match(
+      verdicts.notes[0],
+      /^tract vs raft: in-domain (tract better|no significant difference) \(p = [0-9.]+\)/,
+    );
     assert.ok(verdicts.rows[0].cells[0]!.value > 0, 'tract (exact) beats a noisy judge');
     assert.match(results.notes.join(' '), /2 seed\(s\); mean ± sd over seeds/);
   });
 
   it('keeps runs of one method apart by λ and number of CoTs (λ sweep, n-CoT) and compares against a named row', () => {
-    const withCfg = (r: RunSummary, lambda: number, nCot: number): RunSummary => ({ ...r, config: { objective: { lambda }, eval: { nCot } } as unknown as RunSummary['config'] });
+    const withCfg = (r: RunSummary, lambda: number, nCot: number): RunSummary => ({
+      ...r,
+      config: { objective: { lambda }, eval: { nCot } } as unknown as RunSummary['config'],
+    });
     // compare = 'tract' picks its run with the default λ (1) and one CoT, wherever it is in the suite
-    const sweep = [[withCfg(run('tract', 0.5, 1), 0.1, 1), withCfg(run('tract', 0.8, 0), 1, 1), withCfg(run('tract', 0.7, 0.5), 5, 1)]];
+    const sweep = [
+      [
+        withCfg(run('tract', 0.5, 1), 0.1, 1),
+        withCfg(run('tract', 0.8, 0), 1, 1),
+        withCfg(run('tract', 0.7, 0.5), 5, 1),
+      ],
+    ];
     const { results, verdicts } = buildTables(sweep, [], 'tract', 'full', 100);
-    assert.deepEqual(results.rows.map((r) => r.labels[0]), ['tract (λ=0.1)', 'tract (λ=1)', 'tract (λ=5)']);
-    assert.deepEqual(results.rows.map((r) => r.cells[0]!.value), [0.5, 0.8, 0.7]);
-    assert.deepEqual(verdicts.rows.map((r) => r.labels[0]), ['tract (λ=1) vs tract (λ=0.1)', 'tract (λ=1) vs tract (λ=5)']);
+    assert.deepEqual(
+      results.rows.map((r) => r.labels[0]),
+      ['tract (λ=0.1)', 'tract (λ=1)', 'tract (λ=5)'],
+    );
+    assert.deepEqual(
+      results.rows.map((r) => r.cells[0]!.value),
+      [0.5, 0.8, 0.7],
+    );
+    assert.deepEqual(
+      verdicts.rows.map((r) => r.labels[0]),
+      ['tract (λ=1) vs tract (λ=0.1)', 'tract (λ=1) vs tract (λ=5)'],
+    );
     const ncot = [[withCfg(run('tract', 0.8, 0), 1, 1), withCfg(run('tract', 0.9, 0), 1, 5), run('raft', 0.3, 1)]];
-    assert.deepEqual(buildTables(ncot, [], 'tract', 'full', 100).results.rows.map((r) => r.labels[0]), ['tract (1 CoT)', 'tract (5 CoTs)', 'raft']);
+    assert.deepEqual(
+      buildTables(ncot, [], 'tract', 'full', 100).results.rows.map((r) => r.labels[0]),
+      ['tract (1 CoT)', 'tract (5 CoTs)', 'raft'],
+    );
   });
 });

@@ -10,14 +10,23 @@ const run = (method: string, lambda = 1, nCot = 1, runId = `${method}-${lambda}-
 describe('results/labels', () => {
   it('a method alone is labelled by its id; λ and CoTs are added only where runs of it differ in them', () => {
     const runs = [run('raft'), run('tract', 0.5), run('tract', 1), run('tract', 1, 5)];
-    assert.deepEqual(runs.map((r) => runLabel(r, runs)), ['raft', 'tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)', 'tract (λ=1, 5 CoTs)']);
-    assert.deepEqual(runs.map((r) => runSlug(r, runs)), ['raft', 'tract-lambda-0.5-1cot', 'tract-lambda-1-1cot', 'tract-lambda-1-5cot']);
+    assert.deepEqual(
+      runs.map((r) => runLabel(r, runs)),
+      ['raft', 'tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)', 'tract (λ=1, 5 CoTs)'],
+    );
+    assert.deepEqual(
+      runs.map((r) => runSlug(r, runs)),
+      ['raft', 'tract-lambda-0.5-1cot', 'tract-lambda-1-1cot', 'tract-lambda-1-5cot'],
+    );
     assert.equal(runVariant(runs[0], runs), '');
   });
 
   it('1 vs 5 CoTs: the labels and file names differ (the n-CoT suite once gave two figures one name)', () => {
     const runs = [run('tract', 1, 1), run('tract', 1, 5)];
-    assert.deepEqual(runs.map((r) => runLabel(r, runs)), ['tract (1 CoT)', 'tract (5 CoTs)']);
+    assert.deepEqual(
+      runs.map((r) => runLabel(r, runs)),
+      ['tract (1 CoT)', 'tract (5 CoTs)'],
+    );
     const slugs = runs.map((r) => runSlug(r, runs));
     assert.deepEqual(slugs, ['tract-1cot', 'tract-5cot']);
   });

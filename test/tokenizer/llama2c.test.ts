@@ -34,7 +34,10 @@ describe('tokenizer/llama2c (stories260K tok512.bin)', () => {
     // an independent, uncached tokenizer built from the same vocabulary
     const pieces = Array.from({ length: tok.vocabSize }, (_, i) => tok.idToToken(i));
     const scores = Float32Array.from(pieces, (_, i) => (tok as unknown as { scores: Float32Array }).scores[i]);
-    const plain = new Llama2cTokenizer([...pieces.slice(0, 511), 'x y'], Float32Array.from([...scores.slice(0, 511), -1e9]));
+    const plain = new Llama2cTokenizer(
+      [...pieces.slice(0, 511), 'x y'],
+      Float32Array.from([...scores.slice(0, 511), -1e9]),
+    );
     assert.deepEqual(plain.encode(text), first);
   });
 
@@ -71,8 +74,15 @@ describe('tokenizer/scoreTokens', () => {
       return out;
     };
     return {
-      kind: 'toy', vocabSize: 1001, bos: null, eos: 0, pad: 0, encode,
-      decode: (ids) => String.fromCharCode(...ids), idToToken: (id) => String.fromCharCode(id), tokenToId: (t) => t.charCodeAt(0),
+      kind: 'toy',
+      vocabSize: 1001,
+      bos: null,
+      eos: 0,
+      pad: 0,
+      encode,
+      decode: (ids) => String.fromCharCode(...ids),
+      idToToken: (id) => String.fromCharCode(id),
+      tokenToId: (t) => t.charCodeAt(0),
     };
   };
 

@@ -10,14 +10,17 @@ import { loadExperiment, readLayer } from '../../src/tract/config';
 import { distributionShiftRmse, SHIFT_CONDITIONS, teacherForcedRail } from '../../src/tract/distributionShift';
 import { experimentData, runExperiment } from '../../src/tract/pipeline';
 import { useBackend } from '../helpers/backends';
-import { type RunSummary } from '../../src/results/formats';
+import type { RunSummary } from '../../src/results/formats';
 
 const ROOT = join(__dirname, '..', '..');
 const SEED_MODEL = join(ROOT, 'models', 'stories260K');
 
 /** The ci profile (tiny data, 3 steps per stage), model path made absolute. */
 function toyConfig(method: string) {
-  const cfg = loadExperiment(join(ROOT, 'experiments', 'tinyjudge', `${method}.json`), readLayer(join(ROOT, 'experiments', 'profiles', 'ci.json')));
+  const cfg = loadExperiment(
+    join(ROOT, 'experiments', 'tinyjudge', `${method}.json`),
+    readLayer(join(ROOT, 'experiments', 'profiles', 'ci.json')),
+  );
   return { ...cfg, model: SEED_MODEL };
 }
 
@@ -60,14 +63,29 @@ describe('tract/distributionShift', function () {
     it('scores the first n training examples under every condition; RMSE against the integer targets', async () => {
       const res = await distributionShiftRmse({ run: tract, n: 6, resultsDir: results });
       const train = experimentData(toyConfig('tract')).train.slice(0, 6);
-      assert.deepEqual(res.ids, train.map((e) => e.id));
-      assert.deepEqual(res.target, train.map((e) => e.goldExact));
-      assert.deepEqual(res.rows.map((r) => r.condition), SHIFT_CONDITIONS.map((c) => c.condition));
-      assert.deepEqual(res.rows.map((r) => r.paper), [0.12, 0.63, 0.45, null, 0.45]);
+      assert.deepEqual(
+        res.ids,
+        train.map((e) => e.id),
+      );
+      assert.deepEqual(
+        res.target,
+        train.map((e) => e.goldExact),
+      );
+      assert.deepEqual(
+        res.rows.map((r) => r.condition),
+        SHIFT_CONDITIONS.map((c) => c.condition),
+      );
+      assert.deepEqual(
+        res.rows.map((r) => r.paper),
+        [0.12, 0.63, 0.45, null, 0.45],
+      );
       for (const r of res.rows) {
         assert.equal(r.n, 6);
         assert.equal(r.rail.length, 6);
-        assert.ok(r.rail.every((x) => x >= 0 && x <= 5), r.condition);
+        assert.ok(
+          r.rail.every((x) => x >= 0 && x <= 5),
+          r.condition,
+        );
         const byHand = Math.sqrt(r.rail.reduce((s, x, i) => s + (x - res.target[i]) ** 2, 0) / 6);
         assert.ok(Math.abs(r.rmse - byHand) < 1e-9);
         assert.ok(Math.abs(r.meanTarget - res.target.reduce((a, b) => a + b, 0) / 6) < 1e-12);
@@ -77,21 +95,39 @@ describe('tract/distributionShift', function () {
       const stage1 = loadModel(res.sources.stage1);
       const jt = new JudgeTokens(stage1.tokenizer);
       const cached = new Map(readJsonl<{ id: string; ids: number[] }>(res.sources.selfCots).map((r) => [r.id, r.ids]));
-      const again = teacherForcedRail(stage1.model, jt, train.map((e) => jt.prompt(e.prompt)), train.map((e) => cached.get(e.id)!));
+      const again = teacherForcedRail(
+        stage1.model,
+        jt,
+        train.map((e) => jt.prompt(e.prompt)),
+        train.map((e) => cached.get(e.id)!),
+      );
       stage1.model.dispose();
       again.forEach((v, i) => assert.ok(Math.abs(v - res.rows[1].rail[i]) < 1e-5));
       // deterministic: the stage-2 model's own CoTs are sampled with fixed seeds (per batch, so for one batch size)
       const res2 = await distributionShiftRmse({ run: tract, n: 6, resultsDir: results });
-      assert.deepEqual(res2.rows.map((r) => r.rmse), res.rows.map((r) => r.rmse));
+      assert.deepEqual(
+        res2.rows.map((r) => r.rmse),
+        res.rows.map((r) => r.rmse),
+      );
       // teacher-forced conditions do not depend on the batch size
       const res3 = await distributionShiftRmse({ run: tract, n: 6, resultsDir: results, batchSize: 4 });
-      res3.rows.filter((r) => r.cots !== 'stage2-own').forEach((r, j) => r.rail.forEach((v, i) => assert.ok(Math.abs(v - res.rows[j].rail[i]) < 1e-4, `${r.condition} ${i}`)));
+      res3.rows
+        .filter((r) => r.cots !== 'stage2-own')
+        .forEach((r, j) =>
+          r.rail.forEach((v, i) => assert.ok(Math.abs(v - res.rows[j].rail[i]) < 1e-4, `${r.condition} ${i}`)),
+        );
     });
 
     it('says what is missing', async () => {
       const ref = await runExperiment(toyConfig('cot-raft-ref'), ctx);
-      await assert.rejects(distributionShiftRmse({ run: ref, n: 2, resultsDir: results }), /has no stage2: the analysis needs a two-stage method/);
-      await assert.rejects(distributionShiftRmse({ run: tract, n: 2, resultsDir: join(results, 'nowhere') }), /not in the step cache/);
+      await assert.rejects(
+        distributionShiftRmse({ run: ref, n: 2, resultsDir: results }),
+        /has no stage2: the analysis needs a two-stage method/,
+      );
+      await assert.rejects(
+        distributionShiftRmse({ run: tract, n: 2, resultsDir: join(results, 'nowhere') }),
+        /not in the step cache/,
+      );
       await assert.rejects(distributionShiftRmse({ run: tract, n: 0, resultsDir: results }), /n must be ≥ 1/);
     });
   });

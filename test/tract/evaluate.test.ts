@@ -44,7 +44,14 @@ function handModel(z: Map<number, number>): LlamaModel {
 }
 
 const EVAL = {
-  maxNewTokens: 3, temperature: 0, topP: 1, repetitionPenalty: 2, nCot: 1, seed: 7, bootstrapSamples: 10, batchSize: 2,
+  maxNewTokens: 3,
+  temperature: 0,
+  topP: 1,
+  repetitionPenalty: 2,
+  nCot: 1,
+  seed: 7,
+  bootstrapSamples: 10,
+  batchSize: 2,
 };
 
 function example(id: string, text: string): JudgeExample {
@@ -59,7 +66,7 @@ describe('tract/evaluate: judgeExamples on models with hand-set logits', functio
     jt = new JudgeTokens(Llama2cTokenizer.fromFile(TOKENIZER));
   });
 
-  it('the toy\'s token ids are those of the stories260K tokenizer', () => {
+  it("the toy's token ids are those of the stories260K tokenizer", () => {
     assert.deepEqual(jt.scoreIds, DIGIT_IDS);
     assert.deepEqual(jt.scoreOnlyContext, [SPACE]);
     assert.equal(jt.cotContext[jt.cotContext.length - 1], SPACE);
@@ -69,11 +76,20 @@ describe('tract/evaluate: judgeExamples on models with hand-set logits', functio
   it('zero weights: uniform logits give p(k) = 1/512, RAIL = 15/512, mass outside = 507/512', async () => {
     const model = handModel(new Map());
     const preds = await judgeExamples({
-      model, jt, examples: [example('a', 'A dog ran home.')], promptKind: 'score-only', eval: EVAL, split: 'test',
+      model,
+      jt,
+      examples: [example('a', 'A dog ran home.')],
+      promptKind: 'score-only',
+      eval: EVAL,
+      split: 'test',
     });
     model.dispose();
     const r = preds[0].readouts[0];
-    assertClose(r.probs, [1, 1, 1, 1, 1].map(() => 1 / V), { atol: 1e-9, rtol: 1e-5 });
+    assertClose(
+      r.probs,
+      [1, 1, 1, 1, 1].map(() => 1 / V),
+      { atol: 1e-9, rtol: 1e-5 },
+    );
     assertClose(r.rail, 15 / V, { atol: 1e-9, rtol: 1e-5 });
     assertClose(r.massOutside, 507 / V, { atol: 1e-6, rtol: 1e-6 });
     assertClose(preds[0].rail, 15 / V, { atol: 1e-9, rtol: 1e-5 });
@@ -102,7 +118,11 @@ describe('tract/evaluate: judgeExamples on models with hand-set logits', functio
     it('score-only: RAIL, the five probabilities, the mass outside the digits and the standard parse', async () => {
       const ids = examples.map((e) => jt.prompt(e.prompt));
       const has = ids.map((p) => [p.includes(HAPPY), p.includes(DIGIT_IDS[4])]);
-      assert.deepEqual(has, [[false, false], [true, false], [true, true]]);
+      assert.deepEqual(has, [
+        [false, false],
+        [true, false],
+        [true, true],
+      ]);
       const model = handModel(logits);
       // the premise: after the prompt's last token the logits are 0; after the space token they are z
       const premise = nextTokenLogits(model, [jt.prompt(examples[1].prompt), [1, SPACE]]); // [2, V]
@@ -113,13 +133,28 @@ describe('tract/evaluate: judgeExamples on models with hand-set logits', functio
       assertClose(seen, [Math.log(2), Math.log(64), 0], { atol: 1e-6 });
       const progress: [number, number][] = [];
       const preds = await judgeExamples({
-        model, jt, examples, promptKind: 'score-only', eval: EVAL, split: 'test',
+        model,
+        jt,
+        examples,
+        promptKind: 'score-only',
+        eval: EVAL,
+        split: 'test',
         onProgress: (d, t) => progress.push([d, t]),
       });
       model.dispose();
-      assert.deepEqual(progress, [[2, 3], [3, 3]], 'batches of 2');
+      assert.deepEqual(
+        progress,
+        [
+          [2, 3],
+          [3, 3],
+        ],
+        'batches of 2',
+      );
       const keys = preds.map((p) => [p.id, p.split, p.gold, p.goldExact]);
-      assert.deepEqual(keys, examples.map((e) => [e.id, 'test', 3, 3]));
+      assert.deepEqual(
+        keys,
+        examples.map((e) => [e.id, 'test', 3, 3]),
+      );
       preds.forEach((p, i) => {
         assert.equal(p.readouts.length, 1);
         const r = p.readouts[0];
@@ -136,7 +171,12 @@ describe('tract/evaluate: judgeExamples on models with hand-set logits', functio
     it('CoT: the readout follows prompt + CoT + " So the overall score is ", n CoTs averaged', async () => {
       const model = handModel(logits);
       const preds = await judgeExamples({
-        model, jt, examples, promptKind: 'cot', eval: { ...EVAL, nCot: 2 }, split: 'dev',
+        model,
+        jt,
+        examples,
+        promptKind: 'cot',
+        eval: { ...EVAL, nCot: 2 },
+        split: 'dev',
       });
       model.dispose();
       preds.forEach((p, i) => {

@@ -11,7 +11,10 @@ const GOLDEN = join(__dirname, '..', 'golden', 'toy-tract.json');
 
 /** The ci profile (tiny data, 3 steps per stage), model path made absolute. */
 function toyConfig(method: string) {
-  const cfg = loadExperiment(join(ROOT, 'experiments', 'tinyjudge', `${method}.json`), readLayer(join(ROOT, 'experiments', 'profiles', 'ci.json')));
+  const cfg = loadExperiment(
+    join(ROOT, 'experiments', 'tinyjudge', `${method}.json`),
+    readLayer(join(ROOT, 'experiments', 'profiles', 'ci.json')),
+  );
   return { ...cfg, model: join(ROOT, 'models', 'stories260K') };
 }
 
@@ -24,7 +27,14 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
 
   it('runs TRACT end to end, writes the run files, and matches the golden losses', async () => {
     const run = await runExperiment(toyConfig('tract'), ctx);
-    for (const f of ['config.resolved.json', 'env.json', 'metrics.json', 'predictions.jsonl', 'train-log.csv', 'stages.json']) {
+    for (const f of [
+      'config.resolved.json',
+      'env.json',
+      'metrics.json',
+      'predictions.jsonl',
+      'train-log.csv',
+      'stages.json',
+    ]) {
       assert.ok(existsSync(join(run.dir, f)), f);
     }
     const env = JSON.parse(readFileSync(join(run.dir, 'env.json'), 'utf8'));
@@ -46,19 +56,33 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
       assert.equal(m.rail.n, ps.length);
     }
     const log = readFileSync(join(run.dir, 'train-log.csv'), 'utf8').trim().split('\n');
-    assert.match(log[0], /^stage,step,loss,ce,score,lr,gradNorm,tokensPerSec,seconds,eval_decisionAcc,eval_valLoss,eval_valPearson$/);
+    assert.match(
+      log[0],
+      /^stage,step,loss,ce,score,lr,gradNorm,tokensPerSec,seconds,eval_decisionAcc,eval_valLoss,eval_valPearson$/,
+    );
     const losses = log.slice(1).map((l) => Number(l.split(',')[2]));
     assert.equal(losses.length, 6);
     // golden per-step losses of both stages (wasm backend, tfjs 4.22; see test/golden/README.md)
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { losses: number[]; railTest0: number };
-    losses.forEach((l, i) => assert.ok(Math.abs(l - golden.losses[i]) <= 1e-3 * Math.max(1, Math.abs(golden.losses[i])), `step ${i}: ${l} vs ${golden.losses[i]}`));
-    assert.ok(Math.abs(run.predictions[0].rail - golden.railTest0) < 1e-3, `rail ${run.predictions[0].rail} vs ${golden.railTest0}`);
+    losses.forEach((l, i) =>
+      assert.ok(
+        Math.abs(l - golden.losses[i]) <= 1e-3 * Math.max(1, Math.abs(golden.losses[i])),
+        `step ${i}: ${l} vs ${golden.losses[i]}`,
+      ),
+    );
+    assert.ok(
+      Math.abs(run.predictions[0].rail - golden.railTest0) < 1e-3,
+      `rail ${run.predictions[0].rail} vs ${golden.railTest0}`,
+    );
   });
 
   it('shares stages between methods and reuses everything on a rerun', async () => {
     lines.length = 0;
     const ref = await runExperiment(toyConfig('cot-raft-ref'), ctx);
-    assert.ok(lines.some((l) => /\[cot-raft-ref\/stage1\] reusing/.test(l)), 'TRACT stage 1 = cot-raft-ref');
+    assert.ok(
+      lines.some((l) => /\[cot-raft-ref\/stage1\] reusing/.test(l)),
+      'TRACT stage 1 = cot-raft-ref',
+    );
     assert.equal(ref.metrics.stages[0].reused, true);
     lines.length = 0;
     const envFile = join(results, 'runs', (await runExperiment(toyConfig('tract'), ctx)).runId, 'env.json');
@@ -66,7 +90,11 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     writeFileSync(envFile, env.replace(/"date": "[^"]*"/, '"date": "the first computation"'));
     const again = await runExperiment(toyConfig('tract'), ctx);
     assert.ok(again.metrics.stages.every((s) => s.reused));
-    assert.match(readFileSync(envFile, 'utf8'), /"date": "the first computation"/, 'a fully reused run keeps the env.json of its computation');
+    assert.match(
+      readFileSync(envFile, 'utf8'),
+      /"date": "the first computation"/,
+      'a fully reused run keeps the env.json of its computation',
+    );
     assert.ok(lines.some((l) => /self-CoTs reused/.test(l)));
     assert.ok(lines.some((l) => /reusing evaluation/.test(l)));
     assert.equal(readdirSync(join(results, 'cache', 'stages')).length, 2);

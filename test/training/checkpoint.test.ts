@@ -13,9 +13,16 @@ import { train } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
 
 const SCORE_IDS = [3, 4, 5, 6, 7];
-const config = () => makeConfig({
-  dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32,
-});
+const config = () =>
+  makeConfig({
+    dim: 16,
+    nLayers: 2,
+    nHeads: 4,
+    nKvHeads: 2,
+    hiddenDim: 32,
+    vocabSize: 24,
+    maxSeqLen: 32,
+  });
 
 /** Toy judge data: the score is 1 + (count of token 10 in the prompt, capped at 4). */
 function toyExamples(n: number, seed: number): TrainExample[] {
@@ -42,7 +49,12 @@ describe('training/checkpoint: folder swaps', () => {
     const examples = toyExamples(24, 12);
     const cfg = { steps: 12, batchSize: 6, lr: 2e-3, seed: 5, checkpointEvery: 4 };
     const base = {
-      examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, log: () => undefined,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      log: () => undefined,
     };
     const full = LlamaModel.init(config(), 3);
     const uninterrupted = await train({ ...base, model: full });

@@ -6,7 +6,11 @@ import { judgeObjective, OBJECTIVES } from '../../src/losses/objective';
 import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
 import {
-  buildExample, collate, emptyTruncationStats, epochBatches, type TrainExample,
+  buildExample,
+  collate,
+  emptyTruncationStats,
+  epochBatches,
+  type TrainExample,
 } from '../../src/training/batches';
 import { train, type TrainConfig } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
@@ -41,7 +45,13 @@ function examples(n: number, seed: number, cotLength: (i: number) => number): Tr
 async function trainCopy(exs: TrainExample[], cfg: Partial<TrainConfig>, seed: number) {
   const model = LlamaModel.init(config(), seed);
   const res = await train({
-    model, examples: exs, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, log: quiet,
+    model,
+    examples: exs,
+    pad: 0,
+    scoreTokenIds: SCORE_IDS,
+    objective: OBJECTIVES.cotRaft,
+    config: cfg,
+    log: quiet,
   });
   const weights = model.trainableVariables().map((v) => v.dataSync().slice());
   model.dispose();
@@ -110,7 +120,13 @@ describe('training/trainer: gradient accumulation', function () {
     const seed = 9;
     const [a, b] = epochBatches(exs, 2, seed, 0, 8);
     const targetLength = (e: TrainExample) => e.inputIds.length - e.targetStart;
-    assert.deepEqual([a.map(targetLength), b.map(targetLength)].map((l) => l.sort((x, y) => x - y)), [[3, 3], [8, 8]]);
+    assert.deepEqual(
+      [a.map(targetLength), b.map(targetLength)].map((l) => l.sort((x, y) => x - y)),
+      [
+        [3, 3],
+        [8, 8],
+      ],
+    );
 
     const model = LlamaModel.init(config(), 6);
     const pa = objectiveAndGrad(model, a);

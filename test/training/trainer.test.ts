@@ -9,13 +9,20 @@ import { OBJECTIVES } from '../../src/losses/objective';
 import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
 import { attachLora } from '../../src/model/lora';
-import { buildExample, collate, emptyTruncationStats, epochBatches, type TrainExample } from '../../src/training/batches';
+import {
+  buildExample,
+  collate,
+  emptyTruncationStats,
+  epochBatches,
+  type TrainExample,
+} from '../../src/training/batches';
 import { learningRate, warmupStepCount } from '../../src/training/optimizer';
 import { resolveTrainConfig, train } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
 
 const SCORE_IDS = [3, 4, 5, 6, 7];
-const config = () => makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32 });
+const config = () =>
+  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32 });
 
 /** Toy judge data: the score is 1 + (count of token 10 in the prompt, capped at 4); CoT lists the tokens. */
 function toyExamples(n: number, seed = 1): TrainExample[] {
@@ -39,11 +46,20 @@ describe('training/trainer', () => {
     const model = LlamaModel.init(config(), 1);
     const before = model.trainableVariables().map((v) => v.dataSync().slice());
     const res = await train({
-      model, examples: toyExamples(32), pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft,
-      config: { steps: 40, batchSize: 8, lr: 3e-3, seed: 1 }, log: quiet,
+      model,
+      examples: toyExamples(32),
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: { steps: 40, batchSize: 8, lr: 3e-3, seed: 1 },
+      log: quiet,
     });
     model.trainableVariables().forEach((v, i) => {
-      assert.throws(() => assertClose(v.dataSync(), before[i], { atol: 0, rtol: 0 }), /not close/, `variable ${i} did not change`);
+      assert.throws(
+        () => assertClose(v.dataSync(), before[i], { atol: 0, rtol: 0 }),
+        /not close/,
+        `variable ${i} did not change`,
+      );
     });
     const first = res.rows.slice(0, 5).reduce((s, r) => s + r.loss, 0) / 5;
     const last = res.rows.slice(-5).reduce((s, r) => s + r.loss, 0) / 5;
@@ -55,15 +71,42 @@ describe('training/trainer', () => {
     const examples = toyExamples(24, 2);
     const cfg = { steps: 12, batchSize: 6, lr: 2e-3, seed: 3, checkpointEvery: 4, gradAccum: 2 };
     const full = LlamaModel.init(config(), 2);
-    const uninterrupted = await train({ model: full, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, log: quiet });
+    const uninterrupted = await train({
+      model: full,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      log: quiet,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'tract-resume-'));
     const a = LlamaModel.init(config(), 2);
-    const part = await train({ model: a, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet, stopAfter: 8 });
+    const part = await train({
+      model: a,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      outDir: dir,
+      log: quiet,
+      stopAfter: 8,
+    });
     assert.equal(part.steps, 8);
     a.dispose();
     // a fresh process would start from the seed weights: the checkpoint must restore everything
     const b = LlamaModel.init(config(), 99);
-    const resumed = await train({ model: b, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet });
+    const resumed = await train({
+      model: b,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      outDir: dir,
+      log: quiet,
+    });
     assert.equal(resumed.resumedFrom, 8);
     assert.equal(resumed.steps, 12);
     // tolerance: float32 kernels are deterministic here; allow rounding from the saved state
@@ -75,7 +118,16 @@ describe('training/trainer', () => {
     // a changed config must not silently reuse the checkpoint
     const c = LlamaModel.init(config(), 2);
     await assert.rejects(
-      train({ model: c, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.ce, config: cfg, outDir: dir, log: quiet }),
+      train({
+        model: c,
+        examples,
+        pad: 0,
+        scoreTokenIds: SCORE_IDS,
+        objective: OBJECTIVES.ce,
+        config: cfg,
+        outDir: dir,
+        log: quiet,
+      }),
       /checkpoint belongs to a different run/,
     );
     tf.dispose([full, b, c].flatMap((m) => m.trainableVariables()));
@@ -90,12 +142,39 @@ describe('training/trainer', () => {
       return m;
     };
     const full = withLora();
-    const uninterrupted = await train({ model: full, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, log: quiet });
+    const uninterrupted = await train({
+      model: full,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      log: quiet,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'tract-lora-resume-'));
     const a = withLora();
-    await train({ model: a, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet, stopAfter: 5 });
+    await train({
+      model: a,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      outDir: dir,
+      log: quiet,
+      stopAfter: 5,
+    });
     const b = withLora();
-    const resumed = await train({ model: b, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: cfg, outDir: dir, log: quiet });
+    const resumed = await train({
+      model: b,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: cfg,
+      outDir: dir,
+      log: quiet,
+    });
     assert.equal(resumed.resumedFrom, 5);
     assertClose(resumed.finalLoss, uninterrupted.finalLoss, { atol: 1e-5, rtol: 1e-5 });
     [full, a, b].forEach((m) => m.dispose());
@@ -103,7 +182,15 @@ describe('training/trainer', () => {
 
   it('derives the number of steps from epochs', async () => {
     const model = LlamaModel.init(config(), 8);
-    const res = await train({ model, examples: toyExamples(20, 8), pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.ce, config: { epochs: 2, batchSize: 8 }, log: quiet });
+    const res = await train({
+      model,
+      examples: toyExamples(20, 8),
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.ce,
+      config: { epochs: 2, batchSize: 8 },
+      log: quiet,
+    });
     assert.equal(res.steps, Math.ceil((2 * 20) / 8));
     model.dispose();
   });
@@ -111,10 +198,26 @@ describe('training/trainer', () => {
   it('leaks no tensors over 20 steps', async () => {
     const model = LlamaModel.init(config(), 4);
     const examples = toyExamples(16, 4);
-    await train({ model, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: { steps: 2, batchSize: 4 }, log: quiet });
+    await train({
+      model,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: { steps: 2, batchSize: 4 },
+      log: quiet,
+    });
     const before = tf.memory().numTensors;
-    await train({ model, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: { steps: 20, batchSize: 4, gradAccum: 2 }, log: quiet,
-      evaluate: () => ({ x: 1 }) });
+    await train({
+      model,
+      examples,
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.cotRaft,
+      config: { steps: 20, batchSize: 4, gradAccum: 2 },
+      log: quiet,
+      evaluate: () => ({ x: 1 }),
+    });
     assert.equal(tf.memory().numTensors, before);
     model.dispose();
   });
@@ -123,7 +226,15 @@ describe('training/trainer', () => {
     const model = LlamaModel.init(config(), 5);
     const examples = toyExamples(8, 5);
     await assert.rejects(
-      train({ model, examples, pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.cotRaft, config: { steps: 5, batchSize: 4, lr: 1e30, maxGradNorm: 0 }, log: quiet }),
+      train({
+        model,
+        examples,
+        pad: 0,
+        scoreTokenIds: SCORE_IDS,
+        objective: OBJECTIVES.cotRaft,
+        config: { steps: 5, batchSize: 4, lr: 1e30, maxGradNorm: 0 },
+        log: quiet,
+      }),
       /\[train\] step \d: loss is (NaN|Infinity)/,
     );
     model.dispose();
@@ -153,10 +264,19 @@ describe('training/trainer', () => {
     // the trainer asks for step = updates made so far: row k (1-based) logs learningRate(k - 1)
     const model = LlamaModel.init(config(), 6);
     const res = await train({
-      model, examples: toyExamples(8, 6), pad: 0, scoreTokenIds: SCORE_IDS, objective: OBJECTIVES.ce,
-      config: { steps: 10, batchSize: 4, lr: 1e-3, warmupRatio: 0.2 }, log: quiet, stopAfter: 3,
+      model,
+      examples: toyExamples(8, 6),
+      pad: 0,
+      scoreTokenIds: SCORE_IDS,
+      objective: OBJECTIVES.ce,
+      config: { steps: 10, batchSize: 4, lr: 1e-3, warmupRatio: 0.2 },
+      log: quiet,
+      stopAfter: 3,
     });
-    assert.deepEqual(res.rows.map((r) => r.lr), [0, 1e-3 * (1 / 2), 1e-3]); // warm-up ceil(0.2 * 10) = 2
+    assert.deepEqual(
+      res.rows.map((r) => r.lr),
+      [0, 1e-3 * (1 / 2), 1e-3],
+    ); // warm-up ceil(0.2 * 10) = 2
     model.dispose();
   });
 
@@ -177,7 +297,10 @@ describe('training/trainer', () => {
     const b = collate(e1[0], 0);
     b.examples.forEach((e, i) => {
       assert.equal(b.scorePos[i], e.inputIds.length - 2);
-      assert.equal(b.mask[i].reduce((s, m) => s + m, 0), 5);
+      assert.equal(
+        b.mask[i].reduce((s, m) => s + m, 0),
+        5,
+      );
     });
   });
 });
