@@ -1,20 +1,20 @@
 /**
  * TRACT in TypeScript: the public API.
  *
- * Groups (one folder each under `src/`; dependencies point down this list):
- *  - **tract**: the two-stage pipeline, methods as data, experiment configs, suites.
- *  - **report**: tables in Markdown, CSV and LaTeX.
- *  - **training**: the trainer (AdamW, schedule, checkpoints, resume), batches.
- *  - **decoding**: generation with a KV cache, logits processors, RAIL's next-token readout,
- *    reading scores from judge text ({@link parseScore}).
- *  - **data**: TinyJudge, the token layout of judge prompts and targets.
- *  - **metrics**: Pearson, Spearman, Kendall τ-b, RMSE with scipy-exact p-values; bootstrap
- *    intervals and paired bootstrap tests; {@link dropInvalid} to count what is dropped.
- *  - **losses**: RAIL's expected score, the RAFT loss, token cross-entropy, the CoT-RAFT loss,
- *    the per-method objective.
- *  - **model**, **tokenizer**: the Llama-family decoder, LoRA, checkpoints, tokenizers, score tokens.
- *  - **engine**: backend choice ({@link initBackend}), seeded random streams ({@link Rng}),
- *    wasm-safe tensor ops and kernels, shape and tolerance assertions.
+ * Layers (one folder each under `src/`; a module imports only from layers below its own, checked by
+ * `tools/lint/boundaries.ts`):
+ *  8. **cli**: the `tract` command.
+ *  7. **notebook**: what notebooks import (suites read back or computed, readings, display).
+ *  6. **report**: tables in Markdown, CSV and LaTeX; paper tables; figures and their export.
+ *  5. **tract**: the two-stage pipeline, methods as data, experiment configs, profiles, suites, evaluation.
+ *  4. **results**: the on-disk formats of runs, suites and caches, their readers and writers, run labels.
+ *  3. **decoding**, **training**: generation, logits processors, score parsing; the trainer (AdamW, schedule,
+ *     checkpoints, resume), batches.
+ *  2. **model**, **losses**, **metrics**, **data**: the Llama-family decoder, LoRA, checkpoints; RAIL, RAFT,
+ *     token CE, CoT-RAFT; Pearson, Spearman, Kendall τ-b, RMSE, bootstrap; TinyJudge, benchmarks, prompts.
+ *  1. **tokenizer**: llama2.c and Hugging Face tokenizers, score tokens.
+ *  0. **engine**, **io**: backend choice ({@link initBackend}), seeded random streams ({@link Rng}),
+ *     wasm-safe ops and kernels, assertions; atomic writes, resumable JSONL, cache manifests, the results lock.
  *
  * @example
  * ```ts

@@ -8,3 +8,4 @@ export * from './analyses';
 export * from './display';
 export * from './readings';
 export * from './suites';
+export { suiteOutDir } from '../results/paths';

@@ -120,7 +120,7 @@ export function suiteBars(res: SuiteResults, sel: Pick<RunSelection, 'labels'> &
   return fig;
 }
 
-/** One of the suite's paper figures (`report/runData.figuresForResults` of its results folder) by name, e.g. `lambda-sweep`, `scatter-raft`. */
+/** One of the suite's paper figures (`report/resultFigures.ts` figuresForResults of its results folder) by name, e.g. `lambda-sweep`, `scatter-raft`. */
 export function suiteFigure(res: Pick<SuiteResults, 'outDir'>, name: string): Figure {
   const figs = figuresForResults(res.outDir);
   const f = figs.find((x) => x.name === name);

@@ -2,7 +2,7 @@
  * Figures for papers as plotly.js figure specs: plain JSON `{data, layout}` objects that a
  * notebook displays as `application/vnd.plotly.v1+json` and `report/exportFigures.ts` writes to
  * SVG, PNG and PDF. Every function here is pure (no I/O, no browser); reading run folders is
- * `report/runData.ts`.
+ * `report/resultFigures.ts`.
  *
  * Conventions: titles and axis titles are objects (`{text}`, as plotly.js ≥ 3 requires); colours
  * come from the Okabe–Ito palette (colour-blind safe), with one fixed colour per split and per
