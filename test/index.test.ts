@@ -47,10 +47,16 @@ describe('public API (src/index.ts)', () => {
     const probs = api.scoreProbabilities(logits, [0, 1]);
     const raft = api.raftLoss(logits, [0, 1], [2, 2]);
     const se = api.raftSquaredErrors(logits, [0, 1], [2, 2]);
-    Array.from(rail.dataSync()).forEach((v, i) => close(v, [1, 1.7][i], 1e-6, 'RAIL'));
-    Array.from(probs.dataSync()).forEach((v, i) => close(v, [0.5, 0.25, 0.1, 0.8][i], 1e-6, 'p(k)'));
+    Array.from(rail.dataSync()).forEach((v, i) => {
+      close(v, [1, 1.7][i], 1e-6, 'RAIL');
+    });
+    Array.from(probs.dataSync()).forEach((v, i) => {
+      close(v, [0.5, 0.25, 0.1, 0.8][i], 1e-6, 'p(k)');
+    });
     close(raft.dataSync()[0], (1 + 0.09) / 2, 1e-6, 'raftLoss');
-    Array.from(se.dataSync()).forEach((v, i) => close(v, [1, 0.09][i], 1e-6, 'squared errors'));
+    Array.from(se.dataSync()).forEach((v, i) => {
+      close(v, [1, 0.09][i], 1e-6, 'squared errors');
+    });
     const seq = tf.log(
       tf.tensor3d([
         [
@@ -145,7 +151,7 @@ describe('public API (src/index.ts)', () => {
     ]);
     assert.deepEqual(Array.from(again.dataSync()), Array.from(logits.dataSync()), 'init is a function of the seed');
     tf.dispose([logits, again]);
-    [model, twin].forEach((m) => m.dispose());
+    for (const m of [model, twin]) m.dispose();
   });
 
   it('tokenizer: the stories260K score tokens, and a seeded random stream', () => {

@@ -139,7 +139,10 @@ export interface PaperResult extends PaperMethod {
   seedModel: string;
   /** A benchmark, or `average` for the paper-text rows that give the average Spearman only. */
   benchmark: PaperBenchmark | 'average';
-  /** `cot-rail` (the log's score_generation_mode `raft` on a CoT model), `standard` (`decode`), `rail` (no CoT), or `unknown`. */
+  /**
+   * `cot-rail` (the log's score_generation_mode `raft` on a CoT model), `standard` (`decode`), `rail` (no CoT), or
+   * `unknown`.
+   */
   decoding: 'cot-rail' | 'standard' | 'rail' | 'unknown';
   nCot: number;
   pearson: number;
@@ -227,87 +230,114 @@ function logNumber(v: string | undefined): number | null {
  * (and counted by reason) when: their columns are shifted (a metric that is not a number in range —
  * the log mixes header versions), they ran on a subsample or on the Hugging Face copies of the data
  * (the paper uses the prometheus-eval files), or their model is not a row of the paper. Identical
- * repeated runs (metrics equal to 1e-12) are merged; two different results for the same model, benchmark, decoding and
- * n_cot are an error naming both lines.
+ * repeated runs (metrics equal to 1e-12) are merged; two different results for the same model, benchmark,
+ * decoding and n_cot are an error naming both lines.
  * @param text the log's CSV text.
  * @param file its name, for errors.
  */
 export function deriveFromLog(text: string, file: string): DerivedReference {
+  const records = parseLog(text, file);
+  const excluded: Record<string, number> = {};
+  const byKey = new Map<string, PaperResult>();
+  let duplicates = 0;
+  for (const [i, r] of records.entries()) {
+    const row = rowFromLog(r, i + 2);
+    if (typeof row === 'string') excluded[row] = (excluded[row] ?? 0) + 1;
+    else if (isRepeat(byKey, row, file)) duplicates++;
+  }
+  return { rows: [...byKey.values(), ...paperTextRows()], excluded, duplicates };
+}
+
+/** The log columns {@link deriveFromLog} reads. */
+const LOG_COLUMNS = [
+  'model_name_or_path',
+  'tokenizer',
+  'dataset',
+  'score_generation_mode',
+  'num_samples',
+  'n_cot',
+  'pearson_r',
+  'spearman_r',
+  'kendall_tau',
+  'rmse',
+];
+
+/** The log's records (one per CSV row after the header), checking that the columns read are present. */
+function parseLog(text: string, file: string): Record<string, string>[] {
   const records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<
     string,
     string
   >[];
-  const need = [
-    'model_name_or_path',
-    'tokenizer',
-    'dataset',
-    'score_generation_mode',
-    'num_samples',
-    'n_cot',
-    'pearson_r',
-    'spearman_r',
-    'kendall_tau',
-    'rmse',
-  ];
-  const missing = need.filter((c) => records.length > 0 && !(c in records[0]));
+  const missing = LOG_COLUMNS.filter((c) => records.length > 0 && !(c in records[0]));
   if (missing.length) throw new Error(`${file}: missing column(s) ${missing.join(', ')}`);
-  const excluded: Record<string, number> = {};
-  const count = (reason: string) => (excluded[reason] = (excluded[reason] ?? 0) + 1);
-  const byKey = new Map<string, PaperResult>();
-  let duplicates = 0;
-  records.forEach((r, i) => {
-    const line = i + 2;
-    const metrics = ['pearson_r', 'spearman_r', 'kendall_tau', 'rmse'].map((c) => logNumber(r[c]));
-    const nCot = logNumber(r.n_cot);
-    const wellFormed =
-      metrics.every((m) => m !== null) &&
-      metrics.slice(0, 3).every((m) => Math.abs(m!) <= 1) &&
-      (nCot === 1 || nCot === 5) &&
-      (r.score_generation_mode === 'raft' || r.score_generation_mode === 'decode');
-    if (!wellFormed) return count('shifted columns (malformed row)');
-    if (r.num_samples !== '-1') return count('subsample run (num_samples != -1)');
-    const benchmark = LOG_DATASETS[r.dataset];
-    if (!benchmark) return count(`dataset not a paper benchmark file (${r.dataset})`);
-    const repoModel = r.model_name_or_path.replace(/\/+$/, '').split('/').pop()!;
-    const method = LOG_MODELS[repoModel];
-    if (!method) return count('model not a row of the paper (exploratory run)');
-    const [pearson, spearman, kendall, rmse] = metrics as number[];
-    const row: PaperResult = {
-      ...method,
-      repoModel,
-      seedModel: r.tokenizer,
-      benchmark,
-      decoding: r.score_generation_mode === 'raft' ? 'cot-rail' : 'standard',
-      nCot: nCot!,
-      pearson,
-      spearman,
-      kendall,
-      rmse,
-      temperature: Number(r.temperature),
-      topP: Number(r.top_p),
-      repetitionPenalty: Number(r.repetition_penalty),
-      maxCotTokens: Number(r.max_cot_tokens),
-      source: 'log',
-      sourceLine: line,
-    };
-    const key = [repoModel, benchmark, row.decoding, row.nCot].join('|');
-    const prev = byKey.get(key);
-    if (prev) {
-      // The same run printed twice can differ in the last digit of a float (…691 vs …6915).
-      const same = [prev.pearson, prev.spearman, prev.kendall, prev.rmse].every(
-        (v, k) => Math.abs(v - metrics[k]!) <= 1e-12 * Math.max(1, Math.abs(v)),
-      );
-      if (!same) {
-        throw new Error(
-          `${file}: lines ${prev.sourceLine} and ${line} give different results for ${repoModel} on ${benchmark} (${row.decoding}, n_cot ${row.nCot})`,
-        );
-      }
-      duplicates++;
-      return;
-    }
+  return records;
+}
+
+/** The paper row a log record gives, or the reason it is left out. */
+function rowFromLog(r: Record<string, string>, line: number): PaperResult | string {
+  const metrics = ['pearson_r', 'spearman_r', 'kendall_tau', 'rmse'].map((c) => logNumber(r[c]));
+  const nCot = logNumber(r.n_cot);
+  const wellFormed =
+    metrics.every((m) => m !== null) &&
+    metrics.slice(0, 3).every((m) => Math.abs(m!) <= 1) &&
+    (nCot === 1 || nCot === 5) &&
+    (r.score_generation_mode === 'raft' || r.score_generation_mode === 'decode');
+  if (!wellFormed) return 'shifted columns (malformed row)';
+  if (r.num_samples !== '-1') return 'subsample run (num_samples != -1)';
+  const benchmark = LOG_DATASETS[r.dataset];
+  if (!benchmark) return `dataset not a paper benchmark file (${r.dataset})`;
+  const repoModel = r.model_name_or_path.replace(/\/+$/, '').split('/').pop()!;
+  const method = LOG_MODELS[repoModel];
+  if (!method) return 'model not a row of the paper (exploratory run)';
+  const [pearson, spearman, kendall, rmse] = metrics as number[];
+  return {
+    ...method,
+    repoModel,
+    seedModel: r.tokenizer,
+    benchmark,
+    decoding: r.score_generation_mode === 'raft' ? 'cot-rail' : 'standard',
+    nCot: nCot!,
+    pearson,
+    spearman,
+    kendall,
+    rmse,
+    temperature: Number(r.temperature),
+    topP: Number(r.top_p),
+    repetitionPenalty: Number(r.repetition_penalty),
+    maxCotTokens: Number(r.max_cot_tokens),
+    source: 'log',
+    sourceLine: line,
+  };
+}
+
+/**
+ * Adds a log row under its model, benchmark, decoding and n_cot; true when that key already holds the same
+ * results (the same run logged twice), an error naming both lines when it holds different ones.
+ */
+function isRepeat(byKey: Map<string, PaperResult>, row: PaperResult, file: string): boolean {
+  const key = [row.repoModel, row.benchmark, row.decoding, row.nCot].join('|');
+  const prev = byKey.get(key);
+  if (!prev) {
     byKey.set(key, row);
-  });
-  const rows = [...byKey.values()];
+    return false;
+  }
+  // The same run printed twice can differ in the last digit of a float (…691 vs …6915).
+  const metrics = [row.pearson, row.spearman, row.kendall, row.rmse];
+  const same = [prev.pearson, prev.spearman, prev.kendall, prev.rmse].every(
+    (v, k) => Math.abs(v - metrics[k]) <= 1e-12 * Math.max(1, Math.abs(v)),
+  );
+  if (!same) {
+    throw new Error(
+      `${file}: lines ${prev.sourceLine} and ${row.sourceLine} give different results for ${row.repoModel} ` +
+        `on ${row.benchmark} (${row.decoding}, n_cot ${row.nCot})`,
+    );
+  }
+  return true;
+}
+
+/** The rows taken from the paper's text (no log row behind them): per-benchmark Pearson and the averages. */
+function paperTextRows(): PaperResult[] {
+  const rows: PaperResult[] = [];
   for (const t of PAPER_TEXT_ROWS) {
     const base = {
       ...t.method,
@@ -327,7 +357,7 @@ export function deriveFromLog(text: string, file: string): DerivedReference {
     for (const b of PAPER_BENCHMARKS) rows.push({ ...base, benchmark: b, pearson: t.pearson[b], spearman: NaN });
     rows.push({ ...base, benchmark: 'average', pearson: t.avgPearson, spearman: t.avgSpearman });
   }
-  return { rows, excluded, duplicates };
+  return rows;
 }
 
 /** A value as a CSV field; undefined and NaN are empty. */

@@ -20,21 +20,52 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+type TensorInfo = tf.TensorInfo;
+
+/** The wasm module's `BatchMatMul` export, as `cwrap` wraps it (shapes as Int32 bytes, ranks, flags). */
+type WasmBatchMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
+) => void;
+
+/** The fields of tfjs-backend-wasm's `BackendWasm` (4.22) that this kernel uses. */
 interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   dataIdNextNumber: number;
   disposeData(dataId: object): void;
-  makeOutput(shape: number[], dtype: string): TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   wasm: {
-    cwrap: (...args: any[]) => any;
+    /** Emscripten's `cwrap`, typed for the one export this file wraps. */
+    cwrap(name: 'BatchMatMul', returnType: null, argTypes: string[]): WasmBatchMatMul;
     tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
   };
 }
 
+/** The arguments TF.js passes a kernel function. */
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** One `BatchMatMul` call as this kernel sees it: the operands, their flags and their batch (outer) axes. */
+interface MatMulCall {
+  backend: WasmBackendInternals;
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  outerA: number[];
+  outerB: number[];
+  batchA: number;
+  batchB: number;
+}
+
 let stock: tf.KernelConfig | null = null;
-let wasmBatchMatMul: ((...args: any[]) => void) | null = null;
+let wasmBatchMatMul: WasmBatchMatMul | null = null;
 
 const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 
@@ -44,7 +75,7 @@ function transposeLast2(x: TensorInfo, backend: WasmBackendInternals): TensorInf
   const r = perm.length;
   [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
   const kernel = tf.getKernel('Transpose', 'wasm')!;
-  return kernel.kernelFunc({ inputs: { x } as any, backend: backend as any, attrs: { perm } as any }) as TensorInfo;
+  return kernel.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo;
 }
 
 /** A tensor id that views `count` floats of an existing buffer, starting at element `start`. */
@@ -58,39 +89,111 @@ function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
 }
 
-function fastBatchMatMul(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs: tf.NamedAttrMap;
-}): TensorInfo {
+/**
+ * The kernel: float32 products whose batch axes match, or where one side has a single batch entry, run here; the
+ * rest (general broadcasting, other dtypes) go to the stock kernel.
+ */
+function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendInternals;
-  const a0 = args.inputs.a as unknown as TensorInfo;
-  const b0 = args.inputs.b as unknown as TensorInfo;
+  const a = args.inputs.a!;
+  const b = args.inputs.b!;
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-  const outerA = a0.shape.slice(0, -2);
-  const outerB = b0.shape.slice(0, -2);
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
   const batchA = size(outerA);
   const batchB = size(outerB);
   const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
   // Cases this kernel does not cover (general broadcasting, non-float) go to the stock kernel.
-  if (a0.dtype !== 'float32' || b0.dtype !== 'float32' || !(sameOuter || batchB === 1 || batchA === 1)) {
-    return stock!.kernelFunc(args as any) as TensorInfo;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameOuter || batchB === 1 || batchA === 1)) {
+    return stock!.kernelFunc(args) as TensorInfo;
   }
-  if (!transposeA && !transposeB && batchB === 1) {
-    // [batch·M, K] @ [K, N] through the stock kernel with the real tensor ids: XNNPACK caches the
-    // packed right operand per tensor id, which matters when the same weight is used many times
-    // (generation runs one row per step through every weight matrix).
-    const m = a0.shape[a0.shape.length - 2];
-    const a2 = { dataId: a0.dataId, shape: [batchA * m, a0.shape[a0.shape.length - 1]], dtype: a0.dtype };
-    const b2 = { dataId: b0.dataId, shape: b0.shape.slice(-2), dtype: b0.dtype };
-    const out = stock!.kernelFunc({
-      inputs: { a: a2, b: b2 } as any,
-      backend: backend as any,
-      attrs: args.attrs,
-    }) as TensorInfo;
-    out.shape = [...outerA, m, b0.shape[b0.shape.length - 1]];
-    return out;
+  const call: MatMulCall = { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB };
+  if (!transposeA && !transposeB && batchB === 1) return foldedProduct(call, args.attrs);
+  return viewedProducts(call);
+}
+
+/**
+ * [batch·M, K] @ [K, N] through the stock kernel with the real tensor ids: XNNPACK caches the packed right operand
+ * per tensor id, which matters when the same weight is used many times (generation runs one row per step through
+ * every weight matrix).
+ */
+function foldedProduct(call: MatMulCall, attrs: KernelArgs['attrs']): TensorInfo {
+  const { a, b } = call;
+  const m = a.shape[a.shape.length - 2];
+  const a2 = { dataId: a.dataId, shape: [call.batchA * m, a.shape[a.shape.length - 1]], dtype: a.dtype };
+  const b2 = { dataId: b.dataId, shape: b.shape.slice(-2), dtype: b.dtype };
+  const out = stock!.kernelFunc({ inputs: { a: a2, b: b2 }, backend: call.backend, attrs }) as TensorInfo;
+  out.shape = [...call.outerA, m, b.shape[b.shape.length - 1]];
+  return out;
+}
+
+/** M, K and N of C = op(A)·op(B), checking that the inner dimensions agree. */
+function productDims(call: MatMulCall): { m: number; k: number; n: number } {
+  const { a, b, transposeA, transposeB } = call;
+  const rows = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 1 : 2)];
+  const cols = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 2 : 1)];
+  const m = rows(a, transposeA);
+  const k = cols(a, transposeA);
+  const n = cols(b, transposeB);
+  if (rows(b, transposeB) !== k) {
+    throw new Error(
+      `matMul: inner dimensions ${k} and ${rows(b, transposeB)} of shapes [${a.shape}] and [${b.shape}] ` +
+        `(transposeA=${transposeA}, transposeB=${transposeB}) do not match`,
+    );
   }
+  return { m, k, n };
+}
+
+/**
+ * Whether to compute C = (op(B)ᵀ·op(A)ᵀ)ᵀ instead of op(A)·op(B). Memory work besides the product: transposed
+ * copies, and XNNPACK packing the right operand on every call on a view. The swapped form moves the other operands
+ * and the output instead (a large tied output head times one row, in generation): take the cheaper way.
+ */
+function swapIsCheaper(call: MatMulCall, m: number, k: number, n: number): boolean {
+  const { transposeA, transposeB } = call;
+  const sizeA = m * k * call.batchA;
+  const sizeB = k * n * call.batchB;
+  const sizeC = m * n * Math.max(call.batchA, call.batchB);
+  const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + sizeB;
+  const swapped = (transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC + sizeA;
+  return swapped < direct;
+}
+
+/**
+ * The products out = L · R (L [lm, k] per batch entry, R [k, ln]) as contiguous operands: C = op(A)·op(B) directly,
+ * or after the swap L = op(B)ᵀ [n, k] and R = op(A)ᵀ [k, m]. Transposed copies made here are listed in `temps`.
+ */
+interface Oriented {
+  swap: boolean;
+  left: TensorInfo;
+  right: TensorInfo;
+  lm: number;
+  ln: number;
+  batchL: number;
+  batchR: number;
+  temps: TensorInfo[];
+}
+
+function orient(call: MatMulCall, m: number, n: number, swap: boolean): Oriented {
+  const { a, b, transposeA, transposeB } = call;
+  const temps: TensorInfo[] = [];
+  const plain = (x: TensorInfo, needsTranspose: boolean) => {
+    if (!needsTranspose) return x;
+    const t = transposeLast2(x, call.backend);
+    temps.push(t);
+    return t;
+  };
+  const left = swap ? plain(b, !transposeB) : plain(a, transposeA);
+  const right = swap ? plain(a, !transposeA) : plain(b, transposeB);
+  const [lm, ln] = swap ? [n, m] : [m, n];
+  const batchL = swap ? call.batchB : call.batchA;
+  const batchR = swap ? call.batchA : call.batchB;
+  return { swap, left, right, lm, ln, batchL, batchR, temps };
+}
+
+/** Batched (or transposed) products as fast 2-D products on zero-copy views of the operands. */
+function viewedProducts(call: MatMulCall): TensorInfo {
+  const { backend, outerA, outerB, batchA, batchB } = call;
   wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, [
     'number',
     'array',
@@ -102,72 +205,50 @@ function fastBatchMatMul(args: {
     'number',
     'number',
   ]);
-  const rows = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 1 : 2)];
-  const cols = (x: TensorInfo, t: boolean) => x.shape[x.shape.length - (t ? 2 : 1)];
-  const m = rows(a0, transposeA);
-  const k = cols(a0, transposeA);
-  const n = cols(b0, transposeB);
-  if (rows(b0, transposeB) !== k) {
-    throw new Error(
-      `matMul: inner dimensions ${k} and ${rows(b0, transposeB)} of shapes [${a0.shape}] and [${b0.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) do not match`,
-    );
-  }
-  // Memory work besides the product: transposed copies, and XNNPACK packing the right operand on
-  // every call on a view. C = op(A)·op(B) can also be computed as C = (op(B)ᵀ·op(A)ᵀ)ᵀ, which moves
-  // the other operands and the output instead (a large tied output head times one row, in
-  // generation): take the cheaper way.
-  const sizeA = m * k * batchA;
-  const sizeB = k * n * batchB;
-  const sizeC = m * n * Math.max(batchA, batchB);
-  const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + sizeB;
-  const swapped = (transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC + sizeA;
-  const swap = swapped < direct;
-  // after the swap: out' = L · R with L = op(B)ᵀ [n, k] and R = op(A)ᵀ [k, m]
-  const temps: TensorInfo[] = [];
-  const plain = (x: TensorInfo, needsTranspose: boolean) => {
-    if (!needsTranspose) return x;
-    const t = transposeLast2(x, backend);
-    temps.push(t);
-    return t;
-  };
-  const left = swap ? plain(b0, !transposeB) : plain(a0, transposeA);
-  const right = swap ? plain(a0, !transposeA) : plain(b0, transposeB);
-  const [lm, ln] = swap ? [n, m] : [m, n];
-  const batchL = swap ? batchB : batchA;
-  const batchR = swap ? batchA : batchB;
+  const { m, k, n } = productDims(call);
+  const o = orient(call, m, n, swapIsCheaper(call, m, k, n));
   const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
   const batch = Math.max(batchA, batchB);
-  const product = backend.makeOutput(swap ? [batch, lm, ln] : [...outOuter, m, n], 'float32');
-  const call = (aId: number, aShape: number[], bId: number, bShape: number[], outId: number) =>
+  const product = backend.makeOutput(o.swap ? [batch, o.lm, o.ln] : [...outOuter, m, n], 'float32');
+  try {
+    runOnViews(backend, o, k, batch, product);
+  } finally {
+    for (const t of o.temps) backend.disposeData(t.dataId);
+  }
+  if (!o.swap) return product;
+  const out = transposeLast2(product, backend); // [batch, m, n]
+  backend.disposeData(product.dataId);
+  out.shape = [...outOuter, m, n];
+  return out;
+}
+
+/** Runs `product` = L · R for every batch entry through the wasm GEMM, each on views registered for the call. */
+function runOnViews(backend: WasmBackendInternals, o: Oriented, k: number, batch: number, product: TensorInfo): void {
+  const { left, right, lm, ln } = o;
+  const gemm = (aId: number, aShape: number[], bId: number, bShape: number[], outId: number) =>
     wasmBatchMatMul!(aId, shapeBytes(aShape), 3, bId, shapeBytes(bShape), 3, false, false, outId);
   const ids: number[] = [];
   try {
-    if (batchR === 1) {
+    if (o.batchR === 1) {
       // [batch·rows, K] @ [K, cols]: one tall product
       const aId = view(backend, left, 0, batch * lm * k);
       const bId = view(backend, right, 0, k * ln);
       const oId = view(backend, product, 0, batch * lm * ln);
       ids.push(aId, bId, oId);
-      call(aId, [1, batch * lm, k], bId, [1, k, ln], oId);
+      gemm(aId, [1, batch * lm, k], bId, [1, k, ln], oId);
     } else {
       for (let i = 0; i < batch; i++) {
-        const li = batchL === 1 ? 0 : i;
+        const li = o.batchL === 1 ? 0 : i;
         const aId = view(backend, left, li * lm * k, lm * k);
         const bId = view(backend, right, i * k * ln, k * ln);
         const oId = view(backend, product, i * lm * ln, lm * ln);
         ids.push(aId, bId, oId);
-        call(aId, [1, lm, k], bId, [1, k, ln], oId);
+        gemm(aId, [1, lm, k], bId, [1, k, ln], oId);
       }
     }
   } finally {
     for (const id of ids) backend.wasm.tfjs.disposeData(id); // also frees XNNPACK operators cached on the view
-    for (const t of temps) backend.disposeData(t.dataId);
   }
-  if (!swap) return product;
-  const out = transposeLast2(product, backend); // [batch, m, n]
-  backend.disposeData(product.dataId);
-  out.shape = [...outOuter, m, n];
-  return out;
 }
 
 /**
@@ -183,7 +264,7 @@ export function installFastWasmMatMul(): void {
   tf.registerKernel({
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
-    kernelFunc: fastBatchMatMul as unknown as tf.KernelFunc,
+    kernelFunc: fastBatchMatMul,
   });
 }
 

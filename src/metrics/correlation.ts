@@ -291,7 +291,6 @@ function kendallPExact(n: number, concordant: number): number {
   if (c === 0) return n < 171 ? 2 / factorial(n) : 0;
   if (c === 1) return n < 172 ? 2 / factorial(n - 1) : 0;
   if (4 * c === n * (n - 1)) return 1;
-  let prob: number;
   let next = new Float64Array(c + 1);
   next[0] = 1;
   next[1] = 1;
@@ -311,7 +310,7 @@ function kendallPExact(n: number, concordant: number): number {
   }
   let sum = 0;
   for (let t = 0; t <= c; t++) sum += next[t];
-  prob = scaled ? sum : (2 * sum) / factorial(n);
+  const prob = scaled ? sum : (2 * sum) / factorial(n);
   return Math.max(0, Math.min(1, prob));
 }
 

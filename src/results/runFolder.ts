@@ -153,7 +153,9 @@ export function checkPrediction(p: Prediction, file: string, i: number): void {
 export function readPredictions(file: string): Prediction[] {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const predictions = readJsonl<Prediction>(file);
-  predictions.forEach((p, i) => checkPrediction(p, file, i));
+  predictions.forEach((p, i) => {
+    checkPrediction(p, file, i);
+  });
   return predictions;
 }
 

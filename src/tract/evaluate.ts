@@ -159,7 +159,9 @@ export async function judgeExamples(opts: JudgeOptions): Promise<Prediction[]> {
     for (let b = 0; b < examples.length; b += e.batchSize) {
       const batch = examples.slice(b, b + e.batchSize);
       const rs = await judgeBatch(opts, batch, c);
-      rs.forEach((r, i) => readouts[b + i].push(r));
+      rs.forEach((r, i) => {
+        readouts[b + i].push(r);
+      });
       done += batch.length;
       opts.onProgress?.(done, examples.length * nCot);
     }

@@ -74,8 +74,12 @@ export class AdamW {
     if (state.m.length !== this.m.length)
       throw new Error(`AdamW: saved state has ${state.m.length} slots, optimizer has ${this.m.length}`);
     this.step = state.step;
-    state.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
-    state.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+    state.m.forEach((d, i) => {
+      this.m[i].assign(tf.tensor(d, this.m[i].shape));
+    });
+    state.v.forEach((d, i) => {
+      this.v[i].assign(tf.tensor(d, this.v[i].shape));
+    });
   }
 
   dispose(): void {

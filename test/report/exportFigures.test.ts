@@ -297,11 +297,20 @@ describe('report/exportFigures', function () {
         for (const name of ['bars', 'scatter']) {
           const svg = readFileSync(join(out, `${name}.svg`), 'utf8');
           const parsed = await page.evaluate((text) => {
-            const doc = new (globalThis as any).DOMParser().parseFromString(text, 'image/svg+xml');
+            /** The slice of the browser's DOM this check reads (the test compiles without the DOM library). */
+            interface SvgDocument {
+              documentElement: { nodeName: string };
+              getElementsByTagName(tag: string): { length: number };
+            }
+            interface DomParser {
+              parseFromString(text: string, type: string): SvgDocument;
+            }
+            const { DOMParser } = globalThis as unknown as { DOMParser: new () => DomParser };
+            const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
             return {
-              root: doc.documentElement.nodeName as string,
-              errors: doc.getElementsByTagName('parsererror').length as number,
-              texts: doc.getElementsByTagName('text').length as number,
+              root: doc.documentElement.nodeName,
+              errors: doc.getElementsByTagName('parsererror').length,
+              texts: doc.getElementsByTagName('text').length,
             };
           }, svg);
           assert.deepEqual({ root: parsed.root, errors: parsed.errors }, { root: 'svg', errors: 0 }, name);

@@ -187,9 +187,9 @@ describe('report/figures', () => {
     preds[1].readouts.push({ ...preds[1].readouts[0], probs: [0, 0, 0.2, 0.4, 0.4] });
     // prediction b averages its two readouts: [0, 0.1, 0.4, 0.25, 0.25]
     const mean = meanScoreProbs(preds);
-    [(0.5 + 0) / 2, (0.5 + 0.1) / 2, (0 + 0.4) / 2, (0 + 0.25) / 2, (0 + 0.25) / 2].forEach((v, k) =>
-      close(mean[k], v),
-    );
+    [(0.5 + 0) / 2, (0.5 + 0.1) / 2, (0 + 0.4) / 2, (0 + 0.25) / 2, (0 + 0.25) / 2].forEach((v, k) => {
+      close(mean[k], v);
+    });
     assert.deepEqual(goldScoreShares(preds), [0.5, 0, 0.5, 0, 0]);
     const fig = railDistribution([
       { name: 'mean', probs: mean },

@@ -67,8 +67,9 @@ describe('results folders and report/resultFigures', () => {
       cpSync(RUN, dir, { recursive: true });
     });
     afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
-    const edit = (file: string, f: (o: Record<string, any>) => void) => {
-      const o = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    /** Rewrites one JSON file of the run folder in place; `T` names the fields the edit touches. */
+    const edit = <T>(file: string, f: (o: T) => void) => {
+      const o = JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
       f(o);
       writeFileSync(join(dir, file), JSON.stringify(o));
     };
@@ -84,18 +85,21 @@ describe('results folders and report/resultFigures', () => {
     });
 
     it('bad metrics.json, predictions.jsonl and config', () => {
-      edit('metrics.json', (m) => delete m.splits['test-ood'].rail);
+      edit('metrics.json', (m: { splits: Record<string, { rail?: number }> }) => delete m.splits['test-ood'].rail);
       assert.throws(() => readRunFolder(dir), /metrics\.json: field 'splits\.test-ood\.rail' missing/);
-      edit('metrics.json', (m) => (m.primary = 'best'));
+      edit('metrics.json', (m: { primary: string }) => {
+        m.primary = 'best';
+      });
       assert.throws(() => readRunFolder(dir), /metrics\.json: field 'primary' is "best"/);
       cpSync(join(RUN, 'metrics.json'), join(dir, 'metrics.json'));
       writeFileSync(
         join(dir, 'predictions.jsonl'),
-        '{"id":"a","split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n{"id":"b","split":"test","rail":2}\n',
+        '{"id":"a","split":"test","gold":3,"rail":2,"standard":null,"readouts":[{"probs":[1]}]}\n' +
+          '{"id":"b","split":"test","rail":2}\n',
       );
       assert.throws(() => readRunFolder(dir), /predictions\.jsonl: record 2: field 'gold' missing/);
       cpSync(join(RUN, 'predictions.jsonl'), join(dir, 'predictions.jsonl'));
-      edit('config.resolved.json', (c) => delete c.objective);
+      edit('config.resolved.json', (c: { objective?: unknown }) => delete c.objective);
       assert.throws(() => readRunFolder(dir), /config\.resolved\.json: field 'objective\.lambda' missing/);
     });
   });

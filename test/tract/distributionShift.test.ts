@@ -102,7 +102,9 @@ describe('tract/distributionShift', function () {
         train.map((e) => cached.get(e.id)!),
       );
       stage1.model.dispose();
-      again.forEach((v, i) => assert.ok(Math.abs(v - res.rows[1].rail[i]) < 1e-5));
+      again.forEach((v, i) => {
+        assert.ok(Math.abs(v - res.rows[1].rail[i]) < 1e-5);
+      });
       // deterministic: the stage-2 model's own CoTs are sampled with fixed seeds (per batch, so for one batch size)
       const res2 = await distributionShiftRmse({ run: tract, n: 6, resultsDir: results });
       assert.deepEqual(
@@ -113,9 +115,11 @@ describe('tract/distributionShift', function () {
       const res3 = await distributionShiftRmse({ run: tract, n: 6, resultsDir: results, batchSize: 4 });
       res3.rows
         .filter((r) => r.cots !== 'stage2-own')
-        .forEach((r, j) =>
-          r.rail.forEach((v, i) => assert.ok(Math.abs(v - res.rows[j].rail[i]) < 1e-4, `${r.condition} ${i}`)),
-        );
+        .forEach((r, j) => {
+          r.rail.forEach((v, i) => {
+            assert.ok(Math.abs(v - res.rows[j].rail[i]) < 1e-4, `${r.condition} ${i}`);
+          });
+        });
     });
 
     it('says what is missing', async () => {

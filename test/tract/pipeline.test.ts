@@ -64,12 +64,12 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     assert.equal(losses.length, 6);
     // golden per-step losses of both stages (wasm backend, tfjs 4.22; see test/golden/README.md)
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { losses: number[]; railTest0: number };
-    losses.forEach((l, i) =>
+    losses.forEach((l, i) => {
       assert.ok(
         Math.abs(l - golden.losses[i]) <= 1e-3 * Math.max(1, Math.abs(golden.losses[i])),
         `step ${i}: ${l} vs ${golden.losses[i]}`,
-      ),
-    );
+      );
+    });
     assert.ok(
       Math.abs(run.predictions[0].rail - golden.railTest0) < 1e-3,
       `rail ${run.predictions[0].rail} vs ${golden.railTest0}`,

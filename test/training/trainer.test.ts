@@ -177,7 +177,7 @@ describe('training/trainer', () => {
     });
     assert.equal(resumed.resumedFrom, 5);
     assertClose(resumed.finalLoss, uninterrupted.finalLoss, { atol: 1e-5, rtol: 1e-5 });
-    [full, a, b].forEach((m) => m.dispose());
+    for (const m of [full, a, b]) m.dispose();
   });
 
   it('derives the number of steps from epochs', async () => {
