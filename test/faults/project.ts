@@ -66,7 +66,32 @@ export function runSuite(suite: string, results: string, env: Record<string, str
   );
 }
 
-/** What a finished run left that must not depend on how it got there: the table and the run's files. */
+/** Fields that record how a run went, not what it computed: wall-clock timings and whether a step was reused. */
+const HOW = new Set(['tokensPerSec', 'seconds', 'reused']);
+
+/** A JSON text without the {@link HOW} fields, at any depth. */
+function withoutHow(text: string): string {
+  return JSON.stringify(
+    JSON.parse(text, (k, v) => (HOW.has(k) ? undefined : v)),
+    null,
+    1,
+  );
+}
+
+/** A CSV text without the {@link HOW} columns. */
+function csvWithoutHow(text: string): string {
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+  const keep = rows[0].map((h, i) => (HOW.has(h) ? -1 : i)).filter((i) => i >= 0);
+  return rows.map((r) => keep.map((i) => r[i]).join(',')).join('\n');
+}
+
+/**
+ * What a finished run left that must not depend on how it got there: the table, and the run's
+ * metrics, predictions, training log and config (timings and reuse flags left out).
+ */
 export function outcome(results: string): Record<string, string> {
   const summary = JSON.parse(readFileSync(join(results, 'out', 'summary.json'), 'utf8')) as {
     runs: { runId: string }[];
@@ -75,7 +100,12 @@ export function outcome(results: string): Record<string, string> {
   for (const { runId } of summary.runs) {
     for (const f of ['metrics.json', 'predictions.jsonl', 'train-log.csv', 'config.resolved.json']) {
       const file = join(results, 'runs', runId, f);
-      out[`${runId}/${f}`] = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
+      if (!existsSync(file)) {
+        out[`${runId}/${f}`] = '(missing)';
+        continue;
+      }
+      const text = readFileSync(file, 'utf8');
+      out[`${runId}/${f}`] = f.endsWith('.json') ? withoutHow(text) : f.endsWith('.csv') ? csvWithoutHow(text) : text;
     }
   }
   return out;
