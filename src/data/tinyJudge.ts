@@ -141,7 +141,6 @@ export function clause(c: Criterion, storyValue: string): string {
   return `${c.value}, ${storyValue}: ${c.met ? 'yes' : 'no'}.`;
 }
 
-/** Generates one example. `ood` asks only about held-out values. */
 /** Values a rubric may ask about in domain, and the held-out ones (the last one or two of a slot). */
 export function slotValues(slot: Slot, generator: 'v2' | 'v3'): { inDomain: string[]; heldOut: string[] } {
   const values = [...SLOTS[slot]];
@@ -149,6 +148,11 @@ export function slotValues(slot: Slot, generator: 'v2' | 'v3'): { inDomain: stri
   return { inDomain: values.slice(0, values.length - h), heldOut: values.slice(values.length - h) };
 }
 
+/**
+ * Generates one example. `ood` asks only about held-out values. The draws from `rng` come in a fixed order (name,
+ * skipped slot, number met, which are met, each criterion's value and story value, the skipped slot's sentence,
+ * the annotators), so a seed gives the same data byte for byte.
+ */
 function makeExample(
   rng: Rng,
   id: string,
@@ -165,45 +169,17 @@ function makeExample(
   const criteria: Criterion[] = [];
   const storyValue = new Map<Slot, string>();
   for (const slot of asked) {
-    const { inDomain, heldOut } = slotValues(slot, generator);
-    const values: readonly string[] = SLOTS[slot]; // widened: TypeScript 5.0 (tslab) cannot call filter on a union of tuples
+    const { value, others } = askedValue(rng, slot, ood, generator);
     const met = metSet.has(slot);
-    let value: string;
-    let others: string[];
-    if (generator === 'v2') {
-      value = ood ? values[values.length - 1] : values[rng.int(values.length - 1)];
-      others = values.filter((v) => v !== value);
-    } else if (ood) {
-      value = heldOut[rng.int(heldOut.length)];
-      others = heldOut.filter((v) => v !== value); // the other unseen value: unseen words appear either way
-    } else {
-      value = inDomain[rng.int(inDomain.length)];
-      others = inDomain.filter((v) => v !== value);
-    }
     criteria.push({ slot, value, met });
     storyValue.set(slot, met ? value : others[rng.int(others.length)]);
   }
-  const sentences: string[] = [];
-  for (const slot of SLOT_ORDER) {
-    if (slot === skipped) {
-      const pool = generator === 'v2' ? [...SLOTS[slot]] : slotValues(slot, generator).inDomain;
-      if (rng.uniform() < 0.5) sentences.push(SENTENCE[slot](name, pool[rng.int(pool.length)]));
-      continue;
-    }
-    sentences.push(SENTENCE[slot](name, storyValue.get(slot)!));
-  }
-  const story = sentences.join(' ');
+  const story = tellStory(rng, name, skipped, storyValue, generator);
   const T = TINYJUDGE_TEMPLATE;
   const rubric = `${T.rubricHeader} ${criteria.map((c, i) => `${i + 1}. ${QUESTION[c.slot](c.value)}`).join(' ')}`;
   const body = `${T.storyHeader} ${story}\n${rubric}\n${T.scoreDescriptions}`;
   const goldExact = 1 + m;
-  const annotators =
-    split === 'test' || split === 'test-ood'
-      ? [0, 1, 2].map(() => {
-          if (rng.uniform() >= noise) return goldExact;
-          return Math.min(5, Math.max(1, goldExact + (rng.uniform() < 0.5 ? -1 : 1)));
-        })
-      : [];
+  const annotators = split === 'test' || split === 'test-ood' ? annotate(rng, goldExact, noise) : [];
   return {
     id,
     split,
@@ -216,6 +192,55 @@ function makeExample(
     label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : goldExact,
     annotators,
   };
+}
+
+/**
+ * The value a criterion asks about for `slot`, and the values the story may hold instead when the criterion is
+ * not met (v3: in-domain values in domain; out of domain, the other held-out value, so unseen words appear
+ * either way).
+ */
+function askedValue(rng: Rng, slot: Slot, ood: boolean, generator: 'v2' | 'v3'): { value: string; others: string[] } {
+  const { inDomain, heldOut } = slotValues(slot, generator);
+  // widened: TypeScript 5.0 (tslab) cannot call filter on a union of tuples
+  const values: readonly string[] = SLOTS[slot];
+  if (generator === 'v2') {
+    const value = ood ? values[values.length - 1] : values[rng.int(values.length - 1)];
+    return { value, others: values.filter((v) => v !== value) };
+  }
+  if (ood) {
+    const value = heldOut[rng.int(heldOut.length)];
+    return { value, others: heldOut.filter((v) => v !== value) };
+  }
+  const value = inDomain[rng.int(inDomain.length)];
+  return { value, others: inDomain.filter((v) => v !== value) };
+}
+
+/** The story: one sentence per asked slot, and a sentence about the skipped slot half of the time. */
+function tellStory(
+  rng: Rng,
+  name: string,
+  skipped: Slot,
+  storyValue: ReadonlyMap<Slot, string>,
+  generator: 'v2' | 'v3',
+): string {
+  const sentences: string[] = [];
+  for (const slot of SLOT_ORDER) {
+    if (slot === skipped) {
+      const pool = generator === 'v2' ? [...SLOTS[slot]] : slotValues(slot, generator).inDomain;
+      if (rng.uniform() < 0.5) sentences.push(SENTENCE[slot](name, pool[rng.int(pool.length)]));
+      continue;
+    }
+    sentences.push(SENTENCE[slot](name, storyValue.get(slot)!));
+  }
+  return sentences.join(' ');
+}
+
+/** Three annotators' scores: each is the gold score, or off by one (clamped to 1..5) with probability `noise`. */
+function annotate(rng: Rng, goldExact: number, noise: number): number[] {
+  return [0, 1, 2].map(() => {
+    if (rng.uniform() >= noise) return goldExact;
+    return Math.min(5, Math.max(1, goldExact + (rng.uniform() < 0.5 ? -1 : 1)));
+  });
 }
 
 /** The generated benchmark: every split, deterministic by `config.seed`. */

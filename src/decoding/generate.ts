@@ -86,27 +86,18 @@ export async function generate(
 ): Promise<Generation[]> {
   const cfg = resolveGenerationConfig(config);
   if (prompts.length === 0) return [];
-  const promptIds = prompts.map((p, i) => {
-    const ids = encodePrompt(tokenizer, p);
-    if (ids.length === 0) throw new Error(`generate: prompt ${i} is empty`);
-    return ids;
-  });
-  const longest = Math.max(...promptIds.map((r) => r.length));
-  if (longest + cfg.maxNewTokens > model.config.maxSeqLen) {
-    throw new Error(
-      `generate: prompt of ${longest} tokens + maxNewTokens ${cfg.maxNewTokens} exceeds the model's maxSeqLen ${model.config.maxSeqLen}`,
-    );
-  }
-  const b = promptIds.length;
+  const promptIds = encodePrompts(model, tokenizer, prompts, cfg);
   if (rowSeeds && rowSeeds.length !== prompts.length) {
     throw new Error(`generate: ${rowSeeds.length} row seeds for ${prompts.length} prompts`);
   }
-  const rngs = promptIds.map((_, i) => (rowSeeds ? new Rng(rowSeeds[i]) : new Rng(cfg.seed).fork(`prompt/${i}`)));
-  const generated: number[][] = promptIds.map(() => []);
-  const finish: (FinishReason | null)[] = promptIds.map(() => null);
-  const texts: string[] = promptIds.map(() => '');
-  const promptText = promptIds.map((ids) => tokenizer.decode(ids));
-
+  const state: DecodeState = {
+    promptIds,
+    promptText: promptIds.map((ids) => tokenizer.decode(ids)),
+    rngs: promptIds.map((_, i) => (rowSeeds ? new Rng(rowSeeds[i]) : new Rng(cfg.seed).fork(`prompt/${i}`))),
+    generated: promptIds.map(() => []),
+    finish: promptIds.map(() => null),
+    texts: promptIds.map(() => ''),
+  };
   const { ids, mask } = leftPad(promptIds, tokenizer.pad);
   let step = model.forwardWithCache(ids, null, { attentionMask: mask });
   let cache: KvCache = step.cache;
@@ -114,36 +105,10 @@ export async function generate(
   step.logits.dispose();
   try {
     for (let s = 0; s < cfg.maxNewTokens; s++) {
-      const next: number[] = [];
-      for (let i = 0; i < b; i++) {
-        if (finish[i]) {
-          next.push(tokenizer.pad);
-          continue;
-        }
-        const token = selectToken(rows[i], [...promptIds[i], ...generated[i]], cfg, rngs[i]);
-        generated[i].push(token);
-        next.push(token);
-        if (cfg.stopAtEos && token === tokenizer.eos) {
-          finish[i] = 'eos';
-          continue;
-        }
-        if (cfg.stopTokenIds.includes(token)) {
-          finish[i] = 'stop';
-          texts[i] = continuationText(tokenizer, promptIds[i], promptText[i], generated[i].slice(0, -1));
-          continue;
-        }
-        if (cfg.stop.length > 0) {
-          const text = continuationText(tokenizer, promptIds[i], promptText[i], generated[i]);
-          const hits = cfg.stop.map((st) => text.indexOf(st)).filter((k) => k >= 0);
-          if (hits.length > 0) {
-            texts[i] = text.slice(0, Math.min(...hits));
-            finish[i] = 'stop';
-          }
-        }
-      }
+      const next = rows.map((row, i) => nextToken(state, i, row, tokenizer, cfg));
       onToken?.(s);
-      if (finish.every((f) => f !== null) || s === cfg.maxNewTokens - 1) break;
-      const active = finish.map((f) => [f === null ? 1 : 0]);
+      if (state.finish.every((f) => f !== null) || s === cfg.maxNewTokens - 1) break;
+      const active = state.finish.map((f) => [f === null ? 1 : 0]);
       step = model.forwardWithCache(
         next.map((t) => [t]),
         cache,
@@ -158,6 +123,82 @@ export async function generate(
   } finally {
     disposeCache(cache);
   }
+  return generations(state, tokenizer);
+}
+
+/** Per-prompt state of {@link generate}, indexed by prompt. */
+interface DecodeState {
+  promptIds: number[][];
+  promptText: string[];
+  /** Each prompt's own sampling stream. */
+  rngs: Rng[];
+  generated: number[][];
+  /** Why the prompt stopped, or null while it is still generating. */
+  finish: (FinishReason | null)[];
+  /** The text of a prompt that stopped on a stop token or stop string (set when it stops). */
+  texts: string[];
+}
+
+/** The prompts' token ids, checking that none is empty and that the longest fits maxNewTokens in maxSeqLen. */
+function encodePrompts(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  prompts: readonly Prompt[],
+  cfg: GenerationConfig,
+): number[][] {
+  const promptIds = prompts.map((p, i) => {
+    const ids = encodePrompt(tokenizer, p);
+    if (ids.length === 0) throw new Error(`generate: prompt ${i} is empty`);
+    return ids;
+  });
+  const longest = Math.max(...promptIds.map((r) => r.length));
+  if (longest + cfg.maxNewTokens > model.config.maxSeqLen) {
+    throw new Error(
+      `generate: prompt of ${longest} tokens + maxNewTokens ${cfg.maxNewTokens} exceeds ` +
+        `the model's maxSeqLen ${model.config.maxSeqLen}`,
+    );
+  }
+  return promptIds;
+}
+
+/**
+ * Prompt i's next token from its last logits `row` (the pad token once it has finished), recording it and
+ * whether it ends the prompt's generation (EOS, a stop token, or a stop string in the text so far).
+ */
+function nextToken(
+  state: DecodeState,
+  i: number,
+  row: Float32Array,
+  tokenizer: Tokenizer,
+  cfg: GenerationConfig,
+): number {
+  const { promptIds, promptText, generated, finish, texts } = state;
+  if (finish[i]) return tokenizer.pad;
+  const token = selectToken(row, [...promptIds[i], ...generated[i]], cfg, state.rngs[i]);
+  generated[i].push(token);
+  if (cfg.stopAtEos && token === tokenizer.eos) {
+    finish[i] = 'eos';
+    return token;
+  }
+  if (cfg.stopTokenIds.includes(token)) {
+    finish[i] = 'stop';
+    texts[i] = continuationText(tokenizer, promptIds[i], promptText[i], generated[i].slice(0, -1));
+    return token;
+  }
+  if (cfg.stop.length > 0) {
+    const text = continuationText(tokenizer, promptIds[i], promptText[i], generated[i]);
+    const hits = cfg.stop.map((st) => text.indexOf(st)).filter((k) => k >= 0);
+    if (hits.length > 0) {
+      texts[i] = text.slice(0, Math.min(...hits));
+      finish[i] = 'stop';
+    }
+  }
+  return token;
+}
+
+/** The outputs: prompts still generating at the end finish for `length`; EOS is left out of the text. */
+function generations(state: DecodeState, tokenizer: Tokenizer): Generation[] {
+  const { promptIds, promptText, generated, finish, texts } = state;
   return promptIds.map((p, i) => {
     const reason = finish[i] ?? 'length';
     let text = texts[i];

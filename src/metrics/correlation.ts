@@ -203,8 +203,17 @@ function tieStats(ranks: Int32Array, max: number): [number, number, number] {
  */
 function kendallCounts(xs: ArrayLike<number>, ys: ArrayLike<number>): KendallCounts {
   const n = xs.length;
-  const x = Float64Array.from(xs);
-  const y = Float64Array.from(ys);
+  const { xr, yr, xMax, yMax } = sortedRanks(Float64Array.from(xs), Float64Array.from(ys));
+  const dis = discordantPairs(xr, yr, yMax);
+  const ntie = jointTies(xr, yr);
+  const [xtie, x0, x1] = tieStats(xr, xMax);
+  const [ytie, y0, y1] = tieStats(yr, yMax);
+  return { n, tot: (n * (n - 1)) / 2, dis, ntie, xtie, x0, x1, ytie, y0, y1 };
+}
+
+/** Dense 1-based ranks of x and y, in the order sorted by (x, y), and the largest rank of each. */
+function sortedRanks(x: Float64Array, y: Float64Array): { xr: Int32Array; yr: Int32Array; xMax: number; yMax: number } {
+  const n = x.length;
   // dense ranks of y (1-based)
   const byY = argsort(y);
   const yRank = new Int32Array(n);
@@ -225,7 +234,15 @@ function kendallCounts(xs: ArrayLike<number>, ys: ArrayLike<number>): KendallCou
     xr[k] = xMax;
     yr[k] = yRank[order[k]];
   }
-  // discordant pairs: for each element, earlier elements with strictly smaller x and larger y
+  return { xr, yr, xMax, yMax };
+}
+
+/**
+ * Discordant pairs of ranks sorted by (x, y), with a Fenwick tree over y ranks: for each element, the earlier
+ * elements with strictly smaller x and larger y.
+ */
+function discordantPairs(xr: Int32Array, yr: Int32Array, yMax: number): number {
+  const n = xr.length;
   const tree = new Int32Array(yMax + 1);
   let dis = 0;
   let i = 0;
@@ -241,7 +258,12 @@ function kendallCounts(xs: ArrayLike<number>, ys: ArrayLike<number>): KendallCou
       i++;
     }
   }
-  // joint ties: runs of equal (x, y) in sorted order
+  return dis;
+}
+
+/** Pairs tied in both x and y: runs of equal (x, y) in sorted order. */
+function jointTies(xr: Int32Array, yr: Int32Array): number {
+  const n = xr.length;
   let ntie = 0;
   let run = 1;
   for (let j = 1; j <= n; j++) {
@@ -251,9 +273,7 @@ function kendallCounts(xs: ArrayLike<number>, ys: ArrayLike<number>): KendallCou
       run = 1;
     }
   }
-  const [xtie, x0, x1] = tieStats(xr, xMax);
-  const [ytie, y0, y1] = tieStats(yr, yMax);
-  return { n, tot: (n * (n - 1)) / 2, dis, ntie, xtie, x0, x1, ytie, y0, y1 };
+  return ntie;
 }
 
 function tauFromCounts(c: KendallCounts): number {

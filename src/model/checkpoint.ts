@@ -176,38 +176,14 @@ const IGNORED_TENSORS = /\.rotary_emb\.inv_freq$/;
 
 /** Reads the safetensors file(s) of a Hugging Face model folder into our stored layout. */
 function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor> {
-  const single = join(dir, 'model.safetensors');
-  const index = join(dir, 'model.safetensors.index.json');
-  const files = new Map<string, SafetensorsFile>();
-  const where = new Map<string, SafetensorsFile>();
-  const open = (file: string) => {
-    let f = files.get(file);
-    if (!f) {
-      if (!existsSync(file)) throw new Error(`${file}: missing shard`);
-      f = new SafetensorsFile(file);
-      files.set(file, f);
-    }
-    return f;
-  };
-  if (existsSync(index)) {
-    const weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map;
-    if (!weightMap) throw new Error(`${index}: no weight_map`);
-    for (const [name, file] of Object.entries(weightMap)) where.set(name, open(join(dir, file)));
-  } else if (existsSync(single)) {
-    const f = open(single);
-    for (const name of f.entries.keys()) where.set(name, f);
-  } else {
-    const pt = readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.pt'));
-    throw new Error(
-      `${dir}: no model.safetensors or model.safetensors.index.json${pt ? ` (found ${pt}: convert PyTorch weights to safetensors first)` : ''}`,
-    );
-  }
+  const where = locateHfTensors(dir);
   const shapes = parameterShapes(config);
   for (const name of where.keys()) {
     if (shapes.has(name) || IGNORED_TENSORS.test(name)) continue;
     if (name === 'lm_head.weight' && config.tiedEmbeddings) continue; // a tied copy
     throw new Error(
-      `${where.get(name)!.path}: unexpected tensor '${name}' for a ${config.architecture} model (unsupported variant?)`,
+      `${where.get(name)!.path}: unexpected tensor '${name}' for a ${config.architecture} model ` +
+        '(unsupported variant?)',
     );
   }
   const tensors = new Map<string, tf.Tensor>();
@@ -230,6 +206,39 @@ function readHfTensors(dir: string, config: LlamaConfig): Map<string, tf.Tensor>
     throw err;
   }
   return tensors;
+}
+
+/**
+ * The safetensors file holding each tensor of a Hugging Face model folder: the shards listed by
+ * `model.safetensors.index.json`, else `model.safetensors` (each file opened once).
+ */
+function locateHfTensors(dir: string): Map<string, SafetensorsFile> {
+  const single = join(dir, 'model.safetensors');
+  const index = join(dir, 'model.safetensors.index.json');
+  const files = new Map<string, SafetensorsFile>();
+  const where = new Map<string, SafetensorsFile>();
+  const open = (file: string) => {
+    let f = files.get(file);
+    if (!f) {
+      if (!existsSync(file)) throw new Error(`${file}: missing shard`);
+      f = new SafetensorsFile(file);
+      files.set(file, f);
+    }
+    return f;
+  };
+  if (existsSync(index)) {
+    const weightMap = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map;
+    if (!weightMap) throw new Error(`${index}: no weight_map`);
+    for (const [name, file] of Object.entries(weightMap)) where.set(name, open(join(dir, file)));
+  } else if (existsSync(single)) {
+    const f = open(single);
+    for (const name of f.entries.keys()) where.set(name, f);
+  } else {
+    const pt = readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.pt'));
+    const hint = pt ? ` (found ${pt}: convert PyTorch weights to safetensors first)` : '';
+    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json${hint}`);
+  }
+  return where;
 }
 
 /** Reads the model of a Hugging Face folder (config.json + safetensors), without its tokenizer. */

@@ -13,7 +13,8 @@
  * CoTs per condition: the reference CoTs; the stage-1 model's own CoTs are the self-CoTs of the
  * step cache (`<resultsDir>/cache/selfcot/<key>.jsonl`, the exact stage-2 training CoTs); the
  * stage-2 model's own CoTs are sampled now with the experiment's self-CoT sampling settings (a
- * seed of their own per batch, so the same for one batch size), since no step of the pipeline samples them on training inputs.
+ * seed of their own per batch, so the same for one batch size), since no step of the pipeline samples them on
+ * training inputs.
  *
  * @example
  * ```ts
@@ -35,7 +36,8 @@ import type { LlamaModel } from '../model/llama';
 import type { SelfCotRecord } from './judgeData';
 import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
-import type { RunMetrics } from '../results/formats';
+import type { TinyJudgeExample } from '../data/tinyJudge';
+import type { ExperimentConfig, RunMetrics } from '../results/formats';
 import { DEFAULT_RESULTS_DIR, selfCotFile, stageDir } from '../results/paths';
 import { readRunConfig } from '../results/runFolder';
 import { readStageFile, stageFilePath } from '../results/stageFile';
@@ -73,7 +75,10 @@ function mean(xs: readonly number[]): number {
 /** Which model reads which CoTs. */
 export interface ShiftCondition {
   model: 'stage1' | 'stage2';
-  /** reference: the annotation CoTs; stage1-self: the stage-1 model's self-CoTs (stage 2's training CoTs); stage2-own: sampled from the stage-2 model now. */
+  /**
+   * reference: the annotation CoTs; stage1-self: the stage-1 model's self-CoTs (stage 2's training CoTs);
+   * stage2-own: sampled from the stage-2 model now.
+   */
   cots: 'reference' | 'stage1-self' | 'stage2-own';
 }
 
@@ -117,7 +122,10 @@ export const SHIFT_CONDITIONS: readonly (ShiftCondition & { condition: string; p
 
 /** Options of {@link distributionShiftRmse}. */
 export interface DistributionShiftOptions {
-  /** A run whose method has two stages and self-CoTs from stage 1 (tract, self-cot-ce, A.3, A.4): its folder (config.resolved.json) and metrics (stage keys). */
+  /**
+   * A run whose method has two stages and self-CoTs from stage 1 (tract, self-cot-ce, A.3, A.4): its folder
+   * (config.resolved.json) and metrics (stage keys).
+   */
   run: { dir: string; metrics: Pick<RunMetrics, 'method' | 'stages'> };
   /** Score the first n training examples (fewer when the split is smaller). */
   n: number;
@@ -136,57 +144,24 @@ export interface DistributionShiftOptions {
 export async function distributionShiftRmse(opts: DistributionShiftOptions): Promise<DistributionShiftResult> {
   const resultsDir = opts.resultsDir ?? DEFAULT_RESULTS_DIR;
   const log = opts.log ?? (() => {});
-  const { metrics } = opts.run;
   const cfg = readRunConfig(opts.run.dir);
-  const stageOf = (name: string) => {
-    const s = metrics.stages.find((x) => x.name === name);
-    if (!s)
-      throw new Error(
-        `run ${opts.run.dir} (${metrics.method}) has no ${name}: the analysis needs a two-stage method with self-CoTs`,
-      );
-    return stageDir(resultsDir, s.key);
-  };
-  const dirs = { stage1: stageOf('stage1'), stage2: stageOf('stage2') };
-  for (const d of Object.values(dirs)) {
-    if (!existsSync(join(d, 'model')))
-      throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
-  }
-  const stage2Info = readStageFile(dirs.stage2);
-  if (!stage2Info.selfCot) throw new Error(`${stageFilePath(dirs.stage2)}: stage 2 did not train on self-CoTs`);
-  const cotFile = selfCotFile(resultsDir, stage2Info.selfCot.key);
-  if (!existsSync(cotFile)) throw new Error(`${cotFile}: self-CoTs not in the step cache`);
+  const { dirs, cotFile } = locateInputs(opts.run, resultsDir);
 
   const jt = new JudgeTokens(loadModelTokenizer(resolve(cfg.model)));
   const examples = experimentData(cfg).train.slice(0, Math.max(0, opts.n));
   if (examples.length === 0) throw new Error('distributionShiftRmse: no training examples to score (n must be ≥ 1)');
-  const selfCots = new Map(readJsonl<SelfCotRecord>(cotFile).map((r) => [r.id, r]));
   const prompts = examples.map((e) => jt.prompt(e.prompt));
   const target = examples.map((e) => e.goldExact);
   const batchSize = opts.batchSize ?? cfg.eval.batchSize;
-  const cotsOf: Record<ShiftCondition['cots'], number[][] | null> = {
-    reference: examples.map((e) => jt.cot(e.referenceCot)),
-    'stage1-self': examples.map((e) => {
-      const r = selfCots.get(e.id);
-      if (!r) throw new Error(`${cotFile}: no self-CoT for training example ${e.id}`);
-      return r.ids;
-    }),
-    'stage2-own': null,
-  };
+  const cotsOf = givenCots(examples, jt, cotFile);
 
   const rows: ShiftRow[] = [];
   for (const stage of ['stage1', 'stage2'] as const) {
     const model = loadModel(join(dirs[stage], 'model')).model;
     try {
       if (stage === 'stage2') {
-        const own: number[][] = [];
-        for (let b = 0; b < prompts.length; b += batchSize) {
-          const part = examples.slice(b, b + batchSize);
-          const seeds = part.map((e) => `${cfg.selfCot.seed}/seed-${cfg.seed}/distribution-shift/${e.id}`);
-          const cots = await sampleCots(model, jt, prompts.slice(b, b + batchSize), cfg.selfCot, seeds);
-          own.push(...cots.map((c) => c.ids));
-        }
-        cotsOf['stage2-own'] = own;
-        log(`[distribution shift] sampled ${own.length} CoTs from stage 2`);
+        cotsOf['stage2-own'] = await ownCots(model, jt, examples, prompts, cfg, batchSize);
+        log(`[distribution shift] sampled ${cotsOf['stage2-own'].length} CoTs from stage 2`);
       }
       for (const c of SHIFT_CONDITIONS.filter((x) => x.model === stage)) {
         const rail = teacherForcedRail(model, jt, prompts, cotsOf[c.cots]!, batchSize);
@@ -198,9 +173,8 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
           meanTarget: mean(target),
           rail,
         });
-        log(
-          `[distribution shift] ${c.condition}: RMSE ${rows[rows.length - 1].rmse.toFixed(3)} on ${rail.length} training examples`,
-        );
+        const last = rows[rows.length - 1];
+        log(`[distribution shift] ${c.condition}: RMSE ${last.rmse.toFixed(3)} on ${rail.length} training examples`);
       }
     } finally {
       model.dispose();
@@ -212,4 +186,70 @@ export async function distributionShiftRmse(opts: DistributionShiftOptions): Pro
     rows,
     sources: { stage1: join(dirs.stage1, 'model'), stage2: join(dirs.stage2, 'model'), selfCots: cotFile },
   };
+}
+
+/**
+ * The run's two stage folders (each with its model in the step cache) and the self-CoT file stage 2 trained on.
+ * @throws naming what is missing
+ */
+function locateInputs(
+  run: DistributionShiftOptions['run'],
+  resultsDir: string,
+): { dirs: { stage1: string; stage2: string }; cotFile: string } {
+  const { metrics } = run;
+  const stageOf = (name: string) => {
+    const s = metrics.stages.find((x) => x.name === name);
+    if (!s) {
+      const why = 'the analysis needs a two-stage method with self-CoTs';
+      throw new Error(`run ${run.dir} (${metrics.method}) has no ${name}: ${why}`);
+    }
+    return stageDir(resultsDir, s.key);
+  };
+  const dirs = { stage1: stageOf('stage1'), stage2: stageOf('stage2') };
+  for (const d of Object.values(dirs)) {
+    if (!existsSync(join(d, 'model')))
+      throw new Error(`${join(d, 'model')}: not in the step cache (rerun the suite to rebuild it)`);
+  }
+  const stage2Info = readStageFile(dirs.stage2);
+  if (!stage2Info.selfCot) throw new Error(`${stageFilePath(dirs.stage2)}: stage 2 did not train on self-CoTs`);
+  const cotFile = selfCotFile(resultsDir, stage2Info.selfCot.key);
+  if (!existsSync(cotFile)) throw new Error(`${cotFile}: self-CoTs not in the step cache`);
+  return { dirs, cotFile };
+}
+
+/** The CoTs that exist before any model runs: the reference CoTs and stage 1's self-CoTs (stage2-own: null). */
+function givenCots(
+  examples: readonly TinyJudgeExample[],
+  jt: JudgeTokens,
+  cotFile: string,
+): Record<ShiftCondition['cots'], number[][] | null> {
+  const selfCots = new Map(readJsonl<SelfCotRecord>(cotFile).map((r) => [r.id, r]));
+  return {
+    reference: examples.map((e) => jt.cot(e.referenceCot)),
+    'stage1-self': examples.map((e) => {
+      const r = selfCots.get(e.id);
+      if (!r) throw new Error(`${cotFile}: no self-CoT for training example ${e.id}`);
+      return r.ids;
+    }),
+    'stage2-own': null,
+  };
+}
+
+/** The stage-2 model's own CoTs on the examples, sampled with the self-CoT settings and a seed per example. */
+async function ownCots(
+  model: LlamaModel,
+  jt: JudgeTokens,
+  examples: readonly TinyJudgeExample[],
+  prompts: number[][],
+  cfg: ExperimentConfig,
+  batchSize: number,
+): Promise<number[][]> {
+  const own: number[][] = [];
+  for (let b = 0; b < prompts.length; b += batchSize) {
+    const part = examples.slice(b, b + batchSize);
+    const seeds = part.map((e) => `${cfg.selfCot.seed}/seed-${cfg.seed}/distribution-shift/${e.id}`);
+    const cots = await sampleCots(model, jt, prompts.slice(b, b + batchSize), cfg.selfCot, seeds);
+    own.push(...cots.map((c) => c.ids));
+  }
+  return own;
 }
