@@ -3,9 +3,11 @@
  *
  * Order of preference (first that loads wins):
  *  1. `tensorflow-gpu`: `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA; a user's GPU machine),
- *  2. `tensorflow`: `@tensorflow/tfjs-node` (libtensorflow on the CPU),
- *  3. `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK + SIMD; the CPU default here),
- *  4. `cpu`: the pure-JavaScript reference backend (slow, always present).
+ *  2. `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Dawn (`engine/webgpu.ts`), only with a hardware adapter
+ *     unless forced by `TRACT_BACKEND=webgpu` (then a software adapter such as SwiftShader will do),
+ *  3. `tensorflow`: `@tensorflow/tfjs-node` (libtensorflow on the CPU),
+ *  4. `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK + SIMD; the CPU default here),
+ *  5. `cpu`: the pure-JavaScript reference backend (slow, always present).
  *
  * The two native packages cannot be installed on machines without access to their download host,
  * so they are never dependencies of this package: they are loaded by a guarded `require` when the
@@ -17,9 +19,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installFastWasmMatMul } from './wasmKernels';
+import { registerWebGpu, webGpuAdapter, describeAdapterReport, type WebGpuAdapterReport } from './webgpu';
 
 /** The backends the toolkit knows, in default order of preference. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** What {@link initBackend} chose and why it skipped the others. */
@@ -36,6 +39,8 @@ export interface BackendReport {
   tfjsVersion: string;
   /** Kernel replacements in effect (e.g. the fast wasm BatchMatMul). */
   kernels: string[];
+  /** The WebGPU adapter (vendor, architecture, hardware or software, limits) when `chosen` is `webgpu`. */
+  adapter?: WebGpuAdapterReport;
 }
 
 export interface InitBackendOptions {
@@ -57,8 +62,14 @@ function errorText(err: unknown): string {
 }
 
 /** Tries to make one backend active; returns the reason for failure, or null on success. */
-async function tryBackend(name: BackendName): Promise<string | null> {
+async function tryBackend(name: BackendName, named: boolean): Promise<string | null> {
   switch (name) {
+    case 'webgpu': {
+      const failure = await registerWebGpu(named);
+      if (failure) return failure;
+      const ok = await tf.setBackend('webgpu').catch(() => false);
+      return ok ? null : 'the webgpu backend did not initialise (Dawn could not create a device)';
+    }
     case 'tensorflow-gpu':
     case 'tensorflow': {
       const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
@@ -126,14 +137,25 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   const skipped: BackendReport['skipped'] = [];
   for (const name of order) {
-    const failure = await tryBackend(name);
+    // A software WebGPU adapter only when webgpu was asked for by name (TRACT_BACKEND or prefer).
+    const failure = await tryBackend(name, Boolean(forced) || options.prefer !== undefined);
     if (failure === null) {
       const kernels: string[] = [];
       if (name === 'wasm' && env.TRACT_WASM_STOCK_MATMUL !== '1') {
         installFastWasmMatMul();
         kernels.push('BatchMatMul: engine/wasmKernels (set TRACT_WASM_STOCK_MATMUL=1 for the stock kernel)');
       }
-      return { chosen: name, tfName: tf.getBackend(), reason, skipped, tfjsVersion: tf.version_core, kernels };
+      const report: BackendReport = {
+        chosen: name,
+        tfName: tf.getBackend(),
+        reason,
+        skipped,
+        tfjsVersion: tf.version_core,
+        kernels,
+      };
+      const adapter = name === 'webgpu' ? webGpuAdapter() : null;
+      if (adapter) report.adapter = adapter;
+      return report;
     }
     skipped.push({ name, reason: failure });
   }
@@ -145,5 +167,6 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   const kernels = report.kernels.length ? `; kernels: ${report.kernels.join('; ')}` : '';
-  return `backend ${report.chosen} (${report.reason}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
+  const adapter = report.adapter ? `; ${describeAdapterReport(report.adapter)}` : '';
+  return `backend ${report.chosen} (${report.reason}${adapter}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
 }
