@@ -414,12 +414,14 @@ export function resolveBenchmark(nameOrPath: string, root: string): { name: stri
   const external = EXTERNAL_BENCHMARKS[nameOrPath];
   if (external) {
     throw new Error(
-      `benchmark '${nameOrPath}' is not shipped (too large): download ${external} from prometheus-eval's eval/benchmark/data and pass its path`,
+      `benchmark '${nameOrPath}' is not shipped (too large): download ${external} ` +
+        "from prometheus-eval's eval/benchmark/data and pass its path",
     );
   }
   if (!existsSync(nameOrPath)) {
     throw new Error(
-      `benchmark '${nameOrPath}': not a shipped benchmark (${Object.keys(SHIPPED_BENCHMARKS).join(', ')}) and no such file`,
+      `benchmark '${nameOrPath}': not a shipped benchmark (${Object.keys(SHIPPED_BENCHMARKS).join(', ')}) ` +
+        'and no such file',
     );
   }
   const base = basename(nameOrPath).replace(/\.(json|jsonl)$/, '');

@@ -33,7 +33,9 @@ export function applyChatTemplate(template: ChatTemplate, prompt: string, respon
       };
     case 'llama3':
       return {
-        prompt: `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+        prompt:
+          `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${prompt}` +
+          '<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
         response: response === '' ? '' : `${response}${withEos ? '<|eot_id|>' : ''}`,
       };
     case 'none':

@@ -100,7 +100,8 @@ export function findScorePositions(targets: TokenGrid, mask: TokenGrid): number[
     });
     if (supervised.length < 2) {
       throw new Error(
-        `findScorePositions: row ${b} has ${supervised.length} supervised token(s); a target must end <digit><eos> (was it truncated?)`,
+        `findScorePositions: row ${b} has ${supervised.length} supervised token(s); ` +
+          'a target must end <digit><eos> (was it truncated?)',
       );
     }
     return supervised[supervised.length - 2];

@@ -34,7 +34,8 @@ export function checkPairs(fn: string, x: ArrayLike<number>, y: ArrayLike<number
       const value = v[i];
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new RangeError(
-          `${fn}: ${name}[${i}] is ${value} (not a finite number); use dropInvalid(x, y) to drop and count invalid pairs`,
+          `${fn}: ${name}[${i}] is ${value} (not a finite number); ` +
+            'use dropInvalid(x, y) to drop and count invalid pairs',
         );
       }
     }

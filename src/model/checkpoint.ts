@@ -282,7 +282,8 @@ function llama2cFolder(path: string): { model: string; tokenizer: string } {
   const models = bins.filter((f) => !toks.includes(f));
   if (models.length !== 1 || toks.length !== 1) {
     throw new Error(
-      `${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin (found ${bins.join(', ') || 'none'})`,
+      `${path}: expected config.json, or one llama2.c .bin checkpoint and one tokenizer .bin ` +
+        `(found ${bins.join(', ') || 'none'})`,
     );
   }
   return { model: join(path, models[0]), tokenizer: join(path, toks[0]) };

@@ -104,7 +104,8 @@ export class SafetensorsFile {
         if (width === undefined) throw new Error(`${path}: tensor '${name}' has unsupported dtype ${e.dtype}`);
         if (end - begin !== count * width) {
           throw new Error(
-            `${path}: tensor '${name}' spans ${end - begin} bytes but shape [${e.shape}] of ${e.dtype} needs ${count * width}`,
+            `${path}: tensor '${name}' spans ${end - begin} bytes ` +
+              `but shape [${e.shape}] of ${e.dtype} needs ${count * width}`,
           );
         }
         if (this.dataStart + end > this.fileSize) {

@@ -17,7 +17,10 @@ import {
 } from '../tract/benchmarkEval';
 import type { DistributionShiftResult } from '../tract/distributionShift';
 
-/** The distribution-shift RMSEs (Markdown): per condition n, our RMSE, mean expected score vs mean target, the paper's RMSE. */
+/**
+ * The distribution-shift RMSEs (Markdown): per condition n, our RMSE, mean expected score vs mean target, the
+ * paper's RMSE.
+ */
 export function distributionShiftTable(res: DistributionShiftResult): string {
   const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
   const lines = [
@@ -28,7 +31,11 @@ export function distributionShiftTable(res: DistributionShiftResult): string {
         `| ${r.condition} | ${r.n} | ${f(r.rmse)} | ${f(r.meanRail, 2)} | ${f(r.meanTarget, 2)} | ${f(r.paper, 2)} |`,
     ),
   ];
-  return `${lines.join('\n')}\n\nTraining examples ${res.ids[0]} … ${res.ids[res.ids.length - 1]}; targets are the integer training scores. Models: ${res.sources.stage1}, ${res.sources.stage2}; self-CoTs: ${res.sources.selfCots}.\n`;
+  const { stage1, stage2, selfCots } = res.sources;
+  return (
+    `${lines.join('\n')}\n\nTraining examples ${res.ids[0]} … ${res.ids[res.ids.length - 1]}; ` +
+    `targets are the integer training scores. Models: ${stage1}, ${stage2}; self-CoTs: ${selfCots}.\n`
+  );
 }
 
 /** Bars of the distribution-shift RMSEs: ours and the paper's per condition. */
@@ -62,7 +69,10 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
 }
 
-/** {@link BenchmarkOverview} of records: the prompt right-stripped and encoded as `evaluateBenchmark` does (no chat template). */
+/**
+ * {@link BenchmarkOverview} of records: the prompt right-stripped and encoded as `evaluateBenchmark` does (no chat
+ * template).
+ */
 export function benchmarkOverview(
   benchmark: string,
   records: readonly BenchmarkRecord[],
@@ -87,12 +97,21 @@ export function benchmarkOverview(
 /** The overviews as a Markdown table. */
 export function benchmarkOverviewTable(rows: readonly BenchmarkOverview[]): string {
   const lines = [
-    '| benchmark | records | label mean | label min–max | prompt tokens min / median / p95 / max | prompts over budget |',
+    '| benchmark | records | label mean | label min–max | ' +
+      'prompt tokens min / median / p95 / max | prompts over budget |',
     '|---|---:|---:|---|---|---:|',
-    ...rows.map(
-      (o) =>
-        `| ${o.benchmark} | ${o.records} | ${o.labelMean.toFixed(3)} | ${o.labelMin.toFixed(2)}–${o.labelMax.toFixed(2)} | ${o.promptTokens.min} / ${o.promptTokens.median} / ${o.promptTokens.p95} / ${o.promptTokens.max} | ${o.overBudget} of ${o.records} (budget ${o.budget}) |`,
-    ),
+    ...rows.map((o) => {
+      const t = o.promptTokens;
+      const cells = [
+        o.benchmark,
+        o.records,
+        o.labelMean.toFixed(3),
+        `${o.labelMin.toFixed(2)}–${o.labelMax.toFixed(2)}`,
+        `${t.min} / ${t.median} / ${t.p95} / ${t.max}`,
+        `${o.overBudget} of ${o.records} (budget ${o.budget})`,
+      ];
+      return `| ${cells.join(' | ')} |`;
+    }),
   ];
   return `${lines.join('\n')}\n`;
 }

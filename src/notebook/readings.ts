@@ -82,7 +82,10 @@ function selectRuns(res: SuiteResults, labels?: string[]): LabeledRun[][] {
   );
 }
 
-/** `buildTables` over runs renamed to their labels (so that a selection keeps the labels the whole suite gives its runs). */
+/**
+ * `buildTables` over runs renamed to their labels (so that a selection keeps the labels the whole suite gives its
+ * runs).
+ */
 function labeledTables(res: SuiteResults, sel: RunSelection): { results: Table; verdicts: Table; compare: string } {
   const runs = selectRuns(res, sel.labels);
   const compare = sel.compare ?? compareLabel(res);
@@ -120,7 +123,10 @@ export function suiteBars(res: SuiteResults, sel: Pick<RunSelection, 'labels'> &
   return fig;
 }
 
-/** One of the suite's paper figures (`report/resultFigures.ts` figuresForResults of its results folder) by name, e.g. `lambda-sweep`, `scatter-raft`. */
+/**
+ * One of the suite's paper figures (`report/resultFigures.ts` figuresForResults of its results folder) by name,
+ * e.g. `lambda-sweep`, `scatter-raft`.
+ */
 export function suiteFigure(res: Pick<SuiteResults, 'outDir'>, name: string): Figure {
   const figs = figuresForResults(res.outDir);
   const f = figs.find((x) => x.name === name);
@@ -144,7 +150,10 @@ export function profileWarning(profile: string, root = '.'): string | null {
     ].filter(Boolean);
     if (parts.length) what = ` (${parts.join(' on ')})`;
   }
-  return `**Warning: profile '${profile}'${what}.** These numbers only show that the code runs; they say nothing about the methods. The full-profile results are described in the next cell.`;
+  return (
+    `**Warning: profile '${profile}'${what}.** These numbers only show that the code runs; ` +
+    'they say nothing about the methods. The full-profile results are described in the next cell.'
+  );
 }
 
 function interval(p: { value: number; lo: number; hi: number }): string {
@@ -153,8 +162,8 @@ function interval(p: { value: number; lo: number; hi: number }): string {
 
 /**
  * A short reading of the chosen runs computed from their metrics (Markdown): the profile warning
- * (not `full`; `warning: false` leaves it out), per split the run with the highest primary Pearson r and whether its 95% interval
- * overlaps the compared run's, runs without valid predictions, and the paired-bootstrap verdicts
+ * (not `full`; `warning: false` leaves it out), per split the run with the highest primary Pearson r and whether
+ * its 95% interval overlaps the compared run's, runs without valid predictions, and the paired-bootstrap verdicts
  * of the compared run against each other run (seed 0).
  */
 export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: boolean } = {}): string {
@@ -177,9 +186,9 @@ export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: 
       const other = best.r.label === compare ? valid[1] : ref && pts.find((x) => x.r === ref);
       if (other && Number.isFinite(other.p.value)) {
         const overlap = best.p.lo <= other.p.hi && other.p.lo <= best.p.hi;
-        parts.push(
-          `${best.r.label === compare ? 'next' : compare}: ${other.r.label === compare ? '' : `${other.r.label} `}${interval(other.p)}; the intervals ${overlap ? 'overlap' : 'do not overlap'}`,
-        );
+        const who = best.r.label === compare ? 'next' : compare;
+        const otherName = other.r.label === compare ? '' : `${other.r.label} `;
+        parts.push(`${who}: ${otherName}${interval(other.p)}; the intervals ${overlap ? 'overlap' : 'do not overlap'}`);
       } else if (ref && best.r !== ref) parts.push(`${compare}: n/a`);
     }
     const none = pts
@@ -199,7 +208,8 @@ export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: 
 /**
  * Bars of a table's cells (e.g. a paper table of `report/paperTables.ts`): one bar per row and
  * column of the given metric, grouped by column group; intervals where the cells have them.
- * @param opts.groups column groups to show (default all); opts.labelColumns which label columns name a row (default [0])
+ * @param opts.groups column groups to show (default all); opts.labelColumns which label columns name a row
+ *   (default [0])
  */
 export function tableBars(
   table: Table,

@@ -50,7 +50,10 @@ function pick(rows: PaperResult[], s: Selection, benchmark: string): PaperResult
   );
 }
 
-/** Per-benchmark Pearson, then average r and ρ (from the rows, or the paper's `average` row where the paper gives only that). */
+/**
+ * Per-benchmark Pearson, then average r and ρ (from the rows, or the paper's `average` row where the paper gives
+ * only that).
+ */
 function paperCells(rows: PaperResult[], s: Selection, notes: string[]): (Cell | null)[] | null {
   const per = PAPER_BENCHMARKS.map((b) => pick(rows, s, b));
   if (per.some((r) => !r)) return null;
@@ -63,7 +66,8 @@ function paperCells(rows: PaperResult[], s: Selection, notes: string[]): (Cell |
   if (printed && s.nCot === 1) {
     if (printed.r.toFixed(3) !== r.toFixed(3))
       notes.push(
-        `${per[0]!.paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; the paper prints ${printed.r.toFixed(3)}.`,
+        `${per[0]!.paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; ` +
+          `the paper prints ${printed.r.toFixed(3)}.`,
       );
     if (printed.rho !== undefined && Number.isFinite(rho) && printed.rho.toFixed(3) !== rho.toFixed(3))
       notes.push(
@@ -119,7 +123,9 @@ function withOurs(
     rows,
     notes: [
       ...table.notes,
-      `${label}: our run of the same method (matched by method id, same decoding) on TinyJudge, Pearson r with its 95% bootstrap interval; ${used} of ${rows.length} rows have one. The benchmarks differ: compare orderings, not values.`,
+      `${label}: our run of the same method (matched by method id, same decoding) on TinyJudge, ` +
+        `Pearson r with its 95% bootstrap interval; ${used} of ${rows.length} rows have one. ` +
+        'The benchmarks differ: compare orderings, not values.',
     ],
   };
 }
@@ -157,8 +163,10 @@ function build(
     columns: PAPER_COLUMNS,
     rows: tableRows,
     notes: [
-      'Mistral-7B-Instruct-v0.2 judges, Pearson r per benchmark; Avg = unweighted mean over the four (ρ = Spearman). From data/reference/tract-paper-results.csv.',
-      'source: "log" = the authors\' run log (results.csv of the official repository); "paper text" = the paper\'s table (rows absent from the log; their average ρ is the paper\'s).',
+      'Mistral-7B-Instruct-v0.2 judges, Pearson r per benchmark; Avg = unweighted mean over the four ' +
+        '(ρ = Spearman). From data/reference/tract-paper-results.csv.',
+      'source: "log" = the authors\' run log (results.csv of the official repository); ' +
+        '"paper text" = the paper\'s table (rows absent from the log; their average ρ is the paper\'s).',
       ...extraNotes,
       ...notes,
     ],
@@ -204,7 +212,8 @@ export function paperAblationTable(rows: PaperResult[], ours?: Map<string, RunMe
     rows,
     sel,
     [
-      "Rows A.4-A.6 are mapped from the log's model names; that they are the paper's rows is unconfirmed (tract-method.md §8).",
+      "Rows A.4-A.6 are mapped from the log's model names; " +
+        "that they are the paper's rows is unconfirmed (tract-method.md §8).",
     ],
     ours,
   );
@@ -220,7 +229,8 @@ export function paperLambdaTable(rows: PaperResult[]): Table {
     rows,
     methods.map((method) => ({ method, decoding: 'cot-rail', nCot: 1 })),
     [
-      'The λ sweep is in the log only; that the paper shows it is unconfirmed. The suffix "5e_5" is listed last: its λ is ambiguous.',
+      'The λ sweep is in the log only; that the paper shows it is unconfirmed. ' +
+        'The suffix "5e_5" is listed last: its λ is ambiguous.',
     ],
   );
 }

@@ -104,12 +104,18 @@ function texEscape(s: string): string {
 export function toLatex(table: Table): string {
   const best = bestRows(table);
   const groups = [...new Set(table.columns.map((c) => c.group))];
+  const blanks = table.labelColumns.map(() => '').join(' & ');
+  const groupHeads = groups.map((g) => {
+    const span = table.columns.filter((c) => c.group === g).length;
+    return `\\multicolumn{${span}}{c}{${texEscape(g)}}`;
+  });
+  const metricHeads = table.columns.map((c) => texEscape(METRICS[c.metric].label));
   const lines = [
     `% ${table.title}`,
     `\\begin{tabular}{${'l'.repeat(table.labelColumns.length)}${'r'.repeat(table.columns.length)}}`,
     '\\toprule',
-    `${table.labelColumns.map(() => '').join(' & ')} & ${groups.map((g) => `\\multicolumn{${table.columns.filter((c) => c.group === g).length}}{c}{${texEscape(g)}}`).join(' & ')} \\\\`,
-    `${table.labelColumns.map(texEscape).join(' & ')} & ${table.columns.map((c) => texEscape(METRICS[c.metric].label)).join(' & ')} \\\\`,
+    `${blanks} & ${groupHeads.join(' & ')} \\\\`,
+    `${table.labelColumns.map(texEscape).join(' & ')} & ${metricHeads.join(' & ')} \\\\`,
     '\\midrule',
   ];
   table.rows.forEach((r, i) => {

@@ -26,7 +26,8 @@ export function scoreTokenIds(tokenizer: Tokenizer, scores: readonly string[] = 
     const alone = tokenizer.encode(s, { prefixSpace: false });
     if (alone.length !== 1) {
       throw new Error(
-        `scoreTokenIds: '${s}' encodes to ${alone.length} tokens [${alone}] with ${tokenizer.kind}; a score must be one token`,
+        `scoreTokenIds: '${s}' encodes to ${alone.length} tokens [${alone}] with ${tokenizer.kind}; ` +
+          'a score must be one token',
       );
     }
     const id = alone[0];
@@ -34,7 +35,8 @@ export function scoreTokenIds(tokenizer: Tokenizer, scores: readonly string[] = 
     const sameContext = full.length === context.length + 1 && context.every((t, i) => full[i] === t);
     if (!sameContext || full[full.length - 1] !== id) {
       throw new Error(
-        `scoreTokenIds: in '${SCORE_PREFIX} ${s}' the digit is not the bare token ${id} after the context [${context}] ` +
+        `scoreTokenIds: in '${SCORE_PREFIX} ${s}' the digit is not the bare token ${id} ` +
+          `after the context [${context}] ` +
           `(got [${full}]) with ${tokenizer.kind}; the RAIL readout would read the wrong position`,
       );
     }

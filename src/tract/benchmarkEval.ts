@@ -58,7 +58,10 @@ export interface BenchmarkEvalOptions {
   /** The reported readout: CoT-RAIL (expected score after a sampled CoT) or standard decoding; both are saved. */
   decoding: 'cot-rail' | 'standard';
   nCot: number;
-  /** A chat template, or `auto`: `mistral` for Mistral models, `llama3` for Llama models with the Llama-3 vocabulary, else `none`. */
+  /**
+   * A chat template, or `auto`: `mistral` for Mistral models, `llama3` for Llama models with the Llama-3
+   * vocabulary, else `none`.
+   */
   chatTemplate: ChatTemplate | 'auto';
   maxNewTokens: number;
   temperature: number;
@@ -148,12 +151,14 @@ function promptBudget(opts: BenchmarkEvalOptions, context: number, jt: JudgeToke
   const budget = opts.maxPromptTokens ?? context - reserve;
   if (budget < 16) {
     throw new Error(
-      `prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): lower --max-new-tokens`,
+      `prompt budget ${budget} tokens is too small (context ${context}, ${opts.maxNewTokens} new tokens): ` +
+        'lower --max-new-tokens',
     );
   }
   if (budget + reserve > context) {
     opts.log(
-      `[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens exceeds the model's context ${context}`,
+      `[eval ${name}] warning: prompt budget ${budget} + ${reserve} generated tokens ` +
+        `exceeds the model's context ${context}`,
     );
   }
   return budget;
@@ -166,7 +171,8 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
   if (loaded.skipped.length) {
     const first = loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`);
     opts.log(
-      `[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`,
+      `[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ` +
+        `${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`,
     );
   }
   const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
@@ -302,7 +308,8 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
   const { truncation } = plan;
   if (truncation.count) {
     opts.log(
-      `[eval ${name}] ${truncation.count}/${plan.examples.length} prompts exceed ${truncation.promptBudget} tokens and are cut ` +
+      `[eval ${name}] ${truncation.count}/${plan.examples.length} prompts ` +
+        `exceed ${truncation.promptBudget} tokens and are cut ` +
         `from the left (up to ${truncation.maxTokensDropped} tokens dropped)`,
     );
   }
@@ -367,11 +374,16 @@ export function benchmarkTable(runs: BenchmarkMetrics[]): Table {
     }
   }
   const notes = [
-    'Labels: mean of the GPT-4 scores. r with its 95% percentile bootstrap interval; invalid = standard-decoding outputs that are not a score (dropped from the correlations).',
-    ...runs.map(
-      (m) =>
-        `${m.benchmark}: ${m.judged} of ${m.records} records judged${m.skipped.length ? ` (${m.skipped.length} malformed skipped)` : ''}; ${m.truncated.count} prompts cut from the left to ${m.truncated.promptBudget} tokens; mean probability mass outside the score digits ${m.massOutside.toFixed(3)}; model ${m.model}.`,
-    ),
+    'Labels: mean of the GPT-4 scores. r with its 95% percentile bootstrap interval; ' +
+      'invalid = standard-decoding outputs that are not a score (dropped from the correlations).',
+    ...runs.map((m) => {
+      const skipped = m.skipped.length ? ` (${m.skipped.length} malformed skipped)` : '';
+      return (
+        `${m.benchmark}: ${m.judged} of ${m.records} records judged${skipped}; ` +
+        `${m.truncated.count} prompts cut from the left to ${m.truncated.promptBudget} tokens; ` +
+        `mean probability mass outside the score digits ${m.massOutside.toFixed(3)}; model ${m.model}.`
+      );
+    }),
   ];
   return {
     title: 'Judge evaluation on benchmarks',

@@ -79,7 +79,8 @@ function scoreReadouts(
   const out = { probs: [] as number[][], rail: [] as number[], logits: [] as Float32Array[] };
   for (const prefix of prefixes) {
     const logits = nextTokenLogits(model, [prefix], jt.tokenizer.pad); // [1, V]
-    const [probs, rail] = tf.tidy(() => [scoreProbabilities(logits, jt.scoreIds), expectedScore(logits, jt.scoreIds)]); // [1, K], [1]
+    // [1, K], [1]
+    const [probs, rail] = tf.tidy(() => [scoreProbabilities(logits, jt.scoreIds), expectedScore(logits, jt.scoreIds)]);
     out.probs.push((probs.arraySync() as number[][])[0]);
     out.rail.push((rail.dataSync() as Float32Array)[0]);
     out.logits.push((logits.dataSync() as Float32Array).slice());

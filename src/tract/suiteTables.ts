@@ -94,7 +94,8 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
     const caOod = r.metrics.splits[OUT_OF_DOMAIN].clauseAccuracy;
     if (Number.isFinite(ca)) {
       notes.push(
-        `${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ${caOod.toFixed(3)} out-of-domain.`,
+        `${label}: clause accuracy of its evaluation CoTs ${ca.toFixed(3)} in-domain, ` +
+          `${caOod.toFixed(3)} out-of-domain.`,
       );
     }
   }
@@ -105,7 +106,8 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
   }
   if (profile !== FULL_PROFILE) {
     notes.push(
-      `The '${profile}' profile shows the machinery with short training; its numbers are weak by design. See --profile full.`,
+      `The '${profile}' profile shows the machinery with short training; ` +
+        'its numbers are weak by design. See --profile full.',
     );
   }
   return notes;
@@ -158,7 +160,9 @@ function verdictTable(labelled: Labelled[], compare: string, samples: number): T
     notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}`);
   }
   return {
-    title: `Paired bootstrap: Pearson r of ${base?.label ?? compare} minus each run (95% interval), with the verdict per split`,
+    title:
+      `Paired bootstrap: Pearson r of ${base?.label ?? compare} minus each run (95% interval), ` +
+      'with the verdict per split',
     labelColumns: ['comparison'],
     columns: SPLITS.map((split) => ({ group: `${SPLIT_NAMES[split]} Δ`, metric: 'pearson' })),
     rows,
