@@ -64,7 +64,8 @@ console.log(`node ${process.version}, best of 3 runs`);
 console.log('| function | n | seconds | value |\n|---|---|---|---|');
 console.log(rows.join('\n'));
 console.log(
-  `| naive O(n²) tau-b (reference) | ${m.toLocaleString('en')} | ${naive.seconds.toFixed(3)} | ${naive.value.toFixed(6)} (ours ${fast.toFixed(6)}) |`,
+  `| naive O(n²) tau-b (reference) | ${m.toLocaleString('en')} | ${naive.seconds.toFixed(3)} | ` +
+    `${naive.value.toFixed(6)} (ours ${fast.toFixed(6)}) |`,
 );
 console.log(
   `naive tau-b extrapolated to n = ${n.toLocaleString('en')}: ${(naive.seconds * (n / m) ** 2).toFixed(0)} s`,

@@ -100,9 +100,8 @@ function torchReference(config: string, threads: number): Record<string, number>
     },
   );
   if (r.status !== 0) {
-    console.log(
-      `PyTorch reference (${config}, ${threads} thread(s)) skipped: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`,
-    );
+    const why = (r.stderr || String(r.error)).trim().split('\n').pop();
+    console.log(`PyTorch reference (${config}, ${threads} thread(s)) skipped: ${why}`);
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -151,7 +150,8 @@ async function main() {
       total += ms;
     }
     console.log(
-      `\nper-kernel profile, one stories260K training step (B16×256), ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels:`,
+      `\nper-kernel profile, one stories260K training step (B16×256), ${info.kernels.length} kernel calls, ` +
+        `${total.toFixed(0)} ms in kernels:`,
     );
     console.log('| kernel | ms | share |\n|---|---|---|');
     for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
@@ -186,9 +186,8 @@ async function main() {
   for (const r of rows) {
     const best = Math.max(r.torch1 ?? 0, r.torch2 ?? 0);
     const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
-    console.log(
-      `| ${r.what} | ${r.ours.toFixed(0)} | ${f(r.torch1)} | ${f(r.torch2)} | ${best ? (r.ours / best).toFixed(2) : 'n/a'} |`,
-    );
+    const ratio = best ? (r.ours / best).toFixed(2) : 'n/a';
+    console.log(`| ${r.what} | ${r.ours.toFixed(0)} | ${f(r.torch1)} | ${f(r.torch2)} | ${ratio} |`);
   }
 }
 

@@ -24,7 +24,8 @@ function stats(xs: number[]): string {
     ['stories260K (tok512)', Llama2cTokenizer.fromFile(join(root, 'models/stories260K/tok512.bin'))],
   ];
   console.log(
-    '| benchmark | tokenizer | prompt tokens min / median / p95 / max | GPT-4 feedback tokens min / median / p95 / max |',
+    '| benchmark | tokenizer | prompt tokens min / median / p95 / max | ' +
+      'GPT-4 feedback tokens min / median / p95 / max |',
   );
   console.log('|---|---|---|---|');
   for (const [name, file] of [

@@ -77,7 +77,9 @@ const fb = items.map((f, i) => ({
   orig_score3_description: rubric[2],
   orig_score4_description: rubric[3],
   orig_score5_description: rubric[4],
-  gpt4_feedback: `Feedback ${i}: the response is ${['right', 'wrong', 'mostly right'][i]}. So the overall score is ${[5, 1, 4][i]}`,
+  gpt4_feedback:
+    `Feedback ${i}: the response is ${['right', 'wrong', 'mostly right'][i]}. ` +
+    `So the overall score is ${[5, 1, 4][i]}`,
   gpt4_score: [5, 1, 4][i],
 }));
 const flask = items.map((f, i) => ({

@@ -22,6 +22,7 @@ writeFileAtomic(out, paperResultsToCsv(derived.rows));
 const logRows = derived.rows.filter((r) => r.source === 'log').length;
 console.log(`input ${input}\nsha256 ${createHash('sha256').update(text).digest('hex')}`);
 console.log(
-  `kept ${logRows} log rows (+ ${derived.duplicates} identical repeats merged) and ${derived.rows.length - logRows} paper-text rows -> ${out}`,
+  `kept ${logRows} log rows (+ ${derived.duplicates} identical repeats merged) ` +
+    `and ${derived.rows.length - logRows} paper-text rows -> ${out}`,
 );
 for (const [reason, n] of Object.entries(derived.excluded)) console.log(`left out ${n}: ${reason}`);

@@ -21,7 +21,9 @@ describe('data/prompts', () => {
     const wf = loadTemplate('with_feedback');
     assert.ok(
       wf.startsWith(
-        '###Task Description:\nAn instruction (might include an Input inside it), a response to evaluate, a reference answer that gets a score of 5, and a score rubric representing an evaluation criterion is given.',
+        '###Task Description:\nAn instruction (might include an Input inside it), a response to evaluate, ' +
+          'a reference answer that gets a score of 5, ' +
+          'and a score rubric representing an evaluation criterion is given.',
       ),
     );
     assert.ok(wf.endsWith('Score 5: {orig_score5_description}\n\n###Feedback:'), 'no newline at the end');
@@ -283,7 +285,8 @@ describe('data/benchmarks', () => {
     );
     assert.equal(
       records[0].target,
-      'The response names the right mechanism, Rayleigh scattering, but does not say why blue light scatters more. So the overall score is 4',
+      'The response names the right mechanism, Rayleigh scattering, but does not say why blue light scatters more. ' +
+        'So the overall score is 4',
     );
     assert.equal(records[1].target, 'Seven is prime, so the answer is correct. So the overall score is 5');
     assert.match(

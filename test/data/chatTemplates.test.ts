@@ -14,7 +14,8 @@ describe('data/chatTemplates (LLaMA-Factory @c6e3c14a)', () => {
     const t = applyChatTemplate('llama3', 'Judge this.', 'Fine. So the overall score is 3');
     assert.equal(
       t.prompt,
-      '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nJudge this.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+      '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nJudge this.' +
+        '<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
     );
     assert.equal(t.response, 'Fine. So the overall score is 3<|eot_id|>');
     const tok = llama31Tokenizer();

@@ -8,10 +8,19 @@ const ROOT = join(__dirname, '..', '..');
 const REFERENCE = join(ROOT, 'data', 'reference', 'tract-paper-results.csv');
 
 // The log's header (results.csv of d223302/TRACT) and a row builder.
-const HEADER =
-  'output_dir,seed,num_samples,model_name_or_path,tokenizer,dataset,mode,score_generation_mode,tensor_parallel_size,temperature,top_p,repetition_penalty,max_cot_tokens,prompt_dir,v100,max_model_len,pearson_r,pearson_p_value,spearman_r,spearman_p_value,kendall_tau,kenall_p_value,rmse,validation_ratio,n_cot,save_score_logits,save_score_probs,is_formattted,prepare_training_data,output_training_data_name,training_data_validation_ratio,use_system_prompt,remove_reference';
+const HEADER = [
+  'output_dir,seed,num_samples,model_name_or_path,tokenizer,dataset,mode,score_generation_mode,tensor_parallel_size',
+  'temperature,top_p,repetition_penalty,max_cot_tokens,prompt_dir,v100,max_model_len,pearson_r,pearson_p_value',
+  'spearman_r,spearman_p_value,kendall_tau,kenall_p_value,rmse,validation_ratio,n_cot,save_score_logits',
+  'save_score_probs,is_formattted,prepare_training_data,output_training_data_name,training_data_validation_ratio',
+  'use_system_prompt,remove_reference',
+].join(',');
 const row = (model: string, dataset: string, mode: string, r: string, nCot = '1.0', samples = '-1') =>
-  `evaluation_result,42,${samples},/home/x/models/${model}/,mistralai/Mistral-7B-Instruct-v0.2,${dataset},feedback_score,${mode},1,1.0,0.9,1.03,1024.0,../prompts,False,4096,${r},0.0,0.5,0.0,0.4,0.0,0.9,0.0,${nCot},,,,,,,,`;
+  [
+    `evaluation_result,42,${samples},/home/x/models/${model}/,mistralai/Mistral-7B-Instruct-v0.2,${dataset}`,
+    `feedback_score,${mode},1,1.0,0.9,1.03,1024.0,../prompts,False,4096,${r},0.0,0.5,0.0,0.4,0.0,0.9,0.0,${nCot}`,
+    ',,,,,,,',
+  ].join(',');
 
 describe('data/paperResults', () => {
   it('derives the paper rows from a run log, counting every row left out and merging identical repeats', () => {

@@ -21,7 +21,15 @@ describe('data/tinyJudge', () => {
     const e = data.train[0];
     assert.match(
       e.prompt,
-      /^Judge the story\. .*\nStory: .*\nItems: 1\. .*\? 2\. .*\? 3\. .*\? 4\. .*\?\nScore: 1 plus the items met\.\nFeedback:$/,
+      new RegExp(
+        [
+          /^Judge the story\. .*\nStory: .*\n/,
+          /Items: 1\. .*\? 2\. .*\? 3\. .*\? 4\. .*\?\n/,
+          /Score: 1 plus the items met\.\nFeedback:$/,
+        ]
+          .map((r) => r.source)
+          .join(''),
+      ),
     );
     assert.match(e.promptScoreOnly, /\nScore:$/);
     assert.equal(e.goldExact, 1 + e.criteria.filter((c) => c.met).length);

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { parseScore } from '../../src/decoding/parseScore';
 
 const PROMPT_FORMAT_LINE =
-  '3. The output format should look as follows: "Feedback: (write a feedback for criteria) [RESULT] (an integer number between 1 and 5)"';
+  '3. The output format should look as follows: ' +
+  '"Feedback: (write a feedback for criteria) [RESULT] (an integer number between 1 and 5)"';
 
 // [output, expected score or a fragment of the invalid reason]
 const CASES: [string, number | { invalid: RegExp }][] = [
@@ -20,7 +21,8 @@ const CASES: [string, number | { invalid: RegExp }][] = [
   ['Feedback: Weak. [RESULT] 2<|eot_id|>', 2],
   ['Feedback: Strong. [RESULT] 5\n\nThe response would be better with an example.', 5], // text after a new line
   ['Feedback: The judge said "[RESULT] 2" earlier, but on reflection [RESULT] 4', 4], // the last marker wins
-  [`${PROMPT_FORMAT_LINE}\n\nFeedback: The response follows the rubric. [RESULT] 3`, 3], // [RESULT] quoted from the prompt
+  // [RESULT] quoted from the prompt
+  [`${PROMPT_FORMAT_LINE}\n\nFeedback: The response follows the rubric. [RESULT] 3`, 3],
   ['Score: 4', 4],
   ['feedback: ok. [result] 4', 4], // lower case
   ['Feedback: ok. [RESULT] 4.0', 4], // integral decimal, as TRACT's float(...) parse
@@ -31,7 +33,8 @@ const CASES: [string, number | { invalid: RegExp }][] = [
   ['Feedback: ok. [RESULT] 8 out of 10', { invalid: /scale of 10, not 5/ }],
   ['Feedback: ok. [RESULT] 4 or 5', { invalid: /no score after '\[RESULT\]'/ }],
   ['Feedback: The response is fine. [RESULT]', { invalid: /nothing after '\[RESULT\]'/ }],
-  [PROMPT_FORMAT_LINE, { invalid: /no score after '\[RESULT\]' \(found '\(an integer number/ }], // only the quoted template
+  // only the quoted template
+  [PROMPT_FORMAT_LINE, { invalid: /no score after '\[RESULT\]' \(found '\(an integer number/ }],
   ['Feedback: The response is clear and correct.', { invalid: /no score marker/ }],
   ['', { invalid: /empty output/ }],
   ['   </s>', { invalid: /empty output/ }],

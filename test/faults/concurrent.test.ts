@@ -11,17 +11,20 @@ describe('faults: concurrent runs on one results folder', function () {
   const { base, suite } = makeProject();
   after(() => rmSync(base, { recursive: true, force: true }));
 
-  it('two identical `tract run`s at once: the second waits for the first, both end with the same complete results', async () => {
-    const reference = join(base, 'alone');
-    assert.equal((await runSuite(suite, reference)).code, 0);
-    const shared = join(base, 'shared');
-    const [a, b] = await Promise.all([runSuite(suite, shared), runSuite(suite, shared)]);
-    assert.equal(a.code, 0, a.stderr);
-    assert.equal(b.code, 0, b.stderr);
-    assert.match(a.stderr + b.stderr, /is in use by PID \d+/);
-    assert.deepEqual(outcome(shared), outcome(reference));
-    assert.ok(!existsSync(lockFile(shared)), 'the lock is released');
-  });
+  it(
+    'two identical `tract run`s at once: ' + 'the second waits for the first, both end with the same complete results',
+    async () => {
+      const reference = join(base, 'alone');
+      assert.equal((await runSuite(suite, reference)).code, 0);
+      const shared = join(base, 'shared');
+      const [a, b] = await Promise.all([runSuite(suite, shared), runSuite(suite, shared)]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      assert.match(a.stderr + b.stderr, /is in use by PID \d+/);
+      assert.deepEqual(outcome(shared), outcome(reference));
+      assert.ok(!existsSync(lockFile(shared)), 'the lock is released');
+    },
+  );
 
   it("a live owner: wait: false fails naming its PID; a dead owner's lock is taken over", async () => {
     const dir = join(base, 'locks');

@@ -138,25 +138,29 @@ for (const backend of TEST_BACKENDS) {
         reduction: c.reduction as CotRaftOptions['reduction'],
       });
       for (const c of fixture.cases) {
-        it(`matches PyTorch (λ=${c.lambda}, ${c.reduction}, digit in CE: ${c.ceIncludesScoreToken}): value and gradient`, () => {
-          const logits = tf.tensor3d(fixture.logits);
-          const batch = {
-            targets: fixture.inputIds,
-            mask: fixture.mask,
-            scorePos: fixture.scorePos,
-            gold: fixture.gold,
-            scoreTokenIds: fixture.scoreTokenIds,
-          };
-          const out = cotRaftLoss({ logits, ...batch }, optionsOf(c));
-          assertClose(out.total, c.total, { atol: 1e-5, rtol: 1e-5 });
-          assertClose(out.ce, c.ce, { atol: 1e-5, rtol: 1e-5 });
-          assertClose(out.score, c.score, { atol: 1e-5, rtol: 1e-5 });
-          const grad = tf.grad(
-            (z: tf.Tensor) => cotRaftLoss({ logits: z as tf.Tensor3D, ...batch }, optionsOf(c)).total,
-          )(logits);
-          assertClose(grad, c.grad, { atol: 1e-6, rtol: 1e-4 });
-          tf.dispose([out, grad, logits]);
-        });
+        it(
+          `matches PyTorch (λ=${c.lambda}, ${c.reduction}, ` +
+            `digit in CE: ${c.ceIncludesScoreToken}): value and gradient`,
+          () => {
+            const logits = tf.tensor3d(fixture.logits);
+            const batch = {
+              targets: fixture.inputIds,
+              mask: fixture.mask,
+              scorePos: fixture.scorePos,
+              gold: fixture.gold,
+              scoreTokenIds: fixture.scoreTokenIds,
+            };
+            const out = cotRaftLoss({ logits, ...batch }, optionsOf(c));
+            assertClose(out.total, c.total, { atol: 1e-5, rtol: 1e-5 });
+            assertClose(out.ce, c.ce, { atol: 1e-5, rtol: 1e-5 });
+            assertClose(out.score, c.score, { atol: 1e-5, rtol: 1e-5 });
+            const grad = tf.grad(
+              (z: tf.Tensor) => cotRaftLoss({ logits: z as tf.Tensor3D, ...batch }, optionsOf(c)).total,
+            )(logits);
+            assertClose(grad, c.grad, { atol: 1e-6, rtol: 1e-4 });
+            tf.dispose([out, grad, logits]);
+          },
+        );
       }
 
       it('has the right gradient (finite differences) for each part', () => {

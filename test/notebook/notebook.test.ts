@@ -41,7 +41,10 @@ import type { Prediction, Table } from '../../src/results/formats';
 const F = 'test/fixtures/notebook';
 const ROOT = join(__dirname, '..', '..');
 
-/** A run of a fake suite: method, λ, CoTs, and how far its predictions are from the labels per split (0 = exact; null = all invalid). */
+/**
+ * A run of a fake suite: method, λ, CoTs, and how far its predictions are from the labels per split (0 = exact;
+ * null = all invalid).
+ */
 interface FakeRun {
   method: string;
   lambda?: number;
@@ -323,36 +326,48 @@ describe('notebook', () => {
       assert.match(fig.layout.title!.text, /95% bootstrap intervals.*ci profile/);
     });
 
-    it('suiteReading: warning off full, best run per split and whether its interval overlaps the compared run, verdicts', () => {
-      const text = suiteReading(sweep);
-      assert.match(text, /^\*\*Warning: profile 'ci' \(3 training steps on 32 training examples\)\.\*\*/);
-      assert.match(
-        text,
-        /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 5 CoTs\)\*\* [\d.]+ \[[\d.]+, [\d.]+\]; tract \(λ=1, 1 CoT\): [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; no valid r: raft \(12 invalid\)\./,
-      );
-      assert.match(text, /- Out-of-domain \(n = 12\): highest r: \*\*raft\*\*/);
-      assert.match(text, /Paired bootstrap of tract \(λ=1, 1 CoT\) against each run/);
-      assert.match(
-        text,
-        / {2}- tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\): in-domain .* \(p = [\d.]+\); out-of-domain/,
-      );
-      // the compared run is the best: the next one is named
-      const two = suiteReading(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)'] });
-      assert.match(
-        two,
-        /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 1 CoT\)\*\* [^;]+; next: tract \(λ=0\.5, 1 CoT\) [\d.]+/,
-      );
-      const full = fakeSuite(
-        join(root, 'full'),
-        [
-          { method: 'raft', noise: [0.5, 0.5] },
-          { method: 'tract', noise: [0.1, 0.1] },
-        ],
-        'full',
-      );
-      assert.doesNotMatch(suiteReading(full), /Warning/);
-      assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
-    });
+    it(
+      'suiteReading: warning off full, best run per split and whether its interval overlaps the compared run, ' +
+        'verdicts',
+      () => {
+        const text = suiteReading(sweep);
+        assert.match(text, /^\*\*Warning: profile 'ci' \(3 training steps on 32 training examples\)\.\*\*/);
+        assert.match(
+          text,
+          new RegExp(
+            [
+              /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 5 CoTs\)\*\* [\d.]+ \[[\d.]+, [\d.]+\]; /,
+              /tract \(λ=1, 1 CoT\): [\d.]+ \[[\d.]+, [\d.]+\]; the intervals overlap; /,
+              /no valid r: raft \(12 invalid\)\./,
+            ]
+              .map((r) => r.source)
+              .join(''),
+          ),
+        );
+        assert.match(text, /- Out-of-domain \(n = 12\): highest r: \*\*raft\*\*/);
+        assert.match(text, /Paired bootstrap of tract \(λ=1, 1 CoT\) against each run/);
+        assert.match(
+          text,
+          / {2}- tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\): in-domain .* \(p = [\d.]+\); out-of-domain/,
+        );
+        // the compared run is the best: the next one is named
+        const two = suiteReading(sweep, { labels: ['tract (λ=0.5, 1 CoT)', 'tract (λ=1, 1 CoT)'] });
+        assert.match(
+          two,
+          /- In-domain \(n = 12\): highest r: \*\*tract \(λ=1, 1 CoT\)\*\* [^;]+; next: tract \(λ=0\.5, 1 CoT\) [\d.]+/,
+        );
+        const full = fakeSuite(
+          join(root, 'full'),
+          [
+            { method: 'raft', noise: [0.5, 0.5] },
+            { method: 'tract', noise: [0.1, 0.1] },
+          ],
+          'full',
+        );
+        assert.doesNotMatch(suiteReading(full), /Warning/);
+        assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
+      },
+    );
 
     it('suiteFigure: a named figure of the results folder', () => {
       const plain = fakeSuite(join(root, 'fig'), [

@@ -115,35 +115,39 @@ describe('results folders and report/resultFigures', () => {
     assert.equal(suite.runs[1].metrics.primary, 'standard');
   });
 
-  it('figuresForResults(suite): ablation bars from metrics.json, per-method figures, details of the compared method', () => {
-    const figs = figuresForResults(join(FIX, 'suite-main'));
-    assert.deepEqual(
-      figs.map((f) => f.name),
-      [
-        'ablation-pearson',
-        'scatter-raft',
-        'calibration-raft',
-        'scatter-ce-cot',
-        'calibration-ce-cot',
-        'scatter-tract',
-        'calibration-tract',
-        'training-tract',
-        'rail-distribution-tract',
-      ],
-    );
-    const bars = figs[0].figure;
-    assert.deepEqual(bars.data[0].x, ['raft (B3)', 'ce-cot (B2)', 'tract (T)']);
-    assert.deepEqual(bars.data[0].y, [0.2, 0.1, 0.6]); // test split, metrics.json
-    assert.deepEqual(bars.data[1].y, [0.1, null, 0.3]); // ce-cot's out-of-domain r is NaN (null in JSON)
-    const err = bars.data[0].error_y as { array: number[]; arrayminus: number[] };
-    assert.ok(Math.abs(0.6 + err.array[2] - 0.8) < 1e-12 && Math.abs(0.6 - err.arrayminus[2] - 0.4) < 1e-12);
-    assert.match(bars.layout.title!.text, /95% bootstrap intervals\), fixture profile/);
-    // ce-cot reads standard decoding: its invalid prediction is dropped from the scatter
-    const ceScatter = figs.find((f) => f.name === 'scatter-ce-cot')!.figure;
-    assert.equal(ceScatter.data[0].x.length, 3);
-    assert.match(ceScatter.layout.title!.text, /standard decoding vs gold/);
-    assert.match(figs.find((f) => f.name === 'scatter-tract')!.figure.layout.title!.text, /CoT-RAIL vs gold/);
-  });
+  it(
+    'figuresForResults(suite): ablation bars from metrics.json, ' +
+      'per-method figures, details of the compared method',
+    () => {
+      const figs = figuresForResults(join(FIX, 'suite-main'));
+      assert.deepEqual(
+        figs.map((f) => f.name),
+        [
+          'ablation-pearson',
+          'scatter-raft',
+          'calibration-raft',
+          'scatter-ce-cot',
+          'calibration-ce-cot',
+          'scatter-tract',
+          'calibration-tract',
+          'training-tract',
+          'rail-distribution-tract',
+        ],
+      );
+      const bars = figs[0].figure;
+      assert.deepEqual(bars.data[0].x, ['raft (B3)', 'ce-cot (B2)', 'tract (T)']);
+      assert.deepEqual(bars.data[0].y, [0.2, 0.1, 0.6]); // test split, metrics.json
+      assert.deepEqual(bars.data[1].y, [0.1, null, 0.3]); // ce-cot's out-of-domain r is NaN (null in JSON)
+      const err = bars.data[0].error_y as { array: number[]; arrayminus: number[] };
+      assert.ok(Math.abs(0.6 + err.array[2] - 0.8) < 1e-12 && Math.abs(0.6 - err.arrayminus[2] - 0.4) < 1e-12);
+      assert.match(bars.layout.title!.text, /95% bootstrap intervals\), fixture profile/);
+      // ce-cot reads standard decoding: its invalid prediction is dropped from the scatter
+      const ceScatter = figs.find((f) => f.name === 'scatter-ce-cot')!.figure;
+      assert.equal(ceScatter.data[0].x.length, 3);
+      assert.match(ceScatter.layout.title!.text, /standard decoding vs gold/);
+      assert.match(figs.find((f) => f.name === 'scatter-tract')!.figure.layout.title!.text, /CoT-RAIL vs gold/);
+    },
+  );
 
   it('figuresForResults(λ sweep suite): the sweep, labels with λ, details of the default λ', () => {
     const figs = figuresForResults(join(FIX, 'suite-sweep'));

@@ -56,54 +56,57 @@ describe('tract/benchmarkEval', () => {
     assert.equal(autoChatTemplate({ ...base, architecture: 'llama', vocabSize: 512 } as never), 'none');
   });
 
-  it('judges a benchmark file with stories260K, writes the run files, and resumes an interrupted run identically', async function () {
-    this.timeout(60000);
-    const resultsDir = mkdtempSync(join(tmpdir(), 'tract-eval-'));
-    const opts = {
-      ...BENCHMARK_EVAL_DEFAULTS,
-      model: join(ROOT, 'models', 'stories260K'),
-      benchmark: FB,
-      maxNewTokens: 6,
-      batchSize: 2,
-      bootstrapSamples: 50,
-      resultsDir,
-      backend: null,
-      log: () => {},
-    };
-    const first = await evaluateBenchmark(opts);
-    for (const f of ['config.resolved.json', 'env.json', 'predictions.jsonl', 'metrics.json'])
-      assert.ok(existsSync(join(first.dir, f)), f);
-    assert.equal(first.metrics.benchmark, 'feedback_bench_sample');
-    assert.equal(first.metrics.judged, 3);
-    assert.deepEqual(
-      first.predictions.map((p) => p.gold),
-      [5, 1, 4],
-    );
-    assert.equal(first.metrics.truncated.count, 3, "the fixture prompts exceed stories260K's 512-token context");
-    for (const p of first.predictions) {
-      assert.equal(p.readouts.length, 1);
-      const r = p.readouts[0];
-      assert.ok(r.massOutside > 0 && r.massOutside < 1);
-    }
-    // the metrics are those of RAIL against the labels 5, 1, 4 (hand RMSE; the readout arithmetic itself
-    // is checked by hand in test/tract/evaluate.test.ts)
-    const rails = first.predictions.map((p) => p.rail);
-    const rmse = Math.sqrt(((rails[0] - 5) ** 2 + (rails[1] - 1) ** 2 + (rails[2] - 4) ** 2) / 3);
-    assert.ok(Math.abs(first.metrics.rail.rmse - rmse) < 1e-9, `RMSE ${first.metrics.rail.rmse} vs ${rmse}`);
-    const meanOutside = first.predictions.reduce((s, p) => s + p.readouts[0].massOutside, 0) / 3;
-    assert.ok(Math.abs(first.metrics.massOutside - meanOutside) < 1e-12);
-    // interrupted while appending the second chunk (a torn last line): the rerun keeps the whole first chunk
-    // (2 records) and judges the rest exactly as an uninterrupted run does
-    const lines = readFileSync(join(first.dir, 'predictions.jsonl'), 'utf8').trim().split('\n');
-    rmSync(join(first.dir, 'predictions.jsonl'));
-    writeFileSync(join(first.dir, 'predictions.partial.jsonl'), `${lines.join('\n')}\n${lines[2].slice(0, 20)}`);
-    const logs: string[] = [];
-    const again = await evaluateBenchmark({ ...opts, log: (l: string) => logs.push(l) });
-    assert.ok(
-      logs.some((l) => /resuming after 2\/3/.test(l)),
-      logs.join('\n'),
-    );
-    assert.deepEqual(again.predictions, first.predictions);
-    assert.deepEqual(again.metrics.rail, first.metrics.rail);
-  });
+  it(
+    'judges a benchmark file with stories260K, writes the run files, ' + 'and resumes an interrupted run identically',
+    async function () {
+      this.timeout(60000);
+      const resultsDir = mkdtempSync(join(tmpdir(), 'tract-eval-'));
+      const opts = {
+        ...BENCHMARK_EVAL_DEFAULTS,
+        model: join(ROOT, 'models', 'stories260K'),
+        benchmark: FB,
+        maxNewTokens: 6,
+        batchSize: 2,
+        bootstrapSamples: 50,
+        resultsDir,
+        backend: null,
+        log: () => {},
+      };
+      const first = await evaluateBenchmark(opts);
+      for (const f of ['config.resolved.json', 'env.json', 'predictions.jsonl', 'metrics.json'])
+        assert.ok(existsSync(join(first.dir, f)), f);
+      assert.equal(first.metrics.benchmark, 'feedback_bench_sample');
+      assert.equal(first.metrics.judged, 3);
+      assert.deepEqual(
+        first.predictions.map((p) => p.gold),
+        [5, 1, 4],
+      );
+      assert.equal(first.metrics.truncated.count, 3, "the fixture prompts exceed stories260K's 512-token context");
+      for (const p of first.predictions) {
+        assert.equal(p.readouts.length, 1);
+        const r = p.readouts[0];
+        assert.ok(r.massOutside > 0 && r.massOutside < 1);
+      }
+      // the metrics are those of RAIL against the labels 5, 1, 4 (hand RMSE; the readout arithmetic itself
+      // is checked by hand in test/tract/evaluate.test.ts)
+      const rails = first.predictions.map((p) => p.rail);
+      const rmse = Math.sqrt(((rails[0] - 5) ** 2 + (rails[1] - 1) ** 2 + (rails[2] - 4) ** 2) / 3);
+      assert.ok(Math.abs(first.metrics.rail.rmse - rmse) < 1e-9, `RMSE ${first.metrics.rail.rmse} vs ${rmse}`);
+      const meanOutside = first.predictions.reduce((s, p) => s + p.readouts[0].massOutside, 0) / 3;
+      assert.ok(Math.abs(first.metrics.massOutside - meanOutside) < 1e-12);
+      // interrupted while appending the second chunk (a torn last line): the rerun keeps the whole first chunk
+      // (2 records) and judges the rest exactly as an uninterrupted run does
+      const lines = readFileSync(join(first.dir, 'predictions.jsonl'), 'utf8').trim().split('\n');
+      rmSync(join(first.dir, 'predictions.jsonl'));
+      writeFileSync(join(first.dir, 'predictions.partial.jsonl'), `${lines.join('\n')}\n${lines[2].slice(0, 20)}`);
+      const logs: string[] = [];
+      const again = await evaluateBenchmark({ ...opts, log: (l: string) => logs.push(l) });
+      assert.ok(
+        logs.some((l) => /resuming after 2\/3/.test(l)),
+        logs.join('\n'),
+      );
+      assert.deepEqual(again.predictions, first.predictions);
+      assert.deepEqual(again.metrics.rail, first.metrics.rail);
+    },
+  );
 });
