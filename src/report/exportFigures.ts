@@ -25,14 +25,20 @@ import { writeFileAtomic } from '../io/atomic';
 import { FIGURE_FORMATS, type FigureFormat, FigureRenderer, type RenderOptions } from './figureRenderer';
 import type { Figure, NamedFigure } from './plotly';
 
+export { embedFigureFont, FIGURE_FONT_FAMILY, uncoveredCharacters } from './figureFont';
 export {
   CHROMIUM_ARGS,
+  type ChromiumSource,
+  chromiumChoice,
   chromiumExecutable,
   DEFAULT_CHROMIUM,
   DEFAULT_PNG_SCALE,
   FIGURE_FORMATS,
   type FigureFormat,
   FigureRenderer,
+  missingLibraries,
+  missingLibraryMessage,
+  NPM_CHROMIUM,
   plotlyBundlePath,
   type RenderOptions,
 } from './figureRenderer';

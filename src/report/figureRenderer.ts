@@ -1,18 +1,31 @@
 /**
  * One headless chromium page with plotly.js loaded, that renders figures to SVG, PNG and PDF
- * without Python's kaleido: `playwright-core` drives Debian's chromium (never a downloaded
- * browser), the page loads `plotly.js-dist-min` from node_modules (no network: every request is
- * aborted), and `Plotly.toImage` makes SVG and PNG; PDF is the page printed with the plot
- * rendered as SVG (vector, one page of the figure's size). SVG output is deterministic (see
- * `report/deterministicSvg.ts`).
+ * without Python's kaleido: `playwright-core` drives a chromium that is never downloaded at run
+ * time, the page loads `plotly.js-dist-min` from node_modules (no network: every request is
+ * aborted), and every text is drawn in the font shipped from npm (`report/figureFont.ts`), so that
+ * exports are the same on every machine. `Plotly.toImage` makes SVG (with the font embedded);
+ * PNG is a screenshot of the plot; PDF is the page printed with the plot rendered as SVG (vector,
+ * one page of the figure's size). SVG output is deterministic (see `report/deterministicSvg.ts`).
  *
- * The browser: `TRACT_CHROMIUM`, else `/usr/bin/chromium` (`apt-get install -y chromium`).
+ * The browser, first found: `TRACT_CHROMIUM`; Debian's `/usr/bin/chromium`
+ * (`apt-get install -y chromium`) unless `TRACT_NO_SYSTEM_CHROMIUM=1`; else the Chromium that the
+ * npm package `@sparticuz/chromium` ships (unpacked into the temporary folder on first use, about
+ * 3 s). See {@link chromiumChoice}.
  *
  * @module report/figureRenderer
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deterministicSvg } from './deterministicSvg';
+import {
+  describeCharacter,
+  embedFigureFont,
+  FIGURE_FONT_FAMILY,
+  FIGURE_FONT_PACKAGE,
+  figureFontCss,
+  uncoveredCharacters,
+} from './figureFont';
 import { DEFAULT_SIZE } from './figureStyle';
 import type { Figure } from './plotly';
 
@@ -22,7 +35,10 @@ export type FigureFormat = 'svg' | 'png' | 'pdf';
 /** Every export format, in the order files are written. */
 export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'pdf'];
 
-/** Chromium flags (headless, no sandbox, no GPU, nothing fetched in the background). */
+/**
+ * Chromium flags (headless, no sandbox, no GPU, nothing fetched in the background, unhinted text so
+ * that text widths do not depend on the machine's fontconfig).
+ */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
@@ -31,29 +47,115 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--font-render-hinting=none',
 ];
 
-/** Where chromium is looked for when `TRACT_CHROMIUM` is not set. */
+/** Debian's chromium, used when `TRACT_CHROMIUM` is not set. */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+
+/** The npm package whose Chromium is used when Debian's is absent. */
+export const NPM_CHROMIUM = '@sparticuz/chromium';
 
 /** Default PNG scale: a 600×400 figure becomes 1200×800 pixels. */
 export const DEFAULT_PNG_SCALE = 2;
 
+/** Where the chromium comes from. */
+export type ChromiumSource = 'TRACT_CHROMIUM' | 'debian' | 'npm';
+
 /**
- * The chromium executable: `env.TRACT_CHROMIUM`, else {@link DEFAULT_CHROMIUM}. Throws, naming
- * the path and the install command, when it does not exist.
+ * Which chromium {@link chromiumExecutable} uses, without unpacking anything: `TRACT_CHROMIUM` when
+ * set; else {@link DEFAULT_CHROMIUM} when it exists and `TRACT_NO_SYSTEM_CHROMIUM` is not `1`; else
+ * the npm package {@link NPM_CHROMIUM}. `path` is null for npm (known once unpacked).
  */
-export function chromiumExecutable(env: Record<string, string | undefined> = process.env): string {
-  const fromEnv = env.TRACT_CHROMIUM;
-  const path = fromEnv || DEFAULT_CHROMIUM;
-  if (!existsSync(path)) {
+export function chromiumChoice(env: Record<string, string | undefined> = process.env): {
+  source: ChromiumSource;
+  path: string | null;
+} {
+  if (env.TRACT_CHROMIUM) return { source: 'TRACT_CHROMIUM', path: env.TRACT_CHROMIUM };
+  if (env.TRACT_NO_SYSTEM_CHROMIUM !== '1' && existsSync(DEFAULT_CHROMIUM)) {
+    return { source: 'debian', path: DEFAULT_CHROMIUM };
+  }
+  return { source: 'npm', path: null };
+}
+
+/**
+ * The chromium executable (see {@link chromiumChoice}); the npm one is unpacked on first use.
+ * Rejects, naming the path or the package and what to do, when there is none.
+ */
+export async function chromiumExecutable(env: Record<string, string | undefined> = process.env): Promise<string> {
+  const choice = chromiumChoice(env);
+  if (choice.path !== null) {
+    if (!existsSync(choice.path)) {
+      throw new Error(
+        `chromium not found at ${choice.path} (from TRACT_CHROMIUM): ` +
+          'set TRACT_CHROMIUM to a chromium executable, or unset it to use ' +
+          `Debian's chromium ('apt-get install -y chromium') or the one of the npm package ${NPM_CHROMIUM}`,
+      );
+    }
+    return choice.path;
+  }
+  let pkg: { executablePath(): Promise<string> };
+  try {
+    pkg = require(NPM_CHROMIUM) as typeof pkg;
+  } catch (err) {
     throw new Error(
-      `chromium not found at ${path}${fromEnv ? ' (from TRACT_CHROMIUM)' : ''}: ` +
-        "install Debian's chromium with 'apt-get install -y chromium', " +
-        'or set TRACT_CHROMIUM to a chromium executable (no browser is ever downloaded)',
+      `no chromium: ${DEFAULT_CHROMIUM} ${env.TRACT_NO_SYSTEM_CHROMIUM === '1' ? 'is hidden by TRACT_NO_SYSTEM_CHROMIUM=1' : 'does not exist'} ` +
+        `and the npm package ${NPM_CHROMIUM} does not load (${(err as Error).message.split('\n')[0]}): ` +
+        `run 'npm install', or 'apt-get install -y chromium', or set TRACT_CHROMIUM`,
     );
   }
-  return path;
+  try {
+    return await pkg.executablePath();
+  } catch (err) {
+    throw new Error(`could not unpack the chromium of ${NPM_CHROMIUM}: ${(err as Error).message}`);
+  }
+}
+
+/** The Debian package of a shared library chromium needs (for the message naming a missing one). */
+const LIBRARY_PACKAGES: Record<string, string> = {
+  'libnss3.so': 'libnss3',
+  'libnssutil3.so': 'libnss3',
+  'libsmime3.so': 'libnss3',
+  'libnspr4.so': 'libnspr4',
+  'libplc4.so': 'libnspr4',
+  'libplds4.so': 'libnspr4',
+  'libexpat.so.1': 'libexpat1',
+  'libfontconfig.so.1': 'libfontconfig1',
+  'libfreetype.so.6': 'libfreetype6',
+  'libdbus-1.so.3': 'libdbus-1-3',
+  'libgbm.so.1': 'libgbm1',
+  'libasound.so.2': 'libasound2',
+  'libatk-1.0.so.0': 'libatk1.0-0',
+  'libatk-bridge-2.0.so.0': 'libatk-bridge2.0-0',
+  'libcups.so.2': 'libcups2',
+  'libdrm.so.2': 'libdrm2',
+  'libxkbcommon.so.0': 'libxkbcommon0',
+};
+
+/**
+ * The shared libraries that `ldd` reports as not found, from its output (lines `libx.so => not
+ * found`), each once.
+ */
+export function missingLibraries(lddOutput: string): string[] {
+  return [...new Set([...lddOutput.matchAll(/^\s*(\S+)\s*=>\s*not found/gm)].map((m) => m[1]))];
+}
+
+/**
+ * Why chromium at `path` cannot start, when a shared library is missing: `missing system libraries
+ * libnss3.so, libnspr4.so (apt-get install -y libnss3 libnspr4)`, from `ldd` (or from the loader's
+ * message in `launchError`); null when none is missing or neither tells.
+ */
+export function missingLibraryMessage(path: string, launchError = ''): string | null {
+  let missing: string[] = [];
+  const ldd = spawnSync('ldd', [path], { encoding: 'utf8' });
+  if (!ldd.error) missing = missingLibraries(`${ldd.stdout ?? ''}${ldd.stderr ?? ''}`);
+  for (const m of launchError.matchAll(/error while loading shared libraries: ([^:\s]+)/g)) {
+    if (!missing.includes(m[1])) missing.push(m[1]);
+  }
+  if (missing.length === 0) return null;
+  const pkgs = [...new Set(missing.map((l) => LIBRARY_PACKAGES[l]).filter(Boolean))];
+  const install = pkgs.length ? ` (Debian: apt-get install -y ${pkgs.join(' ')})` : '';
+  return `missing system ${missing.length === 1 ? 'library' : 'libraries'} ${missing.join(', ')}${install}`;
 }
 
 /** The file of the plotly.js bundle loaded into the page. */
@@ -71,10 +173,14 @@ export interface RenderOptions {
   scale?: number;
 }
 
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><style>
+/** The page: no margins, the figure font loaded as `@font-face` data URIs. */
+function pageHtml(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><style>
 @page { margin: 0; }
 html, body { margin: 0; padding: 0; background: #ffffff; overflow: hidden; }
+${figureFontCss()}
 </style></head><body><div id="fig"></div></body></html>`;
+}
 
 /** What the page's global Plotly offers (the subset used here). */
 interface PagePlotly {
@@ -83,52 +189,134 @@ interface PagePlotly {
   purge(id: string): void;
 }
 
-/**
- * The figure as JSON for the page, each trace without a `uid` given `t<index>` (plotly would
- * draw a random one into the SVG's class names).
- */
-function pageJson(fig: Figure): string {
-  return JSON.stringify({ ...fig, data: fig.data.map((t, i) => ('uid' in t ? t : { ...t, uid: `t${i}` })) });
+/** Keys whose strings are never drawn in a static export (hover text, ids, data for callbacks). */
+const UNDRAWN_KEY = /^(hover|uid$|meta$|customdata$|ids$|family$)/;
+
+/** Every string of the figure that a static export may draw (an over-approximation). */
+function drawnStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) drawnStrings(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (!UNDRAWN_KEY.test(k)) drawnStrings(v, out);
+  }
+  return out;
+}
+
+/** A copy of `value` with the family of every font (`font`, `tickfont`, `textfont`, …) the figure font. */
+function withFigureFont(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => withFigureFont(v));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = withFigureFont(v, k);
+  if (/font$/i.test(key)) out.family = FIGURE_FONT_FAMILY;
+  return out;
 }
 
 /**
- * One headless chromium page with plotly.js loaded. Calls are serialised (one rendering at a
- * time), so concurrent calls are safe. Close it with {@link FigureRenderer.close}, also when a
- * rendering failed: the browser process otherwise keeps node running.
+ * The figure as JSON for the page: every font the figure font, and each trace without a `uid`
+ * given `t<index>` (plotly would draw a random one into the SVG's class names). Throws when a text
+ * has a character the figure font lacks (it would be drawn in a font of this machine).
+ */
+function pageJson(fig: Figure): string {
+  const bad = uncoveredCharacters(drawnStrings(fig).join('\n'));
+  if (bad.length) {
+    throw new RangeError(
+      `figure text has characters the figure font ${FIGURE_FONT_FAMILY} (${FIGURE_FONT_PACKAGE}) lacks: ` +
+        `${bad.map(describeCharacter).join(', ')}; exports would depend on this machine's fonts`,
+    );
+  }
+  const data = fig.data.map((t, i) => withFigureFont('uid' in t ? t : { ...t, uid: `t${i}` }));
+  const layout = withFigureFont(fig.layout) as Record<string, unknown>;
+  const font = (layout.font ?? {}) as Record<string, unknown>;
+  return JSON.stringify({ ...fig, data, layout: { ...layout, font: { ...font, family: FIGURE_FONT_FAMILY } } });
+}
+
+/** Sets up a page of `context`: no network, the page with its font loaded, plotly.js. */
+async function preparePage(context: BrowserContext): Promise<Page> {
+  await context.route('**/*', (route) => route.abort()); // no network: plotly.js comes from node_modules
+  const page = await context.newPage();
+  await page.setContent(pageHtml());
+  await page.addScriptTag({ path: plotlyBundlePath() });
+  const ok = await page.evaluate(async () => {
+    // load every face now: text measured before a face has loaded would be measured in another font
+    const fonts = (globalThis as unknown as { document: { fonts: Iterable<{ load(): Promise<unknown> }> } }).document
+      .fonts;
+    await Promise.all([...fonts].map((f) => f.load()));
+    return typeof (globalThis as unknown as { Plotly?: unknown }).Plotly === 'object';
+  });
+  if (!ok) throw new Error(`plotly.js did not load from ${plotlyBundlePath()}`);
+  return page;
+}
+
+/** Renders the figure (as JSON) into the page's `#fig` as a static plot of the given size. */
+async function plotInPage(page: Page, json: string, width: number, height: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.evaluate(
+    async ({ json, width, height }) => {
+      const Plotly = (globalThis as unknown as { Plotly: PagePlotly }).Plotly;
+      const f = JSON.parse(json) as { data: unknown; layout: Record<string, unknown> };
+      Plotly.purge('fig');
+      await Plotly.newPlot('fig', f.data, { ...f.layout, width, height }, { staticPlot: true });
+    },
+    { json, width, height },
+  );
+}
+
+/**
+ * One headless chromium page with plotly.js loaded (and one more per PNG scale). Calls are
+ * serialised (one rendering at a time), so concurrent calls are safe. Close it with
+ * {@link FigureRenderer.close}, also when a rendering failed: the browser process otherwise keeps
+ * node running.
  */
 export class FigureRenderer {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Pages whose device scale factor is the key (1 is the page given at launch). */
+  private readonly scaled = new Map<number, Promise<Page>>();
 
   private constructor(
     private readonly browser: Browser,
     private readonly page: Page,
-  ) {}
+    /** The chromium executable. */
+    readonly executablePath: string,
+  ) {
+    this.scaled.set(1, Promise.resolve(page));
+  }
 
-  /** Starts chromium (see {@link chromiumExecutable}) and loads plotly.js into a blank page. */
+  /**
+   * Starts chromium (see {@link chromiumExecutable}) and loads plotly.js and the figure font into a
+   * blank page. When chromium cannot start for want of a system library, the error names it.
+   */
   static async launch(): Promise<FigureRenderer> {
-    const executablePath = chromiumExecutable();
+    const executablePath = await chromiumExecutable();
     // loaded here, not at import: it takes about 0.5 s and only exports need it
     const { chromium } = require('playwright-core') as typeof import('playwright-core');
     let browser: Browser;
     try {
       browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS], headless: true });
     } catch (err) {
-      throw new Error(`could not start chromium at ${executablePath}: ${(err as Error).message.split('\n')[0]}`);
+      const message = (err as Error).message;
+      const missing = missingLibraryMessage(executablePath, message);
+      throw new Error(`could not start chromium at ${executablePath}: ${missing ?? message.split('\n')[0]}`);
     }
     try {
-      const context = await browser.newContext();
-      await context.route('**/*', (route) => route.abort()); // no network: plotly.js comes from node_modules
-      const page = await context.newPage();
-      await page.setContent(PAGE);
-      await page.addScriptTag({ path: plotlyBundlePath() });
-      const ok = await page.evaluate(() => typeof (globalThis as unknown as { Plotly?: unknown }).Plotly === 'object');
-      if (!ok) throw new Error(`plotly.js did not load from ${plotlyBundlePath()}`);
-      return new FigureRenderer(browser, page);
+      const page = await preparePage(await browser.newContext());
+      return new FigureRenderer(browser, page, executablePath);
     } catch (err) {
       await browser.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** The page whose device pixels per CSS pixel are `scale` (made on first use). */
+  private pageAt(scale: number): Promise<Page> {
+    let page = this.scaled.get(scale);
+    if (!page) {
+      page = this.browser.newContext({ deviceScaleFactor: scale }).then(preparePage);
+      this.scaled.set(scale, page);
+      page.catch(() => this.scaled.delete(scale));
+    }
+    return page;
   }
 
   /** True once {@link close} has run, or when the browser went away (crashed or killed). */
@@ -150,44 +338,45 @@ export class FigureRenderer {
     return { width, height };
   }
 
-  private async toImage(fig: Figure, format: 'svg' | 'png', opts: RenderOptions): Promise<string> {
+  /** The figure as an SVG document (text), the font embedded; the same figure always gives the same text. */
+  async svg(fig: Figure, opts: RenderOptions = {}): Promise<string> {
     const { width, height } = this.size(fig, opts);
-    const scale = format === 'png' ? (opts.scale ?? DEFAULT_PNG_SCALE) : 1;
-    return this.run(() =>
+    const json = pageJson(fig);
+    const svg = await this.run(() =>
       this.page.evaluate(
-        ({ json, format, width, height, scale }) => {
+        ({ json, width, height }) => {
           const Plotly = (globalThis as unknown as { Plotly: PagePlotly }).Plotly;
-          return Plotly.toImage(JSON.parse(json), { format, width, height, scale, imageDataOnly: true });
+          return Plotly.toImage(JSON.parse(json), { format: 'svg', width, height, scale: 1, imageDataOnly: true });
         },
-        { json: pageJson(fig), format, width, height, scale },
+        { json, width, height },
       ),
     );
+    return embedFigureFont(deterministicSvg(svg));
   }
 
-  /** The figure as an SVG document (text); the same figure always gives the same text. */
-  async svg(fig: Figure, opts: RenderOptions = {}): Promise<string> {
-    return deterministicSvg(await this.toImage(fig, 'svg', opts));
-  }
-
-  /** The figure as PNG bytes, `scale` device pixels per CSS pixel. */
+  /**
+   * The figure as PNG bytes, `scale` device pixels per CSS pixel: a screenshot of the plot (drawn
+   * in the page, where the figure font is loaded; plotly's own PNG export draws its SVG as an image,
+   * which cannot use the page's fonts).
+   */
   async png(fig: Figure, opts: RenderOptions = {}): Promise<Buffer> {
-    return Buffer.from(await this.toImage(fig, 'png', opts), 'base64');
+    const { width, height } = this.size(fig, opts);
+    const scale = opts.scale ?? DEFAULT_PNG_SCALE;
+    if (!(scale > 0)) throw new RangeError(`PNG scale must be positive, got ${scale}`);
+    const json = pageJson(fig);
+    return this.run(async () => {
+      const page = await this.pageAt(scale);
+      await plotInPage(page, json, width, height);
+      return page.screenshot({ type: 'png', clip: { x: 0, y: 0, width, height }, animations: 'disabled' });
+    });
   }
 
   /** The figure as a one-page vector PDF of its size. */
   async pdf(fig: Figure, opts: RenderOptions = {}): Promise<Buffer> {
     const { width, height } = this.size(fig, opts);
+    const json = pageJson(fig);
     return this.run(async () => {
-      await this.page.setViewportSize({ width, height });
-      await this.page.evaluate(
-        async ({ json, width, height }) => {
-          const Plotly = (globalThis as unknown as { Plotly: PagePlotly }).Plotly;
-          const f = JSON.parse(json) as { data: unknown; layout: Record<string, unknown> };
-          Plotly.purge('fig');
-          await Plotly.newPlot('fig', f.data, { ...f.layout, width, height }, { staticPlot: true });
-        },
-        { json: pageJson(fig), width, height },
-      );
+      await plotInPage(this.page, json, width, height);
       return this.page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
     });
   }

@@ -15,14 +15,19 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { renumberSvgIds, sortSvgAttributes } from '../../src/report/deterministicSvg';
+import { embedFigureFont, parseUnicodeRange, uncoveredCharacters } from '../../src/report/figureFont';
 import {
   CHROMIUM_ARGS,
+  chromiumChoice,
   chromiumExecutable,
   closeFigureBrowser,
+  DEFAULT_CHROMIUM,
   exportFigures,
   FigureRenderer,
   figureToPng,
   figureToSvg,
+  missingLibraries,
+  missingLibraryMessage,
   parseFormats,
 } from '../../src/report/exportFigures';
 import { ablationBars, predictedVsGold, type NamedFigure } from '../../src/report/figures';
@@ -172,12 +177,56 @@ function needBrowser(ctx: Mocha.Context): void {
 describe('report/exportFigures', function () {
   this.timeout(60000);
 
-  it('chromiumExecutable names the missing path and the apt command', () => {
-    assert.throws(
-      () => chromiumExecutable({ TRACT_CHROMIUM: '/no/such/chromium' }),
+  it('chromiumExecutable: a missing TRACT_CHROMIUM path is an error naming it and the other ways', async () => {
+    await assert.rejects(
+      chromiumExecutable({ TRACT_CHROMIUM: '/no/such/chromium' }),
       (e: Error) =>
         /chromium not found at \/no\/such\/chromium \(from TRACT_CHROMIUM\)/.test(e.message) &&
-        /apt-get install -y chromium/.test(e.message),
+        /apt-get install -y chromium/.test(e.message) &&
+        /@sparticuz\/chromium/.test(e.message),
+    );
+  });
+
+  it("chromiumChoice: TRACT_CHROMIUM, else Debian's unless hidden by TRACT_NO_SYSTEM_CHROMIUM=1, else npm", () => {
+    assert.deepEqual(chromiumChoice({ TRACT_CHROMIUM: '/x/chrome' }), { source: 'TRACT_CHROMIUM', path: '/x/chrome' });
+    assert.deepEqual(chromiumChoice({ TRACT_NO_SYSTEM_CHROMIUM: '1' }), { source: 'npm', path: null });
+    assert.deepEqual(
+      chromiumChoice({}),
+      existsSync(DEFAULT_CHROMIUM) ? { source: 'debian', path: DEFAULT_CHROMIUM } : { source: 'npm', path: null },
+    );
+  });
+
+  it('a missing system library is named, with its Debian package', () => {
+    const ldd =
+      '\tlinux-vdso.so.1 (0x00007ffd)\n\tlibnss3.so => not found\n\tlibexpat.so.1 => not found\n' +
+      '\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n\tlibnss3.so => not found\n';
+    assert.deepEqual(missingLibraries(ldd), ['libnss3.so', 'libexpat.so.1']);
+    const launchError =
+      'browserType.launch: Failed to launch\n/tmp/chromium: error while loading shared libraries: ' +
+      'libnspr4.so: cannot open shared object file: No such file or directory';
+    assert.equal(
+      missingLibraryMessage('/bin/sh', launchError),
+      'missing system library libnspr4.so (Debian: apt-get install -y libnspr4)',
+    );
+    assert.equal(missingLibraryMessage('/bin/sh', 'some other failure'), null);
+  });
+
+  it('figure font: the subsets an SVG needs are embedded; characters it lacks are listed', () => {
+    assert.deepEqual(parseUnicodeRange('U+0000-00FF,U+0131'), [
+      [0, 255],
+      [0x131, 0x131],
+    ]);
+    assert.deepEqual(uncoveredCharacters('r = 0.5 ± 0.1, λ −1 → ≥'), ['→', '≥']);
+    const faces = (svg: string) => svg.match(/@font-face\{[^}]*\}/g) ?? [];
+    const latin = embedFigureFont('<svg width="1"><text>r = 0.5</text></svg>');
+    assert.equal(faces(latin).length, 1);
+    assert.match(latin, /^<svg width="1"><style>@font-face\{font-family:"Arimo";[^}]*font-weight:400;/);
+    assert.match(latin, /src:url\(data:font\/woff2;base64,[A-Za-z0-9+/=]+\) format\("woff2"\)/);
+    assert.equal(faces(embedFigureFont('<svg><text>weight λ</text></svg>')).length, 2); // + greek
+    const bold = embedFigureFont('<svg><text style="font-weight:bold">r</text></svg>');
+    assert.deepEqual(
+      faces(bold).map((f) => f.match(/font-weight:(\d+)/)![1]),
+      ['400', '700'],
     );
   });
 
@@ -289,7 +338,7 @@ describe('report/exportFigures', function () {
     it('each SVG is well-formed XML with an <svg> root (parsed by the browser DOMParser)', async () => {
       const { chromium } = require('playwright-core') as typeof import('playwright-core');
       const browser: Browser = await chromium.launch({
-        executablePath: chromiumExecutable(),
+        executablePath: await chromiumExecutable(),
         args: [...CHROMIUM_ARGS],
       });
       try {
@@ -405,6 +454,59 @@ describe('report/exportFigures', function () {
         assert.doesNotMatch(svg, /(clip|defs-|legend|trace)[0-9a-f]{6}/);
       }
       assert.notEqual(written.match(/id="(f[0-9a-f]{8})-/)![1], again[0].match(/id="(f[0-9a-f]{8})-/)![1]);
+    });
+
+    it('every text is drawn in the shipped font: embedded in each SVG, embedded in each PDF', () => {
+      for (const name of ['bars', 'scatter']) {
+        const svg = readFileSync(join(out, `${name}.svg`), 'utf8');
+        assert.match(svg, /<style>@font-face\{font-family:"Arimo";/, name);
+        const families = new Set([...svg.matchAll(/font-family: ?([^;"]+)/g)].map((m) => m[1].trim()));
+        assert.deepEqual(
+          [...families],
+          ['"Arimo"', 'Arimo'].filter((f) => families.has(f)),
+          name,
+        );
+        assert.match(readFileSync(join(out, `${name}.pdf`)).toString('latin1'), /\/FontName \/[A-Z]{6}\+Arimo-Regular/);
+      }
+    });
+
+    it('a figure with a character the shipped font lacks is refused, naming the character', async () => {
+      const [bars] = figures();
+      const fig = { ...bars.figure, layout: { ...bars.figure.layout, title: { text: 'a → b' } } };
+      await assert.rejects(figureToSvg(fig), /font Arimo \(@fontsource\/arimo\) lacks: '→' \(U\+2192\)/);
+    });
+
+    it("Debian's chromium and the npm one give the same SVG bytes", async function () {
+      const { source } = chromiumChoice({ ...process.env, TRACT_CHROMIUM: undefined });
+      if (process.env.TRACT_CHROMIUM || source !== 'debian') {
+        console.log(
+          `      (only one chromium here: ${process.env.TRACT_CHROMIUM ? 'TRACT_CHROMIUM is set' : `${DEFAULT_CHROMIUM} is absent or hidden`}; ` +
+            'the comparison needs both)',
+        );
+        this.skip();
+      }
+      const render = async (hide: boolean) => {
+        const saved = process.env.TRACT_NO_SYSTEM_CHROMIUM;
+        if (hide) process.env.TRACT_NO_SYSTEM_CHROMIUM = '1';
+        else delete process.env.TRACT_NO_SYSTEM_CHROMIUM;
+        try {
+          const r = await FigureRenderer.launch();
+          try {
+            return { path: r.executablePath, svgs: await Promise.all(figures().map((f) => r.svg(f.figure))) };
+          } finally {
+            await r.close();
+          }
+        } finally {
+          if (saved === undefined) delete process.env.TRACT_NO_SYSTEM_CHROMIUM;
+          else process.env.TRACT_NO_SYSTEM_CHROMIUM = saved;
+        }
+      };
+      const debian = await render(false);
+      const npm = await render(true);
+      assert.equal(debian.path, DEFAULT_CHROMIUM);
+      assert.notEqual(npm.path, DEFAULT_CHROMIUM);
+      assert.equal(npm.svgs[0], debian.svgs[0]);
+      assert.equal(npm.svgs[1], debian.svgs[1]);
     });
 
     it('npx tract figures writes one line per file; bad arguments exit 2 with one line', () => {
