@@ -6,7 +6,8 @@
 Executes every notebooks/*.ipynb (or the ones given) with Debian's nbclient, in the project root
 as working folder, on the project-local tslab kernel (tools/install_kernel.sh; JUPYTER_PATH is set
 here). TRACT_PROFILE defaults to `ci` (kept when set), so notebooks compute with the ci profile
-unless told otherwise. Prints one line per notebook, `PASS name (12.3 s)` or `FAIL name (...)`
+unless told otherwise; TRACT_REQUIRE_PNG defaults to 1, so a figure whose PNG fallback cannot be
+made fails its cell. Prints one line per notebook, `PASS name (12.3 s)` or `FAIL name (...)`
 followed by the failing cell's source and its error text (tslab writes compile and runtime errors
 to stderr stream outputs, and raises error outputs), then `N passed, N failed`. Exit code 1 if any
 failed, 2 on a usage or setup error.
@@ -28,6 +29,8 @@ KERNELS = os.path.join(JUPYTER_PATH, 'kernels')
 
 os.environ['JUPYTER_PATH'] = os.pathsep.join(p for p in [JUPYTER_PATH, os.environ.get('JUPYTER_PATH', '')] if p)
 os.environ.setdefault('TRACT_PROFILE', 'ci')
+# a figure whose PNG fallback fails is an error here (notebook/display.ts), not a figure silently missing in static viewers
+os.environ.setdefault('TRACT_REQUIRE_PNG', '1')
 os.environ.setdefault('PYDEVD_DISABLE_FILE_VALIDATION', '1')  # silences a debugger warning on Python 3.11
 
 import nbformat  # noqa: E402  (after JUPYTER_PATH is set)

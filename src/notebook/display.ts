@@ -9,6 +9,7 @@ import type { Table } from '../results/formats';
 import { figureToPng } from '../report/exportFigures';
 import type { Figure } from '../report/figures';
 import { toMarkdown } from '../report/tables';
+import { markdownToHtml } from './markdownHtml';
 
 /** The part of tslab's `display` used here. */
 interface TslabDisplay {
@@ -34,12 +35,19 @@ export function inNotebook(): boolean {
   return tslabDisplay() !== null;
 }
 
-/** Shows Markdown: rendered in a notebook, printed as text elsewhere. */
+/**
+ * Shows Markdown: in a notebook ONE output carrying `text/markdown` and its `text/html` twin (classic
+ * Notebook shows no Markdown output until the notebook is trusted; HTML it shows), printed as text
+ * elsewhere.
+ */
 export function showMarkdown(md: string): void {
   const d = tslabDisplay();
   if (d) {
     try {
-      d.markdown(md);
+      const write = tslabWriteDisplayData();
+      if (write) {
+        write({ data: { 'text/markdown': md, 'text/html': markdownToHtml(md) }, metadata: {}, transient: {} }, false);
+      } else d.markdown(md);
       return;
     } catch {
       // not ready (outside a cell): print it
@@ -76,8 +84,11 @@ function tslabWriteDisplayData():
  * Shows a plotly.js figure (`{data, layout}`, e.g. from `report/figures.ts`): in a notebook, ONE output
  * carrying the `application/vnd.plotly.v1+json` figure (interactive in JupyterLab and VS Code) and a
  * PNG of it (what static viewers such as GitHub, nbviewer, or classic Notebook without the plotly
- * extension show), rendered through Chromium by `report/exportFigures.ts`. Without Chromium (or with
- * `png: false`) only the plotly figure is shown. Outside a kernel it prints the title and trace names.
+ * extension show), rendered through Chromium by `report/exportFigures.ts`. With `png: false` only the
+ * plotly figure is shown. When the PNG cannot be made, the figure is shown without it and the reason
+ * is printed to stderr; with `TRACT_REQUIRE_PNG=1` (set by `npm run notebooks`) it is an error, so a
+ * notebook saved by `notebooks:write` never silently lacks its static figures. Outside a kernel it
+ * prints the title and trace names.
  */
 export async function showFigure(
   fig: { data: unknown[]; layout: Record<string, unknown> },
@@ -89,8 +100,13 @@ export async function showFigure(
     if (opts.png !== false) {
       try {
         png = (await figureToPng(fig as Figure, { scale: 1 })).toString('base64');
-      } catch {
-        png = null; // no browser here: the interactive figure alone
+      } catch (err) {
+        const why = (err as Error).message;
+        if (process.env.TRACT_REQUIRE_PNG === '1') {
+          throw new Error(`the PNG fallback of the figure failed (TRACT_REQUIRE_PNG=1): ${why}`);
+        }
+        console.error(`showFigure: no PNG fallback, only the interactive figure: ${why}`);
+        png = null;
       }
     }
     const write = tslabWriteDisplayData();
