@@ -19,7 +19,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installFastWasmMatMul } from './wasmKernels';
-import { registerWebGpu, webGpuAdapter, describeAdapterReport, type WebGpuAdapterReport } from './webgpu';
+import { initWasmBackend, type WasmBuildReport } from './wasmThreads';
+import {
+  describeAdapterReport,
+  registerWebGpu,
+  WEBGPU_KERNEL_NOTES,
+  webGpuAdapter,
+  type WebGpuAdapterReport,
+} from './webgpu';
 
 /** The backends the toolkit knows, in default order of preference. */
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -37,6 +44,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
   /** `@tensorflow/tfjs-core` version. */
   tfjsVersion: string;
+  /** On wasm: which build runs (threaded or not), with how many threads, and why. */
+  wasm?: WasmBuildReport;
   /** Kernel replacements in effect (e.g. the fast wasm BatchMatMul). */
   kernels: string[];
   /** The WebGPU adapter (vendor, architecture, hardware or software, limits) when `chosen` is `webgpu`. */
@@ -61,8 +70,15 @@ function errorText(err: unknown): string {
   return text.split('\n')[0];
 }
 
+/** The wasm build that initialised (set by {@link tryBackend}). */
+let wasmBuild: WasmBuildReport | null = null;
+
 /** Tries to make one backend active; returns the reason for failure, or null on success. */
-async function tryBackend(name: BackendName, named: boolean): Promise<string | null> {
+async function tryBackend(
+  name: BackendName,
+  named: boolean,
+  env: Record<string, string | undefined>,
+): Promise<string | null> {
   switch (name) {
     case 'webgpu': {
       const failure = await registerWebGpu(named);
@@ -83,13 +99,16 @@ async function tryBackend(name: BackendName, named: boolean): Promise<string | n
       return ok ? null : `${pkg} loaded but its 'tensorflow' backend did not initialise`;
     }
     case 'wasm': {
+      let wasm: Parameters<typeof initWasmBackend>[0];
       try {
-        optionalRequire('@tensorflow/tfjs-backend-wasm');
+        wasm = optionalRequire('@tensorflow/tfjs-backend-wasm') as typeof wasm;
       } catch (err) {
         return `@tensorflow/tfjs-backend-wasm failed to load (${errorText(err)})`;
       }
-      const ok = await tf.setBackend('wasm').catch(() => false);
-      return ok ? null : 'the wasm backend did not initialise';
+      const build = await initWasmBackend(wasm, env);
+      if (typeof build === 'string') return build;
+      wasmBuild = build;
+      return null;
     }
     case 'cpu': {
       const ok = await tf.setBackend('cpu').catch(() => false);
@@ -138,13 +157,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const skipped: BackendReport['skipped'] = [];
   for (const name of order) {
     // A software WebGPU adapter only when webgpu was asked for by name (TRACT_BACKEND or prefer).
-    const failure = await tryBackend(name, Boolean(forced) || options.prefer !== undefined);
+    const failure = await tryBackend(name, Boolean(forced) || options.prefer !== undefined, env);
     if (failure === null) {
       const kernels: string[] = [];
       if (name === 'wasm' && env.TRACT_WASM_STOCK_MATMUL !== '1') {
         installFastWasmMatMul();
         kernels.push('BatchMatMul: engine/wasmKernels (set TRACT_WASM_STOCK_MATMUL=1 for the stock kernel)');
       }
+      if (name === 'webgpu') kernels.push(...WEBGPU_KERNEL_NOTES);
       const report: BackendReport = {
         chosen: name,
         tfName: tf.getBackend(),
@@ -153,6 +173,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         tfjsVersion: tf.version_core,
         kernels,
       };
+      if (name === 'wasm' && wasmBuild) report.wasm = wasmBuild;
       const adapter = name === 'webgpu' ? webGpuAdapter() : null;
       if (adapter) report.adapter = adapter;
       return report;
@@ -168,5 +189,7 @@ export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   const kernels = report.kernels.length ? `; kernels: ${report.kernels.join('; ')}` : '';
   const adapter = report.adapter ? `; ${describeAdapterReport(report.adapter)}` : '';
-  return `backend ${report.chosen} (${report.reason}${adapter}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
+  const w = report.wasm;
+  const build = w ? `; ${w.build} build, ${w.threads} thread(s): ${w.reason}` : '';
+  return `backend ${report.chosen} (${report.reason}${build}${adapter}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
 }
