@@ -23,6 +23,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { installWebGpuKernelFixes } from './webgpuKernels';
 import { patchWebGpuReadSync } from './webgpuSync';
 
 /** What the backend report says about the WebGPU adapter in use. */
@@ -208,6 +209,7 @@ export async function registerWebGpu(
     return `@tensorflow/tfjs-backend-webgpu failed to load (${firstLine(err)})`;
   }
   patchWebGpuReadSync(tfjsWebGpu.WebGPUBackend);
+  installWebGpuKernelFixes();
   const setup: string[] = [];
   if (process.platform === 'linux') {
     const failure = linuxVulkanSetup(env, allowSoftware, setup);
@@ -255,6 +257,12 @@ export async function registerWebGpu(
   active = report;
   return null;
 }
+
+/** Kernel replacements on webgpu, for the backend report. */
+export const WEBGPU_KERNEL_NOTES = [
+  'readSync: engine/webgpuSync (staging buffer + Dawn event pump; the stock one needs OffscreenCanvas)',
+  'AddN: engine/webgpuKernels (chunked to maxStorageBuffersPerShaderStage)',
+];
 
 /** One line for logs: `SwiftShader (google swiftshader, software; max buffer 1024 MiB, ...)`. */
 export function describeAdapterReport(a: WebGpuAdapterReport): string {

@@ -56,7 +56,7 @@ export function installDawnEventPump(): void {
  *
  * @throws after `timeoutMs` (a GPU that never answers), or when Dawn has nothing scheduled.
  */
-export function pumpDawnUntil(ready: () => boolean, timeoutMs = 600_000): void {
+export function pumpDawnUntil(ready: () => boolean, timeoutMs = 120_000): void {
   const start = Date.now();
   const pause = new Int32Array(new SharedArrayBuffer(4));
   let spins = 0;

@@ -20,6 +20,7 @@ import { collate, epochBatches, type TrainExample } from './batches';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from './checkpoint';
 import { AdamW, clipByGlobalNorm, learningRate, warmupStepCount } from './optimizer';
 import type { RngState } from '../engine/rng';
+import { checkBatchFitsBackend } from '../engine/webgpuMemory';
 
 /** Settings of one training run (defaults: TRACT's optimiser, scaled to small CPU runs). */
 export interface TrainConfig {
@@ -208,6 +209,8 @@ function startRun(opts: TrainOptions): TrainRun {
       : resolved;
   const label = opts.label ?? 'train';
   const log = opts.log ?? defaultLog;
+  const seqLen = Math.max(0, ...examples.map((e) => e.inputIds.length));
+  checkBatchFitsBackend({ ...model.config, batchSize: config.batchSize, seqLen, gradAccum: config.gradAccum });
   const vars = model.trainableVariables();
   const opt = new AdamW(vars, { beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay });
   const fp = fingerprint(opts, config);
