@@ -70,13 +70,13 @@ for (const e of evals) {
 // %% [markdown]
 // ## What the full evaluation shows
 //
-// All 640 records (run folders `results/runs/eval-vicuna-772e77e0` and `results/runs/eval-mt-bench-5a6d6ab1`,
+// All 640 records (run folders `results/runs/eval-vicuna-76d131ea` and `results/runs/eval-mt-bench-5e120092`,
 // combined table `results/eval-stories260K/table.md`): every prompt is longer than stories260K's context (median
 // 2,941 tokens on Vicuna Bench and 3,275 on MT Bench under its 512-token vocabulary, at least 1,401), so all 320 + 320
 // were cut to their last 474 tokens. After the forced " So the overall score is " the model puts 99.5% of its
-// probability on tokens other than the five digits, so CoT-RAIL (no renormalisation) predicts about 0.013 on a 1-5
-// scale: RMSE 4.206 on Vicuna and 3.692 on MT Bench, roughly the mean labels (4.146, 3.489). Standard decoding almost
-// never samples a digit (319 of 320 and 320 of 320 outputs invalid). Pearson r is **0.033 [-0.040, 0.102]** on Vicuna
-// Bench and **-0.045 [-0.155, 0.083]** on MT Bench: no agreement, as expected from a story model that cannot read the
+// probability on tokens other than the five digits, so CoT-RAIL (no renormalisation) predicts about 0.012 on a 1-5
+// scale: RMSE 4.207 on Vicuna and 3.692 on MT Bench, roughly the mean labels (4.146, 3.489). Standard decoding almost
+// never samples a digit (320 of 320 outputs invalid on each). Pearson r is **-0.082 [-0.178, 0.006]** on Vicuna
+// Bench and **-0.031 [-0.153, 0.091]** on MT Bench: no agreement, as expected from a story model that cannot read the
 // task, against 0.593 and 0.555 for the paper's TRACT. Any judge that `loadModel` reads (an HF-format folder, one of
 // our checkpoints) goes through the same path with `npx tract eval --model <folder> --benchmark vicuna --benchmark mt-bench`.
