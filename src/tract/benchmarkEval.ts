@@ -18,11 +18,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { ChatTemplate } from '../data/chatTemplates';
+import { applyChatTemplate, type ChatTemplate } from '../data/chatTemplates';
 import { loadPrometheusBenchmark, resolveBenchmark, type BenchmarkRecord } from '../data/benchmarks';
 import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModel, loadModelConfig, loadModelTokenizer } from '../model/checkpoint';
+import { loadLora, mergeLora } from '../model/lora';
 import { acquireLock } from '../io/lock';
 import type { LlamaConfig } from '../model/config';
 import {
@@ -38,7 +39,8 @@ import type { BenchmarkMetrics, Prediction, Table } from '../results/formats';
 import { DEFAULT_RESULTS_DIR, runDir } from '../results/paths';
 import { TRACT_COT_SAMPLING } from '../decoding/generationConfig';
 import { TRACT_SAMPLING } from './config';
-import { judgeExamples, meanReadout, splitMetrics, type JudgeExample } from './evaluate';
+import { meanReadout, splitMetrics, type JudgeExample } from './evaluate';
+import { type JudgeBackend, LocalJudge } from './judge';
 import { contentKey, environment, pathDigest } from './provenance';
 
 const ROOT = join(__dirname, '..', '..');
@@ -51,8 +53,15 @@ export const EVAL_VERSION = 2;
 
 /** Options of {@link evaluateBenchmark}. */
 export interface BenchmarkEvalOptions {
-  /** A model folder (HF format, our checkpoints, or a llama2.c folder). */
+  /**
+   * A model folder (HF format, our checkpoints, or a llama2.c folder). With a remote `judge` it gives the served
+   * model's tokenizer and context (prompts sent as token ids, cut to the budget); '' sends text prompts as they are.
+   */
   model: string;
+  /** A judge other than the local model, e.g. a {@link RemoteJudge} (tract/remoteJudge); it goes in the run id. */
+  judge?: JudgeBackend;
+  /** A PEFT LoRA adapter folder, merged into the local model before judging (part of the run id). */
+  adapter?: string;
   /** `vicuna`, `mt-bench`, or a path to a Prometheus-format file. */
   benchmark: string;
   /** The reported readout: CoT-RAIL (expected score after a sampled CoT) or standard decoding; both are saved. */
@@ -135,10 +144,12 @@ interface EvalPlan {
   file: string;
   loaded: ReturnType<typeof loadPrometheusBenchmark>;
   examples: JudgeExample[];
-  modelPath: string;
-  jt: JudgeTokens;
-  /** Prompt ids of each example (chat-wrapped, cut from the left to the budget). */
+  /** The local model folder, or null (a remote judge sent text prompts). */
+  modelPath: string | null;
+  /** Prompt ids of each example (chat-wrapped, cut from the left to the budget); empty without a model folder. */
   promptIds: Map<JudgeExample, number[]>;
+  /** The text of each example's prompt (chat-wrapped) when no ids are sent. */
+  promptText: (ex: JudgeExample) => string;
   truncation: BenchmarkMetrics['truncated'];
   config: Record<string, unknown>;
   runId: string;
@@ -164,21 +175,13 @@ function promptBudget(opts: BenchmarkEvalOptions, context: number, jt: JudgeToke
   return budget;
 }
 
-/** Loads the records, encodes the prompts and identifies the run from the model's config and tokenizer. */
-function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
-  const { name, file } = resolveBenchmark(opts.benchmark, ROOT);
-  const loaded = loadPrometheusBenchmark(file, { lenient: opts.lenient });
-  if (loaded.skipped.length) {
-    const first = loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`);
-    opts.log(
-      `[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ` +
-        `${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`,
-    );
-  }
-  const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
-  if (records.length === 0) throw new Error(`${file}: no records to judge`);
-  const examples = benchmarkExamples(records);
-  const modelPath = resolve(opts.model);
+/** Encodes (and cuts) every prompt with the model folder's tokenizer; returns the template and budget used. */
+function encodePrompts(
+  opts: BenchmarkEvalOptions,
+  modelPath: string,
+  examples: JudgeExample[],
+  name: string,
+): { promptIds: Map<JudgeExample, number[]>; chatTemplate: ChatTemplate; truncation: EvalPlan['truncation'] } {
   const modelConfig = loadModelConfig(modelPath);
   const tokenizer = loadModelTokenizer(modelPath);
   const jt = new JudgeTokens(tokenizer);
@@ -194,15 +197,42 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
       truncation.maxTokensDropped = Math.max(truncation.maxTokensDropped, t.dropped);
     }
   }
+  return { promptIds, chatTemplate, truncation };
+}
+
+/** Loads the records, encodes the prompts and identifies the run from the model's config and tokenizer. */
+function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
+  const { name, file } = resolveBenchmark(opts.benchmark, ROOT);
+  const loaded = loadPrometheusBenchmark(file, { lenient: opts.lenient });
+  if (loaded.skipped.length) {
+    const first = loaded.skipped.slice(0, 3).map((s) => `record ${s.index} field '${s.field}': ${s.reason}`);
+    opts.log(
+      `[eval ${name}] skipped ${loaded.skipped.length} malformed record(s): ` +
+        `${first.join('; ')}${loaded.skipped.length > 3 ? '; ...' : ''}`,
+    );
+  }
+  const records = opts.limit !== undefined ? loaded.records.slice(0, opts.limit) : loaded.records;
+  if (records.length === 0) throw new Error(`${file}: no records to judge`);
+  const examples = benchmarkExamples(records);
+  if (!opts.model && !opts.judge) throw new Error('evaluateBenchmark: a model folder or a remote judge is needed');
+  const modelPath = opts.model ? resolve(opts.model) : null;
+  const encoded = modelPath
+    ? encodePrompts(opts, modelPath, examples, name)
+    : {
+        promptIds: new Map<JudgeExample, number[]>(),
+        chatTemplate: (opts.chatTemplate === 'auto' ? 'none' : opts.chatTemplate) as ChatTemplate,
+        truncation: { count: 0, maxTokensDropped: 0, promptBudget: 0 },
+      };
+  const { promptIds, chatTemplate, truncation } = encoded;
   // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
   const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
-  const config = {
+  const config: Record<string, unknown> = {
     benchmark: name,
     file: shown(file),
     fileDigest: contentKey(readFileSync(file, 'utf8'), 16),
     records: records.length,
-    model: shown(modelPath),
-    modelDigest: pathDigest(modelPath),
+    model: modelPath ? shown(modelPath) : null,
+    modelDigest: modelPath ? pathDigest(modelPath) : null,
     decoding: opts.decoding,
     nCot: opts.nCot,
     chatTemplate,
@@ -211,23 +241,42 @@ function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
     topP: opts.topP,
     repetitionPenalty: opts.repetitionPenalty,
     seed: opts.seed,
-    promptBudget: budget,
+    promptBudget: truncation.promptBudget,
     lenient: opts.lenient,
     version: EVAL_VERSION,
   };
-  const runId = `eval-${name}-${contentKey(config, 8)}`;
+  // only set when used, so that the ids of plain local runs stay as they were
+  if (opts.judge) config.judge = opts.judge.describe();
+  if (opts.adapter) Object.assign(config, { adapter: shown(opts.adapter), adapterDigest: pathDigest(opts.adapter) });
+  const judgeTag = opts.judge ? `${opts.judge.kind}-` : '';
+  const runId = `eval-${name}-${judgeTag}${contentKey(config, 8)}`;
   return {
     name,
     file,
     loaded,
     examples,
     modelPath,
-    jt,
     promptIds,
+    promptText: (ex) => (chatTemplate === 'none' ? ex.prompt : applyChatTemplate(chatTemplate, ex.prompt).prompt),
     truncation,
     config,
     runId,
     dir: runDir(opts.resultsDir, runId),
+  };
+}
+
+/** The judge of a run: the given backend, or the local model (with its adapter merged). */
+function backendOf(opts: BenchmarkEvalOptions, plan: EvalPlan): { backend: JudgeBackend; dispose: () => void } {
+  if (opts.judge) return { backend: opts.judge, dispose: () => {} };
+  const { model, tokenizer } = loadModel(plan.modelPath as string);
+  if (opts.adapter) {
+    loadLora(model, opts.adapter);
+    mergeLora(model);
+    opts.log(`[eval ${plan.name}] LoRA adapter ${opts.adapter} merged into ${plan.modelPath}`);
+  }
+  return {
+    backend: new LocalJudge(model, tokenizer, { source: plan.modelPath as string }),
+    dispose: () => model.dispose(),
   };
 }
 
@@ -243,7 +292,7 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
   const predictions = so.predictions;
   const resumedAt = predictions.length;
   if (resumedAt) opts.log(`[eval ${name}] resuming after ${resumedAt}/${examples.length} judged records`);
-  const model = loadModel(plan.modelPath).model;
+  const { backend, dispose } = backendOf(opts, plan);
   const tStart = Date.now();
   const e = {
     maxNewTokens: opts.maxNewTokens,
@@ -251,26 +300,36 @@ async function judgeResumable(opts: BenchmarkEvalOptions, plan: EvalPlan): Promi
     topP: opts.topP,
     repetitionPenalty: opts.repetitionPenalty,
   };
-  for (let b = resumedAt; b < examples.length; b += chunk) {
-    // seeds come from each example's id (judgeExamples), so chunks and resume points cannot change them
-    const seed = `${opts.seed}/${name}`;
-    const part = await judgeExamples({
-      model,
-      jt: plan.jt,
-      examples: examples.slice(b, b + chunk),
-      promptKind: 'cot',
-      promptIds: (ex) => plan.promptIds.get(ex) as number[],
-      eval: { ...e, nCot: opts.nCot, seed, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
-      split: name,
-    });
-    appendJudged(dir, part);
-    predictions.push(...part);
-    const n = predictions.length;
-    const rate = (n - resumedAt) / ((Date.now() - tStart) / 1000);
-    const left = Math.ceil((examples.length - n) / Math.max(rate, 1e-9));
-    opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${left} s left)`);
+  try {
+    for (let b = resumedAt; b < examples.length; b += chunk) {
+      // seeds come from each example's id (judgeExamples), so chunks and resume points cannot change them
+      const seed = `${opts.seed}/${name}`;
+      const outcomes = await backend.judgeExamples({
+        examples: examples.slice(b, b + chunk),
+        promptKind: 'cot',
+        promptIds: plan.modelPath ? (ex) => plan.promptIds.get(ex) as number[] : undefined,
+        promptText: plan.promptText,
+        eval: { ...e, nCot: opts.nCot, seed, bootstrapSamples: opts.bootstrapSamples, batchSize: chunk },
+        split: name,
+      });
+      const failed = outcomes.filter((o) => o.failure !== null).map((o) => o.failure);
+      if (failed.length) {
+        throw new Error(
+          `[eval ${name}] ${failed.length} record(s) of this chunk could not be judged (rerun to resume): ` +
+            failed.slice(0, 3).join('; '),
+        );
+      }
+      const part = outcomes.map((o) => o.prediction as Prediction);
+      appendJudged(dir, part);
+      predictions.push(...part);
+      const n = predictions.length;
+      const rate = (n - resumedAt) / ((Date.now() - tStart) / 1000);
+      const left = Math.ceil((examples.length - n) / Math.max(rate, 1e-9));
+      opts.log(`[eval ${name}] judged ${n}/${examples.length} (${rate.toFixed(2)} records/s, about ${left} s left)`);
+    }
+  } finally {
+    dispose();
   }
-  model.dispose();
   finishJudging(dir);
   return predictions;
 }
@@ -320,12 +379,24 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
     discardEvalRun(dir, created); // a failure before the first judged chunk leaves no folder behind
     throw err;
   }
+  const metrics = benchmarkMetrics(opts, plan, predictions, t0);
+  writeEvalResult(dir, metrics, environment(opts.backend, opts.seed));
+  return { runId, dir, metrics, predictions, reused: false };
+}
+
+/** The run's metrics from its predictions (`t0`: when the evaluation started, for `seconds`). */
+function benchmarkMetrics(
+  opts: BenchmarkEvalOptions,
+  plan: EvalPlan,
+  predictions: Prediction[],
+  t0: number,
+): BenchmarkMetrics {
+  const { name, loaded, truncation } = plan;
   const gold = predictions.map((p) => p.gold);
-  const loaded = plan.loaded;
-  const metrics: BenchmarkMetrics = {
+  return {
     benchmark: name,
     file: String(plan.config.file),
-    model: String(plan.config.model),
+    model: opts.judge ? judgeName(opts.judge) : String(plan.config.model),
     decoding: opts.decoding,
     primary: opts.decoding === 'standard' ? 'standard' : 'rail',
     nCot: opts.nCot,
@@ -348,8 +419,12 @@ async function evaluatePlanned(opts: BenchmarkEvalOptions, plan: EvalPlan, t0: n
     massOutside: meanReadout(predictions, (r) => r.massOutside),
     seconds: (Date.now() - t0) / 1000,
   };
-  writeEvalResult(dir, metrics, environment(opts.backend, opts.seed));
-  return { runId, dir, metrics, predictions, reused: false };
+}
+
+/** How a remote judge is named in metrics and tables: `openai:<url> <model name>`. */
+function judgeName(judge: JudgeBackend): string {
+  const d = judge.describe();
+  return d.url ? `${judge.kind}:${String(d.url)} ${String(d.modelName ?? '')}`.trim() : String(d.model ?? judge.kind);
 }
 
 /** One table for several benchmark evaluations: per benchmark, CoT-RAIL and standard-decoding rows. */

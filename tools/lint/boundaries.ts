@@ -15,7 +15,7 @@
  * | 3     | src/decoding, src/training             |
  * | 4     | src/results                            |
  * | 5     | src/tract                              |
- * | 6     | src/report                             |
+ * | 6     | src/report, src/serve                  |
  * | 7     | src/notebook                           |
  * | 8     | src/cli                                |
  *
@@ -40,7 +40,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['decoding', 'training'],
   ['results'],
   ['tract'],
-  ['report'],
+  ['report', 'serve'],
   ['notebook'],
   ['cli'],
 ];
