@@ -163,6 +163,19 @@ function linuxVulkanSetup(
 /** The adapter chosen by {@link registerWebGpu}, kept for reports and for {@link webGpuLimits}. */
 let active: WebGpuAdapterReport | null = null;
 
+let activeDevice: { destroy(): void } | null = null;
+
+/**
+ * Unregisters the `webgpu` backend and destroys its device, so that Dawn stops polling the event loop
+ * and the process can exit; the next `initBackend` finds the adapter again. Switch to another backend first.
+ */
+export function releaseWebGpu(): void {
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  activeDevice?.destroy();
+  activeDevice = null;
+  active = null;
+}
+
 /** The adapter report of the registered `webgpu` backend, or null when none was registered. */
 export function webGpuAdapter(): WebGpuAdapterReport | null {
   return active;
@@ -250,6 +263,7 @@ export async function registerWebGpu(
         maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
       },
     });
+    activeDevice = device as { destroy(): void };
     return new tfjsWebGpu.WebGPUBackend(device, chosen.info);
   };
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../../src/engine/backend';
 import { Rng } from '../../src/engine/rng';
+import { releaseWebGpu } from '../../src/engine/webgpu';
 import { checkWebGpuFit } from '../../src/engine/webgpuMemory';
 import { generate } from '../../src/decoding/generate';
 import { judgeObjective, OBJECTIVES } from '../../src/losses/objective';
@@ -81,6 +82,7 @@ describe('engine/webgpu (against wasm)', function () {
 
   after(async () => {
     await useBackend('wasm');
+    releaseWebGpu(); // destroys the device: Dawn stops polling and the process can exit
   });
 
   it('reports the adapter: vendor, architecture, hardware or software, limits', () => {
