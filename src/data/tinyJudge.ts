@@ -95,12 +95,18 @@ export interface TinyJudgeExample {
   promptScoreOnly: string;
   /** The annotation CoT: one clause per criterion, e.g. "cat, dog: no. rainy, rainy: yes. ...". */
   referenceCot: string;
-  /** 1 + number of criteria met. */
+  /**
+   * The integer training score: 1 + number of criteria met (v2, v3; and the true score of v4 test
+   * items); v4 training and validation items: the reference annotator's score, 1 + the yes decisions
+   * of `referenceCot`, slips included.
+   */
   goldExact: number;
   /** Label used for training and evaluation: goldExact for train/val, mean of annotators for tests. */
   label: number;
   /** The three annotators' scores (tests only). */
   annotators: number[];
+  /** v4: decisions of `referenceCot` that contradict its own evidence (the reference annotator's slips). */
+  slips: number;
 }
 
 /** Sizes and seed of a generated benchmark. */
@@ -120,8 +126,20 @@ export interface TinyJudgeConfig {
    * present ⇒ items unmet, r = −0.48 with the score on train, +0.97 on the OOD split), kept only to
    * reproduce results made with it (docs/results.md).
    */
-  generator: 'v2' | 'v3';
+  generator: TinyJudgeGenerator;
+  /**
+   * v4 only: the probability that an annotator's decision on an item contradicts the evidence it cites
+   * (a slip); the annotator's score follows its own decisions. 0 gives references a judge can copy
+   * exactly (as v3); larger values give the reference feedback a judge can reproduce only in part.
+   * See docs/tinyjudge.md, "v4".
+   */
+  shift: number;
 }
+
+/** The generator versions: v2 and v3 only to reproduce results made with them; v4 adds annotator slips. */
+export const TINYJUDGE_GENERATORS = ['v2', 'v3', 'v4'] as const;
+/** A generator version. */
+export type TinyJudgeGenerator = (typeof TINYJUDGE_GENERATORS)[number];
 
 export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
   seed: 'tinyjudge-v3',
@@ -131,6 +149,7 @@ export const DEFAULT_TINYJUDGE: Readonly<TinyJudgeConfig> = Object.freeze({
   test: 300,
   testOod: 300,
   annotatorNoise: 0.3,
+  shift: 0,
 });
 
 /**
@@ -142,9 +161,9 @@ export function clause(c: Criterion, storyValue: string): string {
 }
 
 /** Values a rubric may ask about in domain, and the held-out ones (the last one or two of a slot). */
-export function slotValues(slot: Slot, generator: 'v2' | 'v3'): { inDomain: string[]; heldOut: string[] } {
+export function slotValues(slot: Slot, generator: TinyJudgeGenerator): { inDomain: string[]; heldOut: string[] } {
   const values = [...SLOTS[slot]];
-  const h = generator === 'v3' ? 2 : 1;
+  const h = generator === 'v2' ? 1 : 2;
   return { inDomain: values.slice(0, values.length - h), heldOut: values.slice(values.length - h) };
 }
 
@@ -158,9 +177,9 @@ function makeExample(
   id: string,
   split: TinyJudgeSplit,
   ood: boolean,
-  noise: number,
-  generator: 'v2' | 'v3',
+  config: Pick<TinyJudgeConfig, 'annotatorNoise' | 'generator' | 'shift'>,
 ): TinyJudgeExample {
+  const { generator } = config;
   const name = NAMES[rng.int(NAMES.length)];
   const skipped = SLOT_ORDER[rng.int(SLOT_ORDER.length)]; // the slot the rubric does not ask about
   const asked = SLOT_ORDER.filter((s) => s !== skipped);
@@ -178,20 +197,55 @@ function makeExample(
   const T = TINYJUDGE_TEMPLATE;
   const rubric = `${T.rubricHeader} ${criteria.map((c, i) => `${i + 1}. ${QUESTION[c.slot](c.value)}`).join(' ')}`;
   const body = `${T.storyHeader} ${story}\n${rubric}\n${T.scoreDescriptions}`;
+  const isTest = split === 'test' || split === 'test-ood';
+  const prompts = {
+    prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
+    promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
+  };
+  const evidence = (c: Criterion) => storyValue.get(c.slot) as string;
+  if (generator === 'v4') {
+    // one annotator writes each reference; three more grade each test item, each with its own slips (drawn from
+    // the example's own stream, so the stories and rubrics of training items are v3's for the same seed)
+    const arng = rng.fork(`v4-annotators/${id}`);
+    const ref = annotatorDecisions(arng, criteria, config.shift);
+    const graders = isTest ? [0, 1, 2].map(() => annotatorDecisions(arng, criteria, config.shift)) : [];
+    const annotators = graders.map((d) => 1 + d.filter(Boolean).length);
+    const refScore = 1 + ref.filter(Boolean).length;
+    return {
+      id,
+      split,
+      story,
+      criteria,
+      ...prompts,
+      referenceCot: criteria.map((c, i) => clause({ ...c, met: ref[i] }, evidence(c))).join(' '),
+      goldExact: isTest ? 1 + m : refScore,
+      label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : refScore,
+      annotators,
+      slips: ref.filter((d, i) => d !== criteria[i].met).length,
+    };
+  }
   const goldExact = 1 + m;
-  const annotators = split === 'test' || split === 'test-ood' ? annotate(rng, goldExact, noise) : [];
+  const annotators = isTest ? annotate(rng, goldExact, config.annotatorNoise) : [];
   return {
     id,
     split,
     story,
     criteria,
-    prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
-    promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
-    referenceCot: criteria.map((c) => clause(c, storyValue.get(c.slot)!)).join(' '),
+    ...prompts,
+    referenceCot: criteria.map((c) => clause(c, evidence(c))).join(' '),
     goldExact,
     label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : goldExact,
     annotators,
+    slips: 0,
   };
+}
+
+/**
+ * v4: one annotator's decision on each criterion, the truth flipped with probability `shift` (a slip:
+ * the decision contradicts the evidence the annotator cites). The annotator's score is 1 + its yes decisions.
+ */
+function annotatorDecisions(rng: Rng, criteria: readonly Criterion[], shift: number): boolean[] {
+  return criteria.map((c) => (rng.uniform() < shift ? !c.met : c.met));
 }
 
 /**
@@ -199,7 +253,12 @@ function makeExample(
  * not met (v3: in-domain values in domain; out of domain, the other held-out value, so unseen words appear
  * either way).
  */
-function askedValue(rng: Rng, slot: Slot, ood: boolean, generator: 'v2' | 'v3'): { value: string; others: string[] } {
+function askedValue(
+  rng: Rng,
+  slot: Slot,
+  ood: boolean,
+  generator: TinyJudgeGenerator,
+): { value: string; others: string[] } {
   const { inDomain, heldOut } = slotValues(slot, generator);
   // widened: TypeScript 5.0 (tslab) cannot call filter on a union of tuples
   const values: readonly string[] = SLOTS[slot];
@@ -221,7 +280,7 @@ function tellStory(
   name: string,
   skipped: Slot,
   storyValue: ReadonlyMap<Slot, string>,
-  generator: 'v2' | 'v3',
+  generator: TinyJudgeGenerator,
 ): string {
   const sentences: string[] = [];
   for (const slot of SLOT_ORDER) {
@@ -268,14 +327,17 @@ export function generateTinyJudge(overrides: Partial<TinyJudgeConfig> = {}): Tin
   }
   if (!(config.annotatorNoise >= 0 && config.annotatorNoise <= 1))
     throw new Error(`TinyJudge: annotatorNoise must be in [0, 1]`);
-  if (config.generator !== 'v2' && config.generator !== 'v3')
-    throw new Error(`TinyJudge: unknown generator '${String(config.generator)}' (v2, v3)`);
+  if (!(TINYJUDGE_GENERATORS as readonly string[]).includes(config.generator))
+    throw new Error(`TinyJudge: unknown generator '${String(config.generator)}' (${TINYJUDGE_GENERATORS.join(', ')})`);
+  if (!(config.shift >= 0 && config.shift <= 1))
+    throw new Error(`TinyJudge: shift must be in [0, 1], got ${config.shift}`);
+  if (config.shift > 0 && config.generator !== 'v4') {
+    throw new Error(`TinyJudge: shift ${config.shift} needs generator v4 (got ${config.generator})`);
+  }
   const root = new Rng(config.seed);
   const make = (split: TinyJudgeSplit, n: number, ood: boolean) => {
     const rng = root.fork(split);
-    return Array.from({ length: n }, (_, i) =>
-      makeExample(rng, `${split}-${i}`, split, ood, config.annotatorNoise, config.generator),
-    );
+    return Array.from({ length: n }, (_, i) => makeExample(rng, `${split}-${i}`, split, ood, config));
   };
   return {
     config,

@@ -31,8 +31,14 @@ export interface SamplingConfig {
   repetitionPenalty: number;
 }
 
-/** The TinyJudge settings of an experiment (`data`): the generator's config, with a string seed. */
-export type DataConfig = { kind: 'tinyjudge' } & Omit<TinyJudgeConfig, 'seed'> & { seed: string };
+/**
+ * The TinyJudge settings of an experiment (`data`): the generator's config, with a string seed; `shift` (v4's
+ * annotator slips) is left out of experiments that do not set it, so their run ids stay as they were.
+ */
+export type DataConfig = { kind: 'tinyjudge' } & Omit<TinyJudgeConfig, 'seed' | 'shift'> & {
+    seed: string;
+    shift?: number;
+  };
 
 /** The evaluation settings of an experiment (`eval`). */
 export type EvalConfig = SamplingConfig & { nCot: number; seed: number; bootstrapSamples: number; batchSize: number };

@@ -12,6 +12,7 @@
  *
  * @module tract/configSchema
  */
+import { TINYJUDGE_GENERATORS } from '../data/tinyJudge';
 import { z } from 'zod';
 import { resolveGenerationConfig } from '../decoding/generationConfig';
 import type { ExperimentConfig, SamplingConfig } from '../results/formats';
@@ -85,16 +86,19 @@ export const EXPERIMENT_SCHEMA = z.strictObject({
   method: methodId,
   model: z.string().min(1),
   seed: int(0),
-  data: z.strictObject({
-    kind: z.literal('tinyjudge'),
-    seed: z.string(),
-    train: int(1),
-    val: int(1),
-    test: int(1),
-    testOod: int(1),
-    annotatorNoise: z.number().min(0).max(1),
-    generator: z.enum(['v2', 'v3']),
-  }),
+  data: z
+    .strictObject({
+      kind: z.literal('tinyjudge'),
+      seed: z.string(),
+      train: int(1),
+      val: int(1),
+      test: int(1),
+      testOod: int(1),
+      annotatorNoise: z.number().min(0).max(1),
+      generator: z.enum(TINYJUDGE_GENERATORS),
+      shift: z.number().min(0).max(1).optional(),
+    })
+    .refine((d) => !d.shift || d.generator === 'v4', { message: 'shift > 0 needs generator v4', path: ['shift'] }),
   maxLen: int(1),
   train: trainSchema,
   objective: z.strictObject({
