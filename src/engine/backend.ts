@@ -191,5 +191,6 @@ export function describeBackend(report: BackendReport): string {
   const adapter = report.adapter ? `; ${describeAdapterReport(report.adapter)}` : '';
   const w = report.wasm;
   const build = w ? `; ${w.build} build, ${w.threads} thread(s): ${w.reason}` : '';
-  return `backend ${report.chosen} (${report.reason}${build}${adapter}${skipped ? `; skipped ${skipped}` : ''}${kernels})`;
+  const skippedText = skipped ? `; skipped ${skipped}` : '';
+  return `backend ${report.chosen} (${report.reason}${build}${adapter}${skippedText}${kernels})`;
 }

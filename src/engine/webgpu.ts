@@ -272,6 +272,18 @@ export async function registerWebGpu(
   return null;
 }
 
+/**
+ * The WebGPU adapter this machine offers, software ones included, for `tract info`: registers the `webgpu`
+ * backend (without activating it) when an adapter is found.
+ *
+ * @returns the adapter report, or the reason there is none.
+ */
+export async function probeWebGpuAdapter(): Promise<{ adapter: WebGpuAdapterReport } | { reason: string }> {
+  const reason = await registerWebGpu(true);
+  const adapter = webGpuAdapter();
+  return reason === null && adapter ? { adapter } : { reason: reason ?? 'no adapter' };
+}
+
 /** Kernel replacements on webgpu, for the backend report. */
 export const WEBGPU_KERNEL_NOTES = [
   'readSync: engine/webgpuSync (staging buffer + Dawn event pump; the stock one needs OffscreenCanvas)',
@@ -282,7 +294,8 @@ export const WEBGPU_KERNEL_NOTES = [
 export function describeAdapterReport(a: WebGpuAdapterReport): string {
   const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
   return (
-    `adapter ${a.vendor} ${a.architecture} (${a.kind}; ${a.description}; maxBufferSize ${mib(a.limits.maxBufferSize)}, ` +
+    `adapter ${a.vendor} ${a.architecture} (${a.kind}; ${a.description}; ` +
+    `maxBufferSize ${mib(a.limits.maxBufferSize)}, ` +
     `maxStorageBufferBindingSize ${mib(a.limits.maxStorageBufferBindingSize)})`
   );
 }
