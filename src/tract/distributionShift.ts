@@ -23,6 +23,7 @@
  * ```
  * @module tract/distributionShift
  */
+import { contentKey } from './provenance';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -37,7 +38,8 @@ import type { SelfCotRecord } from './judgeData';
 import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
 import type { TinyJudgeExample } from '../data/tinyJudge';
-import type { ExperimentConfig, RunMetrics } from '../results/formats';
+import type { ExperimentConfig, RunMetrics, RunSummary } from '../results/formats';
+import type { ShiftSummary } from '../results/shiftFile';
 import { DEFAULT_RESULTS_DIR, selfCotFile, stageDir } from '../results/paths';
 import { readRunConfig } from '../results/runFolder';
 import { readStageFile, stageFilePath } from '../results/stageFile';
@@ -252,4 +254,41 @@ async function ownCots(
     own.push(...cots.map((c) => c.ids));
   }
   return own;
+}
+
+/** Training examples the suite's shift measurement scores (fewer when the training split is smaller). */
+export const SHIFT_EXAMPLES = 500;
+
+/**
+ * The shift summary of a suite (`results/shiftFile.ts`): the distribution-shift RMSEs of its first
+ * two-stage self-CoT run (the compared method's when it is one), reused while its stages and `n` are
+ * unchanged. Null when the suite has no such run.
+ */
+export async function suiteShift(
+  runs: readonly RunSummary[],
+  compare: string,
+  resultsDir: string,
+  previous: ShiftSummary | null,
+  log: (line: string) => void,
+): Promise<ShiftSummary | null> {
+  const twoStage = (r: RunSummary) => r.metrics.selfCot !== null && r.metrics.stages.length === 2;
+  const run = runs.find((r) => r.metrics.method === compare && twoStage(r)) ?? runs.find(twoStage);
+  if (!run?.metrics.selfCot) return null;
+  const n = Math.min(SHIFT_EXAMPLES, run.config.data.train);
+  const key = contentKey({ stages: run.metrics.stages.map((s) => s.key), n });
+  if (previous && previous.key === key) return previous;
+  log(`[shift] distribution shift of ${run.runId} on ${n} training examples`);
+  const res = await distributionShiftRmse({ run, n, resultsDir, log });
+  const rmse = (model: ShiftCondition['model'], cots: ShiftCondition['cots']) =>
+    res.rows.find((r) => r.model === model && r.cots === cots)?.rmse ?? NaN;
+  return {
+    stage1: { rmseReference: rmse('stage1', 'reference'), rmseSelf: rmse('stage1', 'stage1-self') },
+    stage2: { rmseReference: rmse('stage2', 'reference'), rmseSelf: rmse('stage2', 'stage2-own') },
+    selfCotClauseAccuracy: run.metrics.selfCot.clauseAccuracy,
+    selfCotAllCorrect: run.metrics.selfCot.allCorrect,
+    run: run.runId,
+    method: run.metrics.method,
+    n,
+    key,
+  };
 }

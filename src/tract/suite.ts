@@ -13,7 +13,9 @@ import { loadModelTokenizer } from '../model/checkpoint';
 import { parseJson } from '../io/json';
 import { acquireLock } from '../io/lock';
 import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary, type Table } from '../results/formats';
+import { readShiftFile, writeShiftFile } from '../results/shiftFile';
 import { writeSuiteSummary } from '../results/suiteFolder';
+import { suiteShift } from './distributionShift';
 import { type ConfigLayer, checkExperiment, readLayer, shownPath } from './config';
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
@@ -209,6 +211,9 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const samples = (firstCfg as ExperimentConfig).eval.bootstrapSamples;
   const trivial = trivialBaselines(firstCfg as ExperimentConfig, samples);
   const tables = buildTables(runsBySeed, trivial, compare, opts.profile, samples);
+  // the distribution shift TRACT is about, on training inputs (first seed)
+  const shift = await suiteShift(runsBySeed[0], compare, opts.resultsDir, readShiftFile(opts.outDir), opts.log);
+  if (shift) writeShiftFile(opts.outDir, shift);
   const runs = runsBySeed.flatMap((rs, seed) =>
     rs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })),
   );
