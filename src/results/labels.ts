@@ -3,8 +3,8 @@
  * bars of the figures, the names of figure files) and of the run a suite compares the others with.
  *
  * A run is labelled by its method id, plus λ and the number of CoTs where runs of the same method
- * differ in them among the runs shown (a λ sweep, 1 vs 5 CoTs): `tract`, `tract (λ=0.5)`,
- * `tract (5 CoTs)`, `tract (λ=2, 5 CoTs)`.
+ * differ in them among the runs shown (a λ sweep, 1 vs 5 CoTs; and TinyJudge v4's slip rate, `data.shift`):
+ * `tract`, `tract (λ=0.5)`, `tract (5 CoTs)`, `tract (λ=2, 5 CoTs)`, `tract (shift=0.1)`.
  *
  * @module results/labels
  */
@@ -13,7 +13,7 @@ import type { ExperimentConfig, RunMetrics } from './formats';
 /** What labelling needs of a run. */
 export interface Labelable {
   metrics: Pick<RunMetrics, 'method'>;
-  config: Pick<ExperimentConfig, 'objective' | 'eval'>;
+  config: Pick<ExperimentConfig, 'objective' | 'eval'> & { data?: Pick<ExperimentConfig['data'], 'shift'> };
 }
 
 /** The settings that tell runs of one method apart, each as a short phrase and a file-name part. */
@@ -21,6 +21,8 @@ function variantParts(run: Labelable, all: readonly Labelable[]): { text: string
   const same = all.filter((r) => r.metrics.method === run.metrics.method);
   if (same.length < 2) return [];
   const parts: { text: string; slug: string }[] = [];
+  const shift = (r: Labelable) => r.config.data?.shift ?? 0;
+  if (new Set(same.map(shift)).size > 1) parts.push({ text: `shift=${shift(run)}`, slug: `shift-${shift(run)}` });
   const lambda = run.config.objective.lambda;
   if (new Set(same.map((r) => r.config.objective.lambda)).size > 1)
     parts.push({ text: `λ=${lambda}`, slug: `lambda-${lambda}` });

@@ -46,3 +46,18 @@ describe('results/labels', () => {
     assert.equal(compareRun(runs, labels, 'trcat', d), undefined);
   });
 });
+
+describe('results/labels: TinyJudge v4 slip rates', () => {
+  it('runs of one method at several data.shift values are told apart', () => {
+    const at = (shift: number) => ({
+      runId: `t${shift}`,
+      metrics: { method: 'tract' },
+      config: { objective: { lambda: 1 }, eval: { nCot: 1 }, data: { shift } } as never,
+    });
+    const runs = [at(0), at(0.1)];
+    assert.deepEqual(
+      runs.map((r) => runLabel(r, runs)),
+      ['tract (shift=0)', 'tract (shift=0.1)'],
+    );
+  });
+});
