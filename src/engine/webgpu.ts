@@ -164,6 +164,8 @@ function linuxVulkanSetup(
 let active: WebGpuAdapterReport | null = null;
 
 let activeDevice: { destroy(): void } | null = null;
+/** The skip reason once a probe found only a software adapter (not probed again for the default order). */
+let softwareOnly: string | null = null;
 
 /**
  * Unregisters the `webgpu` backend and destroys its device, so that Dawn stops polling the event loop
@@ -198,6 +200,10 @@ function describeAdapter(adapter: GpuAdapterLike, setup: string[]): WebGpuAdapte
   };
 }
 
+function softwareReason(a: WebGpuAdapterReport): string {
+  return `only a software adapter (${a.vendor} ${a.architecture}); set TRACT_BACKEND=webgpu to use it`;
+}
+
 /**
  * Finds a WebGPU adapter through Dawn and registers TF.js's `webgpu` backend on it (not yet active).
  *
@@ -209,6 +215,9 @@ export async function registerWebGpu(
   env: Record<string, string | undefined> = process.env,
 ): Promise<string | null> {
   if (active && (allowSoftware || active.kind === 'hardware') && tf.findBackendFactory('webgpu')) return null;
+  if (!allowSoftware && (softwareOnly || active?.kind === 'software')) {
+    return softwareOnly ?? softwareReason(active as WebGpuAdapterReport);
+  }
   let dawn: DawnModule;
   let tfjsWebGpu: TfjsWebGpuModule;
   try {
@@ -241,7 +250,8 @@ export async function registerWebGpu(
   if (adapter === null) return `Dawn found no adapter${setup.length ? ` (${setup.join('; ')})` : ''}`;
   const report = describeAdapter(adapter, setup);
   if (report.kind === 'software' && !allowSoftware) {
-    return `only a software adapter (${report.vendor} ${report.architecture}); set TRACT_BACKEND=webgpu to use it`;
+    softwareOnly = softwareReason(report);
+    return softwareOnly;
   }
   const chosen = adapter;
   const gpu = instance;
