@@ -8,9 +8,9 @@
 // a score. Both of its stages fine-tune with **CoT-RAFT**: token cross-entropy on the CoT plus λ times the squared
 // error between the gold score and the model's expected score. Stage 1 learns from reference CoTs; the stage-1
 // model then writes its own CoTs for the training prompts, and stage 2 starts again from the seed model and learns
-// from those self-generated CoTs (tract-method.md §5).
+// from those self-generated CoTs (docs/method.md §5).
 //
-// **Claim shown here** (tract-method.md §2.3, CoT-RAIL): the judge's score is not a sampled digit but the
+// **Claim shown here** (docs/method.md §2.3, CoT-RAIL): the judge's score is not a sampled digit but the
 // expected score after a sampled CoT, ŷ = Σₖ k · p(k | prompt, CoT, " So the overall score is "), with p the
 // softmax over the **full** vocabulary (not renormalised, so mass on other tokens pulls ŷ toward 0).
 //

@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 01 · Main table: TRACT against the baselines
 //
-// **Paper claim** (tract-method.md §9.1, Mistral-7B-Instruct-v0.2, Pearson r per benchmark, Avg r / ρ over the four):
+// **Paper claim** (docs/method.md §9.1, Mistral-7B-Instruct-v0.2, Pearson r per benchmark, Avg r / ρ over the four):
 //
 // | Method | FB Bench | FLASK | Vicuna | MT Bench | Avg r / ρ |
 // |---|---|---|---|---|---|

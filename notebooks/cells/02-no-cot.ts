@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 02 · Without CoT: cross-entropy vs RAFT on the score alone
 //
-// **Paper claim** (tract-method.md §9.1): without any chain of thought, training the score with the
+// **Paper claim** (docs/method.md §9.1): without any chain of thought, training the score with the
 // regression-aware loss (RAFT: squared error of the expected score Σ k·p(k), read with RAIL) beats cross-entropy on
 // the score token (CE w/o CoT) on every benchmark: Pearson r FB Bench 0.932 vs 0.890, FLASK 0.509 vs 0.355, Vicuna
 // 0.567 vs 0.429, MT Bench 0.483 vs 0.279; **Avg r 0.623 vs 0.488** (ρ 0.605 vs 0.483). RAFT alone is the paper's

@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 03 · Self-generated CoTs with cross-entropy only (A.2) vs TRACT
 //
-// **Paper claim** (tract-method.md §9.3, ablation A.2): training both stages with plain cross-entropy on the
+// **Paper claim** (docs/method.md §9.3, ablation A.2): training both stages with plain cross-entropy on the
 // self-generated CoTs (no regression term, CoT-RAIL readout) reaches **Avg r 0.616** (FB 0.918, FLASK 0.468, Vicuna
 // 0.562, MT 0.517; ρ 0.595; the paper prints 0.617), below **TRACT's 0.650** (FB 0.931, FLASK 0.518, Vicuna 0.593,
 // MT 0.555) but above CE with the reference CoTs (0.557 standard decoding, 0.562 CoT-RAIL). The paper's takeaway:

@@ -6,7 +6,7 @@
 //
 // **Paper claims.**
 //
-// * Ablation A.1 (tract-method.md §9.3): CoT-RAFT on the annotation (GPT-4) CoTs only, which is TRACT's stage 1
+// * Ablation A.1 (docs/method.md §9.3): CoT-RAFT on the annotation (GPT-4) CoTs only, which is TRACT's stage 1
 //   alone, reaches **Avg r 0.556** (FB 0.879, FLASK 0.418, Vicuna 0.528, MT 0.399) with CoT-RAIL, against
 //   **TRACT's 0.650**. Training a second time on the model's own CoTs is what brings the gain.
 // * The reason given (§8, "Other analyses", numbers UNCONFIRMED): a distribution shift. On **training** inputs the

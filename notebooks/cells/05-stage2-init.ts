@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 05 · Where stage 2 starts (A.3), and the other ablations (A.4-A.6)
 //
-// **Paper claim** (tract-method.md §5, §9.3): stage 2 must restart from the **seed** model. Initialising it from the
+// **Paper claim** (docs/method.md §5, §9.3): stage 2 must restart from the **seed** model. Initialising it from the
 // stage-1 model instead (A.3) drops Avg r from **0.650 to 0.515** (FB 0.674, FLASK 0.448, Vicuna 0.505, MT 0.432;
 // CoT-RAIL). The ablation table also has (rows mapped from the authors' log, unconfirmed as paper rows, §8):
 // A.4 CoT-RAFT then CE only in stage 2, **0.628**; A.5 sequential CE then RAFT instead of the joint loss, **0.526**;

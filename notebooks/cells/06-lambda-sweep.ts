@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 06 · The weight λ of the score loss
 //
-// **Paper data** (tract-method.md §9.4; the sweep is in the authors' run log only, and that the paper shows it is
+// **Paper data** (docs/method.md §9.4; the sweep is in the authors' run log only, and that the paper shows it is
 // UNCONFIRMED): TRACT with weight λ on the squared-error term in both stages, CoT-RAIL, one CoT. Avg r:
 // λ = 0.1 → **0.496**, 0.2 → 0.643, "5e_5" (ambiguous suffix) → 0.656, **1 (TRACT) → 0.650**, 2 → 0.632, 5 → 0.595,
 // 10 → 0.618. FB Bench rises with λ (0.668 → 0.937) while MT Bench peaks at 0.2-1 (0.579, 0.555) and falls to 0.436 at

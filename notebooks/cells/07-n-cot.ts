@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 07 · One vs five sampled CoTs at inference (A.8)
 //
-// **Paper data** (tract-method.md §9.5, authors' log, Mistral; with n CoTs the prediction is the mean of the per-CoT
+// **Paper data** (docs/method.md §9.5, authors' log, Mistral; with n CoTs the prediction is the mean of the per-CoT
 // predictions): TRACT with CoT-RAIL gains almost nothing from five CoTs, **Avg r 0.650 → 0.651**, while standard
 // decoding gains a lot (0.572 → 0.618), and so do the other judges (CE w/ CoT 0.557 → 0.628 standard; A.1 0.552 → 0.634;
 // Prometheus-2-7B 0.591 → 0.696 standard, 0.607 → 0.697 CoT-RAIL, overtaking TRACT at n = 5). "CoT-RAIL with one CoT

@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 08 · The paper's four tables, rebuilt from the reference CSV
 //
-// **Source** (tract-method.md §9.1-9.5): `data/reference/tract-paper-results.csv`, made by
+// **Source** (docs/method.md §9.1-9.5): `data/reference/tract-paper-results.csv`, made by
 // `tools/make_paper_reference.ts` from the authors' run log (`results.csv` of the official repository, one row
 // per inference run), each row mapped to the paper's method (§8); the two main-table rows missing from the log
 // (CE w/o CoT, RAFT) come from the paper's text. Averages are computed from the per-benchmark values, never typed

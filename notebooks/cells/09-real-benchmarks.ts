@@ -4,7 +4,7 @@
 // %% [markdown]
 // # 09 · The real benchmarks: Vicuna Bench and MT Bench, and a local model on them
 //
-// **Paper data** (tract-method.md §10, §9.1): Vicuna Bench and MT Bench each have **320** examples (80 prompts × 4
+// **Paper data** (docs/method.md §10, §9.1): Vicuna Bench and MT Bench each have **320** examples (80 prompts × 4
 // responders), three GPT-4 scores per example, label = their mean (mean label 4.146 and 3.489). On them the paper's
 // Mistral-7B judges reach Pearson r 0.429-0.593 (Vicuna) and 0.279-0.555 (MT Bench); TRACT has **0.593 and 0.555**.
 // The files are shipped in `data/benchmarks/` (`SHIPPED_BENCHMARKS`); FB Bench and FLASK are too large to ship.

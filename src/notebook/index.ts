@@ -9,3 +9,4 @@ export * from './display';
 export * from './readings';
 export * from './suites';
 export { suiteOutDir } from '../results/paths';
+export * from './stage2Help';

@@ -38,7 +38,9 @@ export {
   type IntervalPoint,
   type LambdaSweepOptions,
   lambdaSweep,
+  intervalScatter,
   type SweepPoint,
+  type XIntervalPoint,
 } from './intervalFigures';
 export {
   goldScoreShares,

@@ -120,3 +120,42 @@ export function lambdaSweep(points: SweepPoint[], opts: LambdaSweepOptions = {})
   layout.yaxis = axis(yTitle, { zeroline: true, zerolinecolor: '#999999' });
   return { data, layout: titled(layout, opts) };
 }
+
+/** A point of {@link intervalScatter}: a measured x and a metric with its interval, in a named series. */
+export interface XIntervalPoint extends Interval {
+  x: number;
+  series: string;
+  /** Hover text (e.g. the run it comes from). */
+  text?: string;
+}
+
+/**
+ * A metric with interval error bars against a measured quantity (numeric x), one marker series per
+ * `series`, with a zero line: e.g. the gain of one method over another against the quality of the
+ * CoTs it trains on.
+ */
+export function intervalScatter(
+  points: XIntervalPoint[],
+  opts: FigureOptions & { title: string; xTitle: string; yTitle: string },
+): Figure {
+  const series = distinct(points, (p) => p.series);
+  const data: PlotlyTrace[] = series.map((name, i) => {
+    const ps = points.filter((p) => p.series === name && Number.isFinite(p.x)).sort((a, b) => a.x - b.x);
+    const color = splitColor(name, i);
+    return {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name,
+      x: ps.map((p) => p.x),
+      y: ps.map((p) => finiteOrNull(p.value)),
+      text: ps.map((p) => p.text ?? ''),
+      line: { color, width: 1.2, dash: 'dot' },
+      marker: { color, size: 8 },
+      error_y: intervalErrorBars(ps, color),
+      hovertemplate: '%{text}<br>x %{x:.3f}: %{y:.3f}',
+    };
+  });
+  const layout = baseLayout(opts.title, opts.xTitle, opts.yTitle, { width: opts.width, height: opts.height });
+  layout.yaxis = axis(opts.yTitle, { zeroline: true, zerolinecolor: '#999999' });
+  return { data, layout: titled(layout, opts) };
+}

@@ -5,7 +5,7 @@
  *
  * @module tract/suiteTables
  */
-import { pairedBootstrapDiff } from '../metrics/bootstrap';
+import { type PairedBootstrapResult, pairedBootstrapDiff } from '../metrics/bootstrap';
 import { dropInvalid, pearson } from '../metrics/correlation';
 import {
   IN_DOMAIN,
@@ -121,23 +121,38 @@ function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (numb
 }
 
 /** Paired bootstrap of Pearson r, `base` minus `other`, on the items both judged validly; null with fewer than 3. */
+/**
+ * Paired bootstrap of Pearson r (primary readouts), run `a` minus run `b`, on the items of `split` both
+ * judged validly; null with fewer than 3 such items.
+ */
+export function pairedPearsonDiff(
+  a: RunSummary,
+  b: RunSummary,
+  split: string,
+  samples: number,
+  seed: string,
+): PairedBootstrapResult | null {
+  const pa = primaryOf(a, split);
+  const pbOf = primaryOf(b, split);
+  const byId = new Map(pbOf.ids.map((id, i) => [id, pbOf.pred[i]]));
+  const pb = pa.ids.map((id) => byId.get(id) ?? null);
+  const both = dropInvalid(
+    pa.pred.map((x, i) => (pb[i] === null ? null : x)),
+    pa.gold,
+  );
+  if (both.x.length < 3) return null;
+  const keptB = both.kept.map((i) => pb[i] as number);
+  return pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed });
+}
+
 function pairedCell(
   base: Labelled,
   other: Labelled,
   split: string,
   samples: number,
 ): { cell: Cell | null; said: string } {
-  const a = primaryOf(base.run, split);
-  const b = primaryOf(other.run, split);
-  const byId = new Map(b.ids.map((id, i) => [id, b.pred[i]]));
-  const pb = a.ids.map((id) => byId.get(id) ?? null);
-  const both = dropInvalid(
-    a.pred.map((x, i) => (pb[i] === null ? null : x)),
-    a.gold,
-  );
-  if (both.x.length < 3) return { cell: null, said: 'n/a' };
-  const keptB = both.kept.map((i) => pb[i] as number);
-  const res = pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed: `paired/${split}/${other.label}` });
+  const res = pairedPearsonDiff(base.run, other.run, split, samples, `paired/${split}/${other.label}`);
+  if (!res) return { cell: null, said: 'n/a' };
   const verdict = res.verdict.replace('A', base.label).replace('B', other.label);
   return { cell: { value: res.diff, lo: res.lower, hi: res.upper }, said: `${verdict} (p = ${res.pValue.toFixed(3)})` };
 }
