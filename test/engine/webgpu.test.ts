@@ -197,7 +197,9 @@ describe('engine/webgpu (against wasm)', function () {
     assert.equal(tf.memory().numTensors, before, 'tensors left over after 20 steps');
     model.dispose();
   });
+});
 
+describe('engine/webgpuMemory', () => {
   it('refuses a batch whose activations exceed the adapter limits, before training', () => {
     const limits = { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 };
     const shape = { vocabSize: 512, dim: 64, hiddenDim: 172, nHeads: 8 };
