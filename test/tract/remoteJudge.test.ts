@@ -29,7 +29,7 @@ describe('tract/remoteJudge', () => {
     rmSync(results, { recursive: true, force: true });
   });
 
-  it('tract eval --judge openai: against tract serve gives the local RAIL scores within 1e-4 (exact mode)', async function () {
+  it('tract eval --judge openai: against tract serve gives the local RAIL within 1e-4 (exact mode)', async function () {
     this.timeout(60000);
     const opts = {
       ...BENCHMARK_EVAL_DEFAULTS,
@@ -74,7 +74,7 @@ describe('tract/remoteJudge', () => {
     assert.equal(judgeBackend.client.counts.requests, before);
   });
 
-  it('top-k mode counts score tokens outside the top 20 as mass outside; text mode and judge() agree', async function () {
+  it('top-k mode counts score tokens outside the top k as mass outside; text mode; judge() API', async function () {
     this.timeout(30000);
     const items = [
       { id: 'a', prompt: 'Lily had a red ball. Was the story good? Score 1 to 5.' },
