@@ -10,14 +10,17 @@ import { type RunningServer, startServer } from '../../src/serve/server';
 
 const MODEL = join(__dirname, '..', '..', 'models', 'stories260K');
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are JSON, checked field by field below
+type Json = Record<string, any>;
+
 /** POSTs JSON (or a raw string) and returns the status and parsed body. */
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, any> }> {
+async function post(url: string, body: unknown): Promise<{ status: number; json: Json }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return { status: res.status, json: (await res.json()) as Json };
 }
 
 describe('serve/server', () => {

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { exportLlamaFactory } from '../../src/tract/exportLlamaFactory';
 
+// biome-ignore lint/suspicious/noExplicitAny: rows and dataset_info.json are JSON, checked field by field below
+type Json = Record<string, any>;
+
 /**
  * The fields LLaMA-Factory's loader reads, as `src/llamafactory/data/parser.py` (hiyouga/LLaMA-Factory @01d3ac67)
  * reads them:
@@ -18,8 +21,8 @@ import { exportLlamaFactory } from '../../src/tract/exportLlamaFactory';
  * finetuning_utils/config/cot_raft_llama.yaml (L14-22) sets stage: cot_raft, finetuning_type: lora,
  * lora_target: all, the ZeRO-3 DeepSpeed file, template and cutoff_len 3000.
  */
-function loadLikeLlamaFactory(datasetDir: string, name: string): Record<string, unknown>[] {
-  const info = JSON.parse(readFileSync(join(datasetDir, 'dataset_info.json'), 'utf8')) as Record<string, any>;
+function loadLikeLlamaFactory(datasetDir: string, name: string): Json[] {
+  const info = JSON.parse(readFileSync(join(datasetDir, 'dataset_info.json'), 'utf8')) as Json;
   assert.ok(name in info, `Undefined dataset ${name} in dataset_info.json`);
   const attr = info[name];
   assert.ok(!('hf_hub_url' in attr) && !('ms_hub_url' in attr) && !('script_url' in attr));
@@ -31,7 +34,7 @@ function loadLikeLlamaFactory(datasetDir: string, name: string): Record<string, 
   const rows = readFileSync(join(datasetDir, attr.file_name), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as Json);
   for (const row of rows) {
     const turns = row[messages];
     assert.ok(Array.isArray(turns) && turns.length === 2, 'one user turn and one assistant turn');
@@ -56,10 +59,10 @@ describe('tract/exportLlamaFactory', () => {
     const rows = loadLikeLlamaFactory(join(dir, 'data'), 'tract_stage1_train');
     assert.equal(rows.length, 12);
     assert.equal(loadLikeLlamaFactory(join(dir, 'data'), 'tract_stage1_validation').length, 4);
-    const target = (rows[0] as any).conversations[1].value as string;
-    assert.match(target, /^[^]*\S So the overall score is [1-5]$/);
-    assert.equal(Number(target.at(-1)), (rows[0] as any).score);
-    assert.ok((rows[0] as any).conversations[0].value.endsWith('Feedback:'));
+    const target = rows[0].conversations[1].value as string;
+    assert.match(target, /^[\s\S]*\S So the overall score is [1-5]$/);
+    assert.equal(Number(target.at(-1)), rows[0].score);
+    assert.ok(rows[0].conversations[0].value.endsWith('Feedback:'));
     const yaml = readFileSync(join(dir, 'train_stage1.yaml'), 'utf8');
     for (const line of [
       'stage: cot_raft',
@@ -78,7 +81,7 @@ describe('tract/exportLlamaFactory', () => {
     assert.equal(ds.zero_optimization.stage, 3);
     assert.match(
       readFileSync(join(dir, 'accelerate.yaml'), 'utf8'),
-      /distributed_type: DEEPSPEED\n[^]*num_processes: 8/,
+      /distributed_type: DEEPSPEED\n[\s\S]*num_processes: 8/,
     );
     assert.deepEqual(Object.keys(res.datasets).sort(), ['tract_stage1_train', 'tract_stage1_validation']);
   });
@@ -101,7 +104,7 @@ describe('tract/exportLlamaFactory', () => {
     assert.ok(!existsSync(dir), 'nothing written on failure');
     exportLlamaFactory({ stage: 2, config, out: dir, selfCots: cache });
     const rows = loadLikeLlamaFactory(join(dir, 'data'), 'tract_stage2_train');
-    const r = rows[0] as any;
+    const r = rows[0];
     assert.equal(r.conversations[1].value, `self cot of ${r.id} So the overall score is ${r.score}`);
   });
 });
