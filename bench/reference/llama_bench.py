@@ -1,14 +1,31 @@
 #!/usr/bin/env python3
 """PyTorch reference for bench/model.bench.ts: the same Llama shapes, the same work per step.
 
-    /usr/bin/python3 bench/reference/llama_bench.py <stories260K|7M> <threads> [quick|full]
+    /usr/bin/python3 bench/reference/llama_bench.py <threads>
+
+A long-lived process, so that bench/model.bench.ts can interleave its repetitions with ours (ABAB):
+it reads one command per line on stdin and answers one JSON line on stdout.
+
+    env                              -> the environment this reference runs in (threads, BLAS, CPU)
+    train <stories260K|7M> <steps>  -> {"tokPerSec": median over the steps}
+    gen <stories260K|7M> <batch> <n> -> {"tokPerSec": b*n / seconds}
+    quit
 
 Training step = forward, next-token cross-entropy, backward, Adam update (fp32, CPU).
-Generation = greedy-free decoding with a KV cache from a 16-token prompt (logits read each step).
-Prints one JSON line: {"train": tok/s, "gen1": tok/s, "gen16": tok/s}.
+Generation = decoding with a KV cache from a 16-token prompt (random next tokens, logits read each step).
+The first command on a model also runs two warm-up steps (first-call allocation and kernel selection).
+
+Pinned setup (the reasons are in docs/performance.md): the parent sets OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS to <threads> before this starts, because Debian's torch
+multiplies matrices with OpenBLAS's own pthread pool, which torch.set_num_threads does not reach
+(without it a "1-thread" torch still ran a 2-thread OpenBLAS). Denormals are flushed to zero.
 """
+import ctypes
+import glob
 import json
 import math
+import os
+import platform
 import statistics
 import sys
 import time
@@ -16,15 +33,60 @@ import time
 import torch
 import torch.nn.functional as F
 
-name, threads = sys.argv[1], int(sys.argv[2])
-quick = len(sys.argv) > 3 and sys.argv[3] == "quick"
+threads = int(sys.argv[1])
 torch.set_num_threads(threads)
+torch.set_flush_denormal(True)
 torch.manual_seed(0)
 
 CFG = {
     "stories260K": dict(dim=64, layers=5, heads=8, kv=4, hidden=172, vocab=512, batch=16, seq=256, tied=True),
     "7M": dict(dim=256, layers=6, heads=4, kv=4, hidden=688, vocab=4096, batch=8, seq=256, tied=False),
-}[name]
+}
+
+
+def openblas():
+    """The OpenBLAS torch loaded: its kernel (core type), build config and thread count."""
+    for path in sorted(glob.glob("/usr/lib/x86_64-linux-gnu/**/libopenblas*.so.0", recursive=True)):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return {
+                "path": path,
+                "core": lib.openblas_get_corename().decode(),
+                "config": lib.openblas_get_config().decode(),
+                "threads": lib.openblas_get_num_threads(),
+            }
+        except OSError:
+            continue
+    return None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def environment():
+    keys = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+            "OPENBLAS_VERBOSE", "GOTO_NUM_THREADS", "KMP_AFFINITY", "OMP_WAIT_POLICY"]
+    return {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "interopThreads": torch.get_num_interop_threads(),
+        "cpuCapability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else None,
+        "openblas": openblas(),
+        "flushDenormal": True,
+        "env": {k: os.environ[k] for k in keys if k in os.environ},
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+    }
 
 
 class Llama(torch.nn.Module):
@@ -89,36 +151,71 @@ class Llama(torch.nn.Module):
         return logits, new_cache
 
 
-model = Llama(CFG)
-B, T, V = CFG["batch"], CFG["seq"], CFG["vocab"]
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-ids = torch.randint(0, V, (B, T))
-steps = (3 if quick else 8) if name == "stories260K" else (2 if quick else 4)
-times = []
-for s in range(steps + 2):
-    t0 = time.perf_counter()
-    logits, _ = model(ids)
-    loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), ids[:, 1:].reshape(-1))
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    if s >= 2:
-        times.append(time.perf_counter() - t0)
-train = B * T / statistics.median(times)
+class Workload:
+    """One model with its optimiser and batch; warmed up on first use."""
 
+    def __init__(self, name):
+        c = CFG[name]
+        self.c = c
+        self.model = Llama(c)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.ids = torch.randint(0, c["vocab"], (c["batch"], c["seq"]))
+        self.trained = False
+        self.generated = False
 
-def gen(b, n):
-    with torch.no_grad():
+    def step(self):
+        V = self.c["vocab"]
+        logits, _ = self.model(self.ids)
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), self.ids[:, 1:].reshape(-1))
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+    def train(self, steps):
+        if not self.trained:
+            self.step()
+            self.step()
+            self.trained = True
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            self.step()
+            times.append(time.perf_counter() - t0)
+        return self.c["batch"] * self.c["seq"] / statistics.median(times)
+
+    def gen(self, b, n):
+        V = self.c["vocab"]
+        with torch.no_grad():
+            if not self.generated:
+                self._gen(b, 4, V)
+                self.generated = True
+            return b * n / self._gen(b, n, V)
+
+    def _gen(self, b, n, V):
         prompt = torch.randint(0, V, (b, 16))
-        logits, cache = model(prompt)
+        logits, cache = self.model(prompt)
         t0 = time.perf_counter()
         for s in range(n):
             nxt = torch.randint(0, V, (b, 1))
-            logits, cache = model(nxt, cache, start=16 + s)
+            logits, cache = self.model(nxt, cache, start=16 + s)
             logits.numpy()
-        return b * n / (time.perf_counter() - t0)
+        return time.perf_counter() - t0
 
 
-n = (32 if quick else 64) if name == "stories260K" else (16 if quick else 32)
-gen(1, 4)
-print(json.dumps({"train": train, "gen1": gen(1, n), "gen16": gen(16, n)}))
+workloads = {}
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    if words[0] == "quit":
+        break
+    if words[0] == "env":
+        out = environment()
+    else:
+        w = workloads.setdefault(words[1], None) or Workload(words[1])
+        workloads[words[1]] = w
+        if words[0] == "train":
+            out = {"tokPerSec": w.train(int(words[2]))}
+        else:
+            out = {"tokPerSec": w.gen(int(words[2]), int(words[3]))}
+    print(json.dumps(out), flush=True)

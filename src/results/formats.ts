@@ -180,6 +180,9 @@ export interface SuiteSummary {
   runs: SuiteRunEntry[];
   /** Wall-clock seconds of the `runSuite` call that wrote it (absent in older folders). */
   wallSeconds?: number;
+  /** Worker processes that ran experiments at once, and the wasm threads of each (absent in older folders). */
+  jobs?: number;
+  threads?: number;
 }
 
 /** One cell of a table: a value, optionally its spread (sd over seeds) and interval (bootstrap). */

@@ -20,7 +20,8 @@ import { type ConfigLayer, checkExperiment, readLayer, shownPath } from './confi
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
 import { METHODS } from './methods';
-import { experimentData, runExperiment } from './pipeline';
+import { type JobItem, planJobs, runJobs } from './jobs';
+import { experimentData } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
 import { buildTables, type TrivialBaseline } from './suiteTables';
 
@@ -48,6 +49,8 @@ export interface SuiteOptions {
   trainLog?: (line: string, final: boolean) => void;
   /** When another process holds the results folder's lock: wait for it (default) or fail at once. */
   wait?: boolean;
+  /** Worker processes that run experiments at once (default 1: all in this process; see `tract/jobs.ts`). */
+  jobs?: number;
 }
 
 /** The method a suite compares the others to when its file names none. */
@@ -193,21 +196,20 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteRunResult> {
 /** {@link runSuite} once the results folder is locked. */
 async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const t0 = Date.now();
-  const runsBySeed: RunSummary[][] = [];
   let compare = 'tract';
   let firstCfg: ExperimentConfig | null = null;
+  const items: JobItem[] = [];
   for (let s = 0; s < opts.seeds; s++) {
     const { suite, configs } = loadSuite(opts.suiteFile, opts.profile, s);
     compare = suite.compare ?? 'tract';
     firstCfg ??= configs[0];
-    const runs: RunSummary[] = [];
-    for (const cfg of configs) {
-      opts.log(`== ${cfg.method} (seed ${s}, profile ${opts.profile})`);
-      const ctx = { resultsDir: opts.resultsDir, backend: opts.backend, log: opts.log, trainLog: opts.trainLog };
-      runs.push(await runExperiment(cfg, ctx));
-    }
-    runsBySeed.push(runs);
+    items.push(...configs.map((cfg) => ({ seed: s, cfg })));
   }
+  const plan = planJobs(items, opts.jobs, opts.backend?.wasm?.threads ?? 1);
+  const summaries = await runJobs(items, plan, opts.profile, opts);
+  const runsBySeed: RunSummary[][] = Array.from({ length: opts.seeds }, (_, s) =>
+    summaries.filter((_, i) => items[i].seed === s),
+  );
   const samples = (firstCfg as ExperimentConfig).eval.bootstrapSamples;
   const trivial = trivialBaselines(firstCfg as ExperimentConfig, samples);
   const tables = buildTables(runsBySeed, trivial, compare, opts.profile, samples);
@@ -225,6 +227,8 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
     compare,
     runs,
     wallSeconds,
+    jobs: plan.jobs,
+    threads: plan.threads,
   });
   return { runs: runsBySeed, tables, outDir: opts.outDir };
 }
