@@ -1,16 +1,40 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tract } from './cli/capture';
 
 const ROOT = join(__dirname, '..');
-const tract = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+const SAMPLE = 'test/fixtures/data/flask_eval_sample.json';
+
+/** A PID no process has (beyond the kernel's default pid_max), for temporaries of a dead process. */
+const DEAD_PID = 4194304 + 17;
+
+/** Every path under `dir`, relative, sorted. */
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+/** Temporaries of a dead process in the folders `tract run` and `tract eval` clean, and one of ours (kept). */
+function plantDebris(results: string): { dead: string[]; live: string } {
+  const dead = [
+    join('cache', 'stages', `k1.partial-${DEAD_PID}-1`),
+    join('cache', 'selfcot', `k2.jsonl.tmp-${DEAD_PID}-2`),
+    join('cache', 'eval', `k3.old-${DEAD_PID}-3`),
+    join('runs', `r1.partial-${DEAD_PID}-4`),
+  ];
+  for (const d of dead) mkdirSync(join(results, d), { recursive: true });
+  mkdirSync(join(results, 'cache', 'eval', 'k3')); // the .old above is a leftover beside its folder: removed
+  const live = join('runs', `r2.partial-${process.pid}-5`);
+  mkdirSync(join(results, live), { recursive: true });
+  return { dead, live };
+}
 
 describe('cli (npx tract)', () => {
-  it('logits --json prints the last-position logits', () => {
-    const r = tract('logits', '--model', 'models/stories260K', '--tokens', '1,403,407,261,378', '--json');
-    assert.equal(r.status, 0, r.stderr);
+  it('logits --json prints the last-position logits', async () => {
+    const r = await tract('logits', '--model', 'models/stories260K', '--tokens', '1,403,407,261,378', '--json');
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.lastLogits.length, 512);
     // the greedy continuation of "Once upon a time" is "," (id 432 in tok512)
@@ -18,60 +42,127 @@ describe('cli (npx tract)', () => {
     assert.equal(argmax, 432);
   });
 
-  it('generate prints the prompt and its greedy continuation', () => {
-    const r = tract('generate', '--model', 'models/stories260K', '--prompt', 'Once upon a time', '--max-new-tokens', '20', '--temperature', '0');
-    assert.equal(r.status, 0, r.stderr);
+  it('generate prints the prompt and its greedy continuation', async () => {
+    const args = ['--prompt', 'Once upon a time', '--max-new-tokens', '20', '--temperature', '0'];
+    const r = await tract('generate', '--model', 'models/stories260K', ...args);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Once upon a time, there was a little girl named Lily\./);
   });
 
-  it("report paper prints the paper's main table from the reference CSV", () => {
-    const r = tract('report', 'paper', '--table', 'main');
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /\| TRACT \| T \| CoT-RAIL \| 1 \| log \| 0\.931 \| \*\*0\.518\*\* \| \*\*0\.593\*\* \| \*\*0\.555\*\* \|/);
-    assert.match(r.stdout, /\| RAFT \| B3 \| RAIL \| 1 \| paper text \| \*\*0\.932\*\* \| 0\.509 \| 0\.567 \| 0\.483 \|/);
-    const tex = tract('report', 'paper', '--table', 'ablations', '--format', 'tex');
-    assert.equal(tex.status, 0, tex.stderr);
+  it("report paper prints the paper's main table from the reference CSV", async () => {
+    const r = await tract('report', 'paper', '--table', 'main');
+    assert.equal(r.code, 0, r.stderr);
+    const tract1 =
+      /\| TRACT \| T \| CoT-RAIL \| 1 \| log \| 0\.931 \| \*\*0\.518\*\* \| \*\*0\.593\*\* \| \*\*0\.555\*\* \|/;
+    assert.match(r.stdout, tract1);
+    assert.match(
+      r.stdout,
+      /\| RAFT \| B3 \| RAIL \| 1 \| paper text \| \*\*0\.932\*\* \| 0\.509 \| 0\.567 \| 0\.483 \|/,
+    );
+    const tex = await tract('report', 'paper', '--table', 'ablations', '--format', 'tex');
+    assert.equal(tex.code, 0, tex.stderr);
     assert.match(tex.stdout, /\\begin\{tabular\}/);
   });
 
-  it('eval judges a benchmark file and writes a run folder and a table', function () {
-    this.timeout(60000);
+  it('eval judges a benchmark file and writes a run folder and a table', async () => {
     const results = mkdtempSync(join(tmpdir(), 'tract-cli-eval-'));
-    const r = tract('eval', '--model', 'models/stories260K', '--benchmark', 'test/fixtures/data/flask_eval_sample.json', '--max-new-tokens', '4', '--samples', '20', '--results', results);
-    assert.equal(r.status, 0, r.stderr);
+    const args = ['--max-new-tokens', '4', '--samples', '20', '--results', results];
+    const r = await tract('eval', '--model', 'models/stories260K', '--benchmark', SAMPLE, ...args);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^flask_eval_sample: .*eval-flask_eval_sample-[0-9a-f]{8} \(r /m);
     assert.ok(existsSync(join(results, 'eval-stories260K', 'table.md')));
     assert.match(r.stderr, /3\/3 prompts exceed \d+ tokens and are cut from the left/);
+    assert.doesNotMatch(r.stderr, /stale temporar/, 'nothing to clean, nothing said');
   });
 
-  it('bad arguments: one line and exit code 2', () => {
-    for (const args of [
-      ['nonsense'],
-      ['logits', '--model', 'models/stories260K'],
-      ['logits', '--model', 'models/stories260K', '--tokens', '1,x'],
-      ['logits', '--model', 'models/stories260K', '--tokens', '1,9999'],
-      ['generate', '--model', 'models/stories260K', '--prompt', 'Hi', '--temperature', 'hot'],
-      ['generate', '--model', 'models/stories260K', '--prompt', 'Hi', '--top-p', '2'],
-      ['generate', '--model', 'no/such/dir', '--prompt', 'Hi'],
-      ['generate', '--bogus'],
-      ['run', '--profile', 'turbo'],
-      ['run', '--suite', 'no/such/suite.json'],
-      ['run', '--seeds', '0'],
-      ['eval', '--model', 'models/stories260K'],
-      ['eval', '--model', 'models/stories260K', '--benchmark', 'fb-bench'],
-      ['eval', '--model', 'models/stories260K', '--benchmark', 'vicuna', '--decoding', 'greedy'],
-      ['eval', '--model', 'models/stories260K', '--benchmark', 'vicuna', '--n-cot', '0'],
-      ['eval', '--model', 'models/stories260K', '--benchmark', 'vicuna', '--chat-template', 'chatml'],
-      ['eval', '--model', 'no/such/dir', '--benchmark', 'vicuna'],
-      ['report', 'ours'],
-      ['report', 'paper', '--table', 'appendix'],
-      ['report', 'paper', '--format', 'html'],
-      ['report', 'paper', '--ours', 'no/such/results'],
-    ]) {
-      const r = tract(...args);
-      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')} printed: ${r.stderr}`);
-      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  it('a failed eval leaves no new folder under the results folder', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tract-cli-evalfail-'));
+    // a llama2.c checkpoint whose header is fine but whose weights are cut: fails after planning, when loading
+    const broken = join(base, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'model.bin'), readFileSync('models/stories260K/stories260K.bin').subarray(0, 2000));
+    copyFileSync('models/stories260K/tok512.bin', join(broken, 'tok512.bin'));
+    const cases: [string, string[], RegExp][] = [
+      ['fresh', ['--model', broken, '--max-new-tokens', '4'], /truncated llama2\.c checkpoint/],
+      [
+        'fresh2',
+        ['--model', 'models/stories260K', '--max-new-tokens', '600'],
+        /prompt budget -\d+ tokens is too small/,
+      ],
+      ['existing', ['--model', broken, '--max-new-tokens', '4'], /truncated llama2\.c checkpoint/],
+    ];
+    mkdirSync(join(base, 'existing', 'runs', 'earlier'), { recursive: true });
+    for (const [name, args, message] of cases) {
+      const results = join(base, name);
+      const before = existsSync(results) ? tree(results) : null;
+      const r = await tract('eval', '--benchmark', SAMPLE, '--samples', '20', '--results', results, ...args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+      if (before === null) assert.ok(!existsSync(results), `${name}: ${results} was created`);
+      else assert.deepEqual(tree(results), before, name);
     }
+  });
+
+  it('eval removes the temporaries of dead processes from the results folder, and says so in one line', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'tract-cli-debris-'));
+    const { dead, live } = plantDebris(results);
+    const r = await tract(
+      'eval',
+      '--model',
+      'models/stories260K',
+      '--benchmark',
+      SAMPLE,
+      '--max-new-tokens',
+      '600',
+      '--results',
+      results,
+    );
+    assert.equal(r.code, 1, r.stderr); // the prompt budget is too small: fails after cleaning
+    const lines = r.stderr.split('\n').filter((l) => /stale temporar/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^removed 4 stale temporaries of dead processes: /);
+    for (const d of dead) {
+      assert.ok(lines[0].includes(join(results, d)), `${d} named`);
+      assert.ok(!existsSync(join(results, d)), `${d} removed`);
+    }
+    assert.ok(existsSync(join(results, live)), 'a temporary of a running process is kept');
+    assert.ok(existsSync(join(results, 'cache', 'eval', 'k3')));
+  });
+
+  it('run: the final message names the real output paths (--results, --out); stale temporaries are removed', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tract-cli-run-'));
+    // a one-experiment suite (the untrained seed) with the ci profile: seconds
+    mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
+    mkdirSync(join(base, 'experiments', 'profiles'));
+    copyFileSync(join(ROOT, 'experiments', 'profiles', 'ci.json'), join(base, 'experiments', 'profiles', 'ci.json'));
+    const suite = join(base, 'experiments', 'suites', 'one.json');
+    const seed = join(ROOT, 'experiments', 'tinyjudge', 'seed.json');
+    writeFileSync(suite, JSON.stringify({ description: 'seed only', compare: 'seed', experiments: [seed] }));
+    const results = join(base, 'res');
+    const out = join(base, 'out');
+    plantDebris(results);
+    const r = await tract('run', '--suite', suite, '--profile', 'ci', '--results', results, '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('\n').filter((l) => /stale temporar/.test(l)).length, 1, r.stderr);
+    assert.match(r.stdout, new RegExp(`results table: ${join(out, 'table.md')} `));
+    assert.match(r.stdout, new RegExp(`summary: ${join(out, 'summary.json')}\\n`));
+    const runs = readdirSync(join(results, 'runs')).filter((f) => /^seed-/.test(f));
+    assert.equal(runs.length, 1);
+    assert.match(r.stdout, new RegExp(`  seed \\(seed 0\\): ${join(results, 'runs', runs[0])}\\n`));
+    for (const f of ['table.md', 'table.csv', 'table.tex', 'verdicts.csv', 'summary.json']) {
+      assert.ok(existsSync(join(out, f)), f);
+    }
+    assert.ok(!existsSync(join(ROOT, 'results', 'one-ci')), 'nothing written to the default results folder');
+  });
+
+  it('bin/tract.js exits with the code main() returns', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    const bad = run('run', 'experiments/suites/ablations.json');
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^tract run: unexpected argument .*did you mean --suite/);
+    const help = run('help', 'run');
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^tract run: /);
   });
 });
