@@ -129,7 +129,7 @@ describe('cli (npx tract)', () => {
     assert.ok(existsSync(join(results, 'cache', 'eval', 'k3')));
   });
 
-  it('run: the final message names the real output paths (--results, --out); stale temporaries are removed', async () => {
+  it('run: the final message names the real output paths (--results, --out); stale temporaries go', async () => {
     const base = mkdtempSync(join(tmpdir(), 'tract-cli-run-'));
     // a one-experiment suite (the untrained seed) with the ci profile: seconds
     mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
