@@ -33,7 +33,7 @@ if (a.kind === "software" && process.env.TRACT_GPU_ALLOW_SOFTWARE !== "1") {
 }' "$OUT/info.json" "$OUT/info.err" || { echo "webgpu benchmark skipped"; exit 0; }
 
 echo "== bench:model on webgpu"
-TRACT_BACKEND=webgpu npm run -s bench:model -- $QUICK | tee "$OUT/webgpu.txt"
+TRACT_BACKEND=webgpu npm run -s bench:model -- $QUICK --json | tee "$OUT/webgpu.txt"
 
 echo "== the same workloads on PyTorch CUDA"
 cat >"$OUT/torch_cuda.py" <<'EOF'
@@ -130,12 +130,12 @@ def gen(name, b, n):
 steps = 3 if quick else 8
 print(json.dumps({
     "device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-    "train stories260K B16×256": train("stories260K", steps),
-    "train 7M B8×256": train("7M", max(2, steps - 4)),
-    "generate stories260K B1": gen("stories260K", 1, 32 if quick else 64),
-    "generate stories260K B16": gen("stories260K", 16, 32 if quick else 64),
-    "generate 7M B1": gen("7M", 1, 16 if quick else 32),
-    "generate 7M B16": gen("7M", 16, 16 if quick else 32),
+    "train-stories260K": train("stories260K", steps),
+    "train-7M": train("7M", max(2, steps - 4)),
+    "generate-stories260K-b1": gen("stories260K", 1, 32 if quick else 64),
+    "generate-stories260K-b16": gen("stories260K", 16, 32 if quick else 64),
+    "generate-7M-b1": gen("7M", 1, 16 if quick else 32),
+    "generate-7M-b16": gen("7M", 16, 16 if quick else 32),
 }))
 EOF
 if ! "$PYTHON" "$OUT/torch_cuda.py" $QUICK >"$OUT/torch.json" 2>"$OUT/torch.err"; then
@@ -146,10 +146,8 @@ node -e '
 const fs = require("fs");
 const torch = JSON.parse(fs.readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
 const ours = {};
-for (const line of fs.readFileSync(process.argv[2], "utf8").split("\n")) {
-  const cells = line.split("|").map((c) => c.trim());
-  if (cells.length > 3 && cells[1] in torch) ours[cells[1]] = Number(cells[2].replace(/,/g, ""));
-}
+const last = JSON.parse(fs.readFileSync(process.argv[2], "utf8").trim().split("\n").pop());
+for (const w of last.workloads) ours[w.name] = w.ours;
 console.log(`PyTorch ${torch.torch} on ${torch.device}`);
 console.log("tokens per second; ratio = webgpu / CUDA torch");
 console.log("| workload | TF.js webgpu | PyTorch CUDA | ratio |\n|---|---|---|---|");

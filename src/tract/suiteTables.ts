@@ -104,13 +104,30 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
     const steps = ramp.run.metrics.lambdaRampSteps;
     notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${steps} steps of every CoT-RAFT stage.`);
   }
+  notes.push(whatWasLearnt(labelled));
   if (profile !== FULL_PROFILE) {
-    notes.push(
-      `The '${profile}' profile shows the machinery with short training; ` +
-        'its numbers are weak by design. See --profile full.',
-    );
+    notes.push(`The '${profile}' profile trains for minutes, not the paper's budget; see --profile full.`);
   }
   return notes;
+}
+
+/** One sentence on what the judges learnt: in-domain r of the CoT judges (against the seed) and their CoTs' clauses. */
+function whatWasLearnt(labelled: Labelled[]): string {
+  const r = (l: Labelled, split: string) => l.run.metrics.splits[split][l.run.metrics.primary].pearson;
+  const range = (xs: number[]) => {
+    const ok = xs.filter(Number.isFinite);
+    return ok.length ? `${Math.min(...ok).toFixed(2)}-${Math.max(...ok).toFixed(2)}` : 'n/a';
+  };
+  const cot = labelled.filter((l) => Number.isFinite(l.run.metrics.splits[IN_DOMAIN].clauseAccuracy));
+  const seed = labelled.find((l) => l.run.metrics.method === 'seed');
+  if (cot.length === 0) return 'What was learnt: no CoT judge in this suite.';
+  const clauses = cot.map((l) => l.run.metrics.splits[IN_DOMAIN].clauseAccuracy);
+  return (
+    `What was learnt: the ${cot.length} CoT judges reach in-domain r ${range(cot.map((l) => r(l, IN_DOMAIN)))}` +
+    (seed ? ` (untrained seed ${r(seed, IN_DOMAIN).toFixed(2)})` : '') +
+    `, writing CoTs whose clauses are right ${range(clauses)} of the time in-domain; ` +
+    `out of domain their r is ${range(cot.map((l) => r(l, OUT_OF_DOMAIN)))}.`
+  );
 }
 
 /** The primary readout of each prediction of a split. */
