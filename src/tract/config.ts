@@ -132,7 +132,8 @@ function readLayers(file: string, seen: string[] = []): ConfigLayer[] {
   if (parent !== undefined && typeof parent !== 'string') {
     throw new ConfigError([`${name}: extends: must be a file name (a string), got ${showValue(parent)}`]);
   }
-  const chain = parent === undefined ? [] : readLayers(resolve(dirname(path), parent), [...seen, path]);
+  const parentFile = parent as string | undefined; // checked above (narrowed here for tslab's TypeScript too)
+  const chain = parentFile === undefined ? [] : readLayers(resolve(dirname(path), parentFile), [...seen, path]);
   return [...chain, { name, layer }];
 }
 
@@ -165,7 +166,8 @@ export function checkExperiment(file: string, ...overrides: ConfigLayer[]): Expe
     for (const p of checked.problems)
       problems.push(`${sourceOf(merge.source, p.keys, top)}: ${p.path || '(file)'}: ${p.problem}`);
   }
-  return problems.length === 0 && checked.ok ? { config: checked.value, problems: [] } : { config: null, problems };
+  if (problems.length === 0 && checked.ok) return { config: checked.value as unknown as ExperimentConfig, problems: [] };
+  return { config: null, problems };
 }
 
 /**

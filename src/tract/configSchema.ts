@@ -18,7 +18,6 @@ import { resolveGenerationConfig } from '../decoding/generationConfig';
 import type { ExperimentConfig, SamplingConfig } from '../results/formats';
 import { resolveTrainConfig, type TrainConfig } from '../training/trainer';
 import { METHODS } from './methods';
-import type { SuiteFile } from './suite';
 
 /** An integer >= `min`. */
 const int = (min: number) => z.number().int().min(min);
@@ -128,12 +127,6 @@ export const SUITE_SCHEMA = z.strictObject({
   compare: z.string().min(1).optional(),
 });
 
-/** True when A and B are assignable both ways (a compile-time check that a schema matches its type). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-/** Fails to compile when the schemas and the types in `results/formats.ts` / `tract/suite.ts` drift apart. */
-export const SCHEMAS_MATCH_TYPES: Same<z.output<typeof EXPERIMENT_SCHEMA>, ExperimentConfig> &
-  Same<z.output<typeof SUITE_SCHEMA>, SuiteFile> = true;
-
 /** One problem: the key path (`train.lr`, `experiments[2]`; '' for the whole file) and what is wrong. */
 export interface ConfigProblem {
   path: string;
@@ -220,13 +213,20 @@ export function knownKeys(schema: z.ZodType, keys: (string | number)[]): string[
 }
 
 /** Checks `value` against `schema`: the parsed value, or the problems found (all of them). */
-export function checkSchema<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-): { ok: true; value: T } | { ok: false; problems: ConfigProblem[] } {
+export function checkSchema<T>(schema: z.ZodType<T>, value: unknown): SchemaCheck<T> {
   const r = schema.safeParse(value, { reportInput: true });
-  if (r.success) return { ok: true, value: r.data };
-  return { ok: false, problems: describeIssues(r.error, (keys) => knownKeys(schema, keys)) };
+  if (r.success) return { ok: true, value: r.data, problems: [] };
+  return { ok: false, value: null, problems: describeIssues(r.error, (keys) => knownKeys(schema, keys)) };
+}
+
+/**
+ * The result of {@link checkSchema}: the value when it is valid (`ok`), else its problems. (One shape
+ * with `problems` always present, so that it narrows under tslab's non-strict TypeScript too.)
+ */
+export interface SchemaCheck<T> {
+  ok: boolean;
+  value: T | null;
+  problems: ConfigProblem[];
 }
 
 /**

@@ -69,7 +69,7 @@ function readSuiteFile(suiteFile: string, name: string, problems: string[]): Sui
     throw new ConfigError([(err as Error).message]);
   }
   const checked = checkSchema(SUITE_SCHEMA, json);
-  if (checked.ok) return checked.value;
+  if (checked.ok) return checked.value as SuiteFile;
   problems.push(...checked.problems.map((p) => `${name}: ${p.path || '(file)'}: ${p.problem}`));
   const raw = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   const experiments = SUITE_SCHEMA.shape.experiments.safeParse(raw.experiments);
