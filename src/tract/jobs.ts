@@ -107,8 +107,9 @@ export function jobGroups(items: JobItem[]): number[][] {
 }
 
 /**
- * The plan for `requested` jobs (default 1; `tract run --jobs` defaults to the cores) on `cores` cores: at most one job per
- * group and per core; each job gets `floor(cores / jobs)` threads, or fewer when `TRACT_THREADS` asks.
+ * The plan for `requested` jobs (default 1; `tract run --jobs` defaults to the cores) on `cores` cores: at
+ * most one job per group and per core; each job gets `floor(cores / jobs)` threads, or fewer when
+ * `TRACT_THREADS` asks.
  */
 export function planJobs(
   items: JobItem[],
@@ -241,7 +242,7 @@ export async function runJobs(
   } finally {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill();
   }
-  const missing = out.findIndex((s) => s === undefined);
+  const missing = out.indexOf(undefined);
   if (missing >= 0) throw new Error(`job results incomplete: no result for ${items[missing].cfg.method}`);
   return out as RunSummary[];
 }
