@@ -95,6 +95,7 @@ export const runCommand: CommandSpec = {
     jobs: { value: 'N', help: 'experiments run at once in worker processes (default: the cores; 1: in this process)' },
     results: { value: 'DIR', help: `results folder: runs and step cache (default ${DEFAULT_RESULTS_DIR})` },
     out: { value: 'DIR', help: 'folder of the summary and tables (default <results>/<suite>[-<profile>])' },
+    'no-wait': { help: 'fail at once when another run holds the results folder (default: wait for it)' },
   },
   suggest(arg) {
     if (/\.json$/.test(arg)) return `--suite ${arg}`;
@@ -119,7 +120,8 @@ export const runCommand: CommandSpec = {
     console.error(describeBackend(report));
     const t0 = Date.now();
     const log = (line: string) => console.error(line);
-    const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, jobs };
+    const wait = !values['no-wait'];
+    const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, jobs, wait };
     const res = await withoutEmptyLeftovers(resultsDir, () => runSuite(suite));
     const table = writeSuiteTables(out, res.tables);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);
@@ -168,6 +170,7 @@ export const evalCommand: CommandSpec = {
     'max-prompt-tokens': { value: 'N', help: "prompt budget, >= 16 (default: the model's context minus the CoT)" },
     samples: { value: 'N', help: `bootstrap samples of the intervals, >= 10 (default ${d.bootstrapSamples})` },
     lenient: { help: 'skip and count malformed records instead of failing' },
+    'no-wait': { help: 'fail at once when another run holds the results folder (default: wait for it)' },
     results: { value: 'DIR', help: `results folder of the run folders (default ${d.resultsDir})` },
     out: { value: 'DIR', help: 'folder of the table (default <results>/eval-<model folder name>)' },
   },
@@ -198,6 +201,7 @@ export const evalCommand: CommandSpec = {
       topP: sampling.topP ?? d.topP,
       repetitionPenalty: sampling.repetitionPenalty ?? d.repetitionPenalty,
       lenient: Boolean(values.lenient),
+      wait: !values['no-wait'],
       resultsDir: stringOption(values, 'results') ?? d.resultsDir,
     };
     const out = stringOption(values, 'out') ?? join(opts.resultsDir, `eval-${basename(resolve(modelPath))}`);

@@ -26,6 +26,18 @@ describe('faults: concurrent runs on one results folder', function () {
     },
   );
 
+  it('tract run --no-wait fails at once, naming the PID that holds the results folder', async () => {
+    const dir = join(base, 'nowait');
+    mkdirSync(dir, { recursive: true });
+    const sleeper = spawn('sleep', ['30']);
+    const owner = { pid: sleeper.pid, host: hostname(), command: 'tract run (other)', since: new Date().toISOString() };
+    writeFileSync(lockFile(dir), JSON.stringify(owner));
+    const r = await runSuite(suite, dir, {}, ['--no-wait']);
+    sleeper.kill('SIGKILL');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`in use by PID ${sleeper.pid}`));
+  });
+
   it("a live owner: wait: false fails naming its PID; a dead owner's lock is taken over", async () => {
     const dir = join(base, 'locks');
     mkdirSync(dir, { recursive: true });

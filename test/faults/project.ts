@@ -59,11 +59,14 @@ export function tract(args: string[], env: Record<string, string> = {}): Promise
 }
 
 /** `tract run` of the project's suite with the tiny profile into `results` (tables in `results/out`). */
-export function runSuite(suite: string, results: string, env: Record<string, string> = {}): Promise<Child> {
-  return tract(
-    ['run', '--suite', suite, '--profile', 'tiny', '--results', results, '--out', join(results, 'out')],
-    env,
-  );
+export function runSuite(
+  suite: string,
+  results: string,
+  env: Record<string, string> = {},
+  extra: string[] = [],
+): Promise<Child> {
+  const out = join(results, 'out');
+  return tract(['run', '--suite', suite, '--profile', 'tiny', '--results', results, '--out', out, ...extra], env);
 }
 
 /** Fields that record how a run went, not what it computed: wall-clock timings and whether a step was reused. */
