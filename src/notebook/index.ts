@@ -10,3 +10,4 @@ export * from './readings';
 export * from './suites';
 export { suiteOutDir } from '../results/paths';
 export * from './stage2Help';
+export * from './remoteJudge';
