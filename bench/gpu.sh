@@ -7,10 +7,17 @@
 #   sh bench/gpu.sh            # full bench:model on webgpu, then CUDA torch if available
 #   sh bench/gpu.sh --quick    # fewer steps
 #   PYTHON=/path/to/python3 sh bench/gpu.sh   # the python with torch + CUDA (default: python3)
+#   sh bench/gpu.sh --suite    # only: does the notebooks' default suite train on webgpu? (profile: PROFILE, default ci)
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=""
 [ "${1:-}" = "--quick" ] && QUICK="--quick"
+if [ "${1:-}" = "--suite" ]; then
+  RESULTS="$(mktemp -d)"
+  echo "== tract run --suite experiments/suites/default.json --profile ${PROFILE:-ci} on webgpu (results in $RESULTS)"
+  TRACT_BACKEND=webgpu npx tract run --profile "${PROFILE:-ci}" --jobs 1 --results "$RESULTS"
+  exit $?
+fi
 PYTHON="${PYTHON:-python3}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
