@@ -140,6 +140,14 @@ export { readPaperResults, deriveFromLog } from './data/paperResults';
 export type { PaperResult } from './data/paperResults';
 export { evaluateBenchmark, benchmarkTable } from './tract/benchmarkEval';
 export type { BenchmarkEvalOptions } from './tract/benchmarkEval';
+export { judge, LocalJudge, judgeTokensFor } from './tract/judge';
+export type { JudgeBackend, JudgeItem, JudgeResult, JudgeCallOptions } from './tract/judge';
+export { OpenAIClient, RemoteJudge } from './tract/remoteJudge';
+export type { RemoteJudgeOptions } from './tract/remoteJudge';
+export { exportLlamaFactory } from './tract/exportLlamaFactory';
+export { startServer } from './serve/server';
+export type { ServeOptions, RunningServer } from './serve/server';
+export { loadTest } from './serve/loadTest';
 export {
   paperMainTable,
   paperAblationTable,
