@@ -5,7 +5,7 @@
 #   JUPYTER_PATH="$PWD/.jupyter/share/jupyter" jupyter notebook notebooks/
 #
 # The kernel starts in the project root, so notebooks import the library as './src/...' (tslab compiles only
-# files under its working directory; docs: stack.md "Notebooks"). The root is computed from the kernelspec's
+# files under its working directory; README "Notebooks"). The root is computed from the kernelspec's
 # own folder ({resource_dir} = ROOT/.jupyter/share/jupyter/kernels/tract-tslab) when the kernel starts, so a
 # moved or copied checkout keeps working without reinstalling.
 set -eu

@@ -1,6 +1,6 @@
 /**
  * Writes small fixtures in the layouts of the two paper benchmarks that are too large to ship,
- * as prometheus-eval's eval/benchmark/data stores them (tract-method.md §10):
+ * as prometheus-eval's eval/benchmark/data stores them (docs/method.md §10):
  *
  * - test/fixtures/data/feedback_bench_sample.json: Feedback Bench (`feedback_collection_ood_test.json`):
  *   a full Prometheus `instruction`, ONE GPT-4 score (`gpt4_score` is a number) and its feedback string,

@@ -1,6 +1,6 @@
 /**
  * Chat wrapping of a judge prompt and its target, as TRACT's training framework (LLaMA-Factory
- * @c6e3c14a, `template.py`) formats them (tract-method.md §6.4). Prompt and response are returned
+ * @c6e3c14a, `template.py`) formats them (docs/method.md §6.4). Prompt and response are returned
  * separately, to be tokenized separately as LLaMA-Factory does.
  *
  * - `mistral`: `<s>[INST] {prompt}[/INST]` then ` {response}</s>`

@@ -9,7 +9,7 @@
  *   target  = encode(" ", no prefix) + [digit] + [EOS]         (score-only methods)
  *
  * The digit is then the second-to-last target token, and RAIL reads the logits right after the
- * context (tract-method.md §2.3, §4.2).
+ * context (docs/method.md §2.3, §4.2).
  *
  * @module data/judgeTokens
  */
@@ -20,7 +20,7 @@ import { applyChatTemplate, type ChatTemplate } from './chatTemplates';
 /** The BOS text each chat template starts with (encoded as the tokenizer's BOS id instead). */
 const TEMPLATE_BOS: Record<ChatTemplate, string> = { mistral: '<s>', llama3: '<|begin_of_text|>', none: '' };
 
-/** Where a self-generated CoT is cut (tract-method.md §5). */
+/** Where a self-generated CoT is cut (docs/method.md §5). */
 export const CUT_PHRASE = ' So the overall';
 
 /** Encoder of judge prompts and targets for one tokenizer. */
@@ -56,7 +56,7 @@ export class JudgeTokens {
   }
 
   /**
-   * A prompt wrapped in a chat template (tract-method.md §6.4), with the template's BOS text
+   * A prompt wrapped in a chat template (docs/method.md §6.4), with the template's BOS text
    * replaced by the BOS id so that it appears once. The template's other special tokens (Llama-3
    * header tokens) are left to the tokenizer, which maps them to their ids.
    */

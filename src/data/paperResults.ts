@@ -1,7 +1,7 @@
 /**
  * The paper's own numbers as reference data. The TRACT authors' run log (`results.csv` of the
  * official repository, one row per inference run) is reduced to the rows behind the paper's Mistral
- * tables, each mapped to the paper's method name (tract-method.md §8-9); the two main-table rows
+ * tables, each mapped to the paper's method name (docs/method.md §8-9); the two main-table rows
  * that the log lacks (CE without CoT, RAFT) come from the paper's text. The result is
  * `data/reference/tract-paper-results.csv` (made by `tools/make_paper_reference.ts`), read back by
  * {@link readPaperResults}.
@@ -16,7 +16,7 @@ import { csvField } from './csv';
 export const PAPER_BENCHMARKS = ['fb-bench', 'flask', 'vicuna', 'mt-bench'] as const;
 export type PaperBenchmark = (typeof PAPER_BENCHMARKS)[number] | 'feedback-collection-test';
 
-/** Log `dataset` value → benchmark id (tract-method.md §10: FB Bench is the OOD test file). */
+/** Log `dataset` value → benchmark id (docs/method.md §10: FB Bench is the OOD test file). */
 export const LOG_DATASETS: Record<string, PaperBenchmark> = {
   'data/feedback_collection_ood_test.json': 'fb-bench',
   'data/flask_eval.json': 'flask',
@@ -29,7 +29,7 @@ export const LOG_DATASETS: Record<string, PaperBenchmark> = {
 export interface PaperMethod {
   /** Our method id (src/tract/methods.ts) where one exists, else a descriptive id. */
   method: string;
-  /** Row id of tract-method.md §8 (B1-B4, T, A.1-A.7). */
+  /** Row id of docs/method.md §8 (B1-B4, T, A.1-A.7). */
   paperRow: string;
   /** The paper's name for the row. */
   paperMethod: string;
@@ -39,7 +39,7 @@ export interface PaperMethod {
   lambda?: number;
 }
 
-/** Last path component of the log's `model_name_or_path` → paper method (tract-method.md §8). */
+/** Last path component of the log's `model_name_or_path` → paper method (docs/method.md §8). */
 export const LOG_MODELS: Record<string, PaperMethod> = {
   sft_gpt4_cot_2_epoch: { method: 'ce-cot', paperRow: 'B2', paperMethod: 'CE (w/ CoT)', confirmed: true },
   'prometheus-7b-v2.0': { method: 'prometheus-2-7b', paperRow: 'B4', paperMethod: 'Prometheus-2-7B', confirmed: true },
@@ -159,7 +159,7 @@ export interface PaperResult extends PaperMethod {
 }
 
 /**
- * The two main-table rows absent from the authors' log, as tract-method.md §9.1 gives them (Pearson
+ * The two main-table rows absent from the authors' log, as docs/method.md §9.1 gives them (Pearson
  * per benchmark; the average Spearman only as an average). Which decoding the paper used for
  * CE w/o CoT is not stated; RAFT is read with RAIL.
  */

@@ -1,5 +1,5 @@
 /**
- * TRACT's prompts as data files (tract-method.md §6, verbatim) and a strict renderer.
+ * TRACT's prompts as data files (docs/method.md §6, verbatim) and a strict renderer.
  *
  * - `with_feedback.prompt`: the training prompt (CoT methods), placeholders are Feedback
  *   Collection's `orig_*` columns; no newline at the end, it ends in "###Feedback:".

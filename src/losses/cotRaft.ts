@@ -1,5 +1,5 @@
 /**
- * The CoT-RAFT objective used in both TRACT stages (tract-method.md §4):
+ * The CoT-RAFT objective used in both TRACT stages (docs/method.md §4):
  *
  *     L = CE(CoT and wording tokens, not the digit) + λ · (Σ_k k·p(k | x, ŝ) − y*)²
  *

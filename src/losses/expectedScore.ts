@@ -1,7 +1,7 @@
 /**
  * RAIL's expected score, the quantity both RAFT and CoT-RAFT regress and CoT-RAIL predicts with:
  *
- *     ŷ = Σ_k grid_k · softmax(z)[id_k]          (tract-method.md §2.2)
+ *     ŷ = Σ_k grid_k · softmax(z)[id_k]          (docs/method.md §2.2)
  *
  * with the softmax over the FULL vocabulary and no renormalisation over the score tokens, as the
  * official code does (`generation_utils.py` L123-144, `custom_loss.py` L102-109): probability mass

@@ -3,11 +3,11 @@
  *
  *   total = ceWeight · CE(target tokens [except the digit]) + λ(step) · (RAIL − y*)²
  *
- * - TRACT / CoT-RAFT: ceWeight 1, λ 1, digit excluded from CE (tract-method.md §4.2).
+ * - TRACT / CoT-RAFT: ceWeight 1, λ 1, digit excluded from CE (docs/method.md §4.2).
  * - CE (Prometheus-style SFT, "CE w/ CoT", "CE w/o CoT"): ceWeight 1, λ 0, digit included.
  * - RAFT (no CoT): ceWeight 0, λ 1: the squared error only, at the score position (§3).
  * λ(step) ramps linearly from 0 over `lambdaRampSteps` (a format warm-up for seed models that
- * put no probability on digits; tinyjudge-notes.md), only when CE is on; 0 steps = no ramp.
+ * put no probability on digits; docs/tinyjudge.md), only when CE is on; 0 steps = no ramp.
  *
  * @module losses/objective
  */

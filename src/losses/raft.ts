@@ -1,7 +1,7 @@
 /**
  * The RAFT loss (Lukasik et al., ICLR 2025): squared error of RAIL's expected score,
  *
- *     ℓ_RAFT = (y* − Σ_k grid_k · p(id_k | x))²          (tract-method.md §3)
+ *     ℓ_RAFT = (y* − Σ_k grid_k · p(id_k | x))²          (docs/method.md §3)
  *
  * computed from one forward pass, with no sampling and no renormalisation over the grid.
  *

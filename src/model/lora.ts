@@ -4,7 +4,7 @@
  *     y = x W + (dropout(x) A B) · alpha / rank,     A [in, r] ~ U(±1/√in),  B [r, out] = 0
  *
  * TRACT fine-tunes with LoRA on all linear layers (`lora_target: all`, rank 8, alpha 16, dropout 0
- * as LLaMA-Factory's defaults; tract-method.md §7), which are the defaults here. While adapters are
+ * as LLaMA-Factory's defaults; docs/method.md §7), which are the defaults here. While adapters are
  * attached only they train; {@link mergeLora} folds them into the base weights.
  *
  * Saved adapters use PEFT's layout (`adapter_config.json` + `adapter_model.safetensors` with

@@ -18,7 +18,7 @@ const BENCH_LABEL: Record<(typeof PAPER_BENCHMARKS)[number], string> = {
   'mt-bench': 'MT Bench',
 };
 
-/** The averages the paper prints (tract-method.md §9.1, §9.3), to flag a differing rounding. */
+/** The averages the paper prints (docs/method.md §9.1, §9.3), to flag a differing rounding. */
 const PRINTED_AVERAGES: Record<string, { r: number; rho?: number }> = {
   'ce-no-cot|unknown': { r: 0.488, rho: 0.483 },
   'ce-cot|standard': { r: 0.557, rho: 0.554 },
@@ -213,7 +213,7 @@ export function paperAblationTable(rows: PaperResult[], ours?: Map<string, RunMe
     sel,
     [
       "Rows A.4-A.6 are mapped from the log's model names; " +
-        "that they are the paper's rows is unconfirmed (tract-method.md §8).",
+        "that they are the paper's rows is unconfirmed (docs/method.md §8).",
     ],
     ours,
   );

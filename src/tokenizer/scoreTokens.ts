@@ -1,7 +1,7 @@
 /**
  * The score tokens, derived from the tokenizer at run time, never hard-coded.
  *
- * TRACT reads the score as the next token after a context ending in "...score is " (tract-method.md
+ * TRACT reads the score as the next token after a context ending in "...score is " (docs/method.md
  * §2.2): the space is its own token and the digit is a bare single token. The official code
  * hard-codes the ids (Mistral 28740, 28750, 28770, 28781, 28782; Llama-3.1 16-20); this derives
  * them and checks both assumptions, so a new tokenizer fails loudly instead of scoring garbage.

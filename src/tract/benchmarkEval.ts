@@ -1,7 +1,7 @@
 /**
  * Evaluating any judge on a Prometheus-format benchmark (Vicuna Bench, MT Bench, Feedback Bench,
  * FLASK, or a user's file) with CoT-RAIL or standard decoding, as TRACT's `inference.py` does
- * (tract-method.md §10): the stored prompt right-stripped, optionally wrapped in the seed model's
+ * (docs/method.md §10): the stored prompt right-stripped, optionally wrapped in the seed model's
  * chat template, CoTs sampled at T 1.0 / top-p 0.9 / penalty 1.03, labels = mean GPT-4 score,
  * invalid standard-decoding outputs dropped and counted.
  *
@@ -92,7 +92,7 @@ export interface BenchmarkEvalOptions {
   wait?: boolean;
 }
 
-/** Defaults of TRACT's inference (tract-method.md §7, §10). */
+/** Defaults of TRACT's inference (docs/method.md §7, §10). */
 export const BENCHMARK_EVAL_DEFAULTS = {
   decoding: 'cot-rail',
   nCot: 1,
@@ -123,7 +123,7 @@ export function benchmarkExamples(records: BenchmarkRecord[]): JudgeExample[] {
   return records.map((r) => ({ id: r.id, prompt: r.prompt.trimEnd(), label: r.label, goldExact: Math.round(r.label) }));
 }
 
-/** The chat template of a model's family (tract-method.md §6.4); `none` for base models such as stories260K. */
+/** The chat template of a model's family (docs/method.md §6.4); `none` for base models such as stories260K. */
 export function autoChatTemplate(config: LlamaConfig): ChatTemplate {
   if (config.architecture === 'mistral') return 'mistral';
   if (config.architecture === 'llama' && config.vocabSize >= 128000) return 'llama3';

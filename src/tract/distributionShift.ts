@@ -1,5 +1,5 @@
 /**
- * The paper's distribution-shift analysis (tract-method.md §8, "Other analyses"): how well a judge
+ * The paper's distribution-shift analysis (docs/method.md §8, "Other analyses"): how well a judge
  * scores TRAINING inputs when the score is read after a given CoT. The stage-1 model fits the
  * reference (GPT-4) CoTs it was trained on (paper: RMSE 0.12) but not the CoTs it writes itself
  * (0.63), which is the shift that stage 2 trains on; the stage-2 model gives 0.45 and 0.45.
@@ -93,7 +93,7 @@ export interface ShiftRow extends ShiftCondition {
   /** Mean expected score and mean target (a bias shows as their difference). */
   meanRail: number;
   meanTarget: number;
-  /** The paper's RMSE for this condition (tract-method.md §8), null where it gives none. */
+  /** The paper's RMSE for this condition (docs/method.md §8), null where it gives none. */
   paper: number | null;
   /** Per-example expected scores, in the order of `ids`. */
   rail: number[];

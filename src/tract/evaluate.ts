@@ -1,5 +1,5 @@
 /**
- * Judging test examples with CoT-RAIL and standard decoding (tract-method.md §2.3-2.4), and the
+ * Judging test examples with CoT-RAIL and standard decoding (docs/method.md §2.3-2.4), and the
  * metrics of a set of predictions.
  *
  * For each CoT: sample it, cut at "So the overall", force " So the overall score is ", run one

@@ -1,6 +1,6 @@
 /**
  * One judge interface, two backends: the local TF.js model ({@link LocalJudge}) and an OpenAI-compatible server
- * (tract/remoteJudge). Both judge examples the same way (tract-method.md §2.3-2.4: sample a CoT, force
+ * (tract/remoteJudge). Both judge examples the same way (docs/method.md §2.3-2.4: sample a CoT, force
  * " So the overall score is ", read p(1..K); standard decoding samples one token there) with the same per-example
  * seeds, so a remote judge serving the same model reproduces a local run.
  *

@@ -1,7 +1,7 @@
 /**
  * The methods of the paper as data: which prompt, which training stages (data source, objective,
  * initialisation) and which inference. Names are ours; the paper's ids are in brackets
- * (tract-method.md §8).
+ * (docs/method.md §8).
  *
  * @module tract/methods
  */
