@@ -2,7 +2,7 @@
  * TRACT's training sets in the layout of the authors' LLaMA-Factory-based trainer, for multi-GPU training
  * (`tract export --stage 1|2 --format llamafactory --out DIR`).
  *
- * - Stage 1: prompt → reference CoT + " So the overall score is <gold>" (tract-method.md §5, the
+ * - Stage 1: prompt → reference CoT + " So the overall score is <gold>" (docs/method.md §5, the
  *   `feedback_score_cot_no_result` data of the official `prepare_dataset.py`).
  * - Stage 2: prompt → self-generated CoT (a self-CoT cache of the pipeline, cut before "So the overall") +
  *   " So the overall score is <gold>".
