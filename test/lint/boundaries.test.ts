@@ -56,6 +56,7 @@ describe('lint: import boundaries (tools/lint/boundaries.ts)', () => {
       'results',
       'tract',
       'report',
+      'serve',
       'notebook',
       'cli',
     ]);

@@ -115,11 +115,11 @@ describe('tract/remoteJudge', () => {
       assert.ok(r.probs.every((p) => p > 0) && (r.massOutside as number) < 1);
     }
     // a 1..3 scale; "10" is two tokens in stories260K's vocabulary, so a 1..10 scale fails loudly
-    const three = await judge(items, { ...call, backend: new RemoteJudge({ ...base, scale: 3 }) });
+    const three = await judge(items, { ...call, nCot: 1, backend: new RemoteJudge({ ...base, scale: 3 }) });
     assert.equal(three[0].probs.length, 3);
     assert.throws(() => judgeTokensFor(loaded.tokenizer, 10), /'10' encodes to 2 tokens/);
     // an unknown model name: every item fails with the server's reason, nothing throws
-    const wrong = await judge(items, { ...call, backend: new RemoteJudge({ ...base, model: 'nope' }) });
+    const wrong = await judge(items, { ...call, nCot: 1, backend: new RemoteJudge({ ...base, model: 'nope' }) });
     assert.match(String(wrong[0].failure), /HTTP 404: The model 'nope' does not exist/);
   });
 
