@@ -61,7 +61,14 @@ export function localRemoteMarkdown(local: readonly Prediction[], remote: readon
     const diff = r ? Math.abs(r.rail - l.rail) : NaN;
     diffs.push(diff);
     const remoteRail = r ? r.rail.toFixed(6) : 'missing';
-    const cells = [l.id, l.gold.toFixed(3), l.rail.toFixed(6), remoteRail, diff.toExponential(2), same ? 'same' : 'differ'];
+    const cells = [
+      l.id,
+      l.gold.toFixed(3),
+      l.rail.toFixed(6),
+      remoteRail,
+      diff.toExponential(2),
+      same ? 'same' : 'differ',
+    ];
     return `| ${cells.join(' | ')} |`;
   });
   return [
