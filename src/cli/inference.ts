@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveGenerationConfig, type GenerationConfig } from '../decoding/generationConfig';
 import { generate } from '../decoding/generate';
 import { describeBackend, initBackend } from '../engine/backend';
+import { describeAdapterReport, probeWebGpuAdapter } from '../engine/webgpu';
 import { loadModel } from '../model/checkpoint';
 import {
   type CommandSpec,
@@ -53,9 +54,15 @@ export const infoCommand: CommandSpec = {
   options: { json: { help: 'print one JSON object' } },
   async run(values) {
     const report = await initBackend();
-    const info = { node: process.version, tfjs: tf.version_core, backend: report };
+    // The WebGPU adapter even when not chosen (a software one is used only with TRACT_BACKEND=webgpu).
+    const webgpu = report.adapter ? { adapter: report.adapter } : await probeWebGpuAdapter();
+    const info = { node: process.version, tfjs: tf.version_core, backend: report, webgpu };
+    const gpuLine =
+      'adapter' in webgpu ? `webgpu ${describeAdapterReport(webgpu.adapter)}` : `webgpu: ${webgpu.reason}`;
     console.log(
-      values.json ? JSON.stringify(info) : `node ${info.node}, tfjs ${info.tfjs}\n${describeBackend(report)}`,
+      values.json
+        ? JSON.stringify(info)
+        : `node ${info.node}, tfjs ${info.tfjs}\n${describeBackend(report)}\n${gpuLine}`,
     );
   },
 };

@@ -4,6 +4,7 @@
  * Skipped, with the reason printed, when no WebGPU adapter can be created on this machine.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../../src/engine/backend';
@@ -91,6 +92,18 @@ describe('engine/webgpu (against wasm)', function () {
     assert.ok(a.vendor && a.architecture);
     assert.ok(a.kind === 'hardware' || a.kind === 'software');
     assert.ok(a.limits.maxBufferSize > 0 && a.limits.maxStorageBufferBindingSize > 0);
+  });
+
+  it('tract info names the adapter (with its limits), even when the default order skips it', () => {
+    const out = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'tract.js'), 'info', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, TRACT_BACKEND: '' },
+      timeout: 60_000,
+    });
+    assert.equal(out.status, 0, out.stderr);
+    const info = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}');
+    assert.deepEqual(info.webgpu.adapter.limits, report?.adapter?.limits);
+    assert.equal(info.webgpu.adapter.kind, report?.adapter?.kind);
   });
 
   it('tf.addN of more inputs than a shader can bind (the gradient-norm clip) matches wasm', async () => {
