@@ -138,6 +138,10 @@ function linuxVulkanSetup(
   allowSoftware: boolean,
   setup: string[],
 ): string | null {
+  const driverNamed = Boolean(env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES);
+  if (!allowSoftware && !driverNamed && systemIcds(env).length === 0) {
+    return 'no Vulkan driver (ICD) is installed, so no hardware adapter';
+  }
   let loader = systemLoader(env);
   if (loader === null) {
     const candidate = env.TRACT_VULKAN_LOADER ?? path.join(CHROMIUM_DIR, 'libvulkan.so.1');
@@ -149,9 +153,7 @@ function linuxVulkanSetup(
     loader = candidate;
     setup.push(`Vulkan loader ${candidate}`);
   }
-  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return null;
-  if (systemIcds(env).length > 0) return null;
-  if (!allowSoftware) return 'no Vulkan driver (ICD) is installed, so no hardware adapter';
+  if (driverNamed || systemIcds(env).length > 0) return null;
   const icd = env.TRACT_SWIFTSHADER_ICD ?? path.join(CHROMIUM_DIR, 'vk_swiftshader_icd.json');
   if (!existsSync(icd)) return `no Vulkan driver is installed and no SwiftShader ICD at ${icd}`;
   // The Vulkan loader reads this when Dawn creates its instance, so setting it here is in time.
