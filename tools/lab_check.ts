@@ -85,7 +85,8 @@ async function runState(page: Page): Promise<RunState> {
     const indicator = doc.querySelector('.jp-Notebook-ExecutionIndicator');
     const errors = [
       ...doc.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]',
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], ' +
+          '.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]',
       ),
     ].map((e) => (e.textContent ?? '').slice(0, 400));
     return {

@@ -98,8 +98,9 @@ export async function chromiumExecutable(env: Record<string, string | undefined>
   try {
     pkg = require(NPM_CHROMIUM) as typeof pkg;
   } catch (err) {
+    const hidden = env.TRACT_NO_SYSTEM_CHROMIUM === '1';
     throw new Error(
-      `no chromium: ${DEFAULT_CHROMIUM} ${env.TRACT_NO_SYSTEM_CHROMIUM === '1' ? 'is hidden by TRACT_NO_SYSTEM_CHROMIUM=1' : 'does not exist'} ` +
+      `no chromium: ${DEFAULT_CHROMIUM} ${hidden ? 'is hidden by TRACT_NO_SYSTEM_CHROMIUM=1' : 'does not exist'} ` +
         `and the npm package ${NPM_CHROMIUM} does not load (${(err as Error).message.split('\n')[0]}): ` +
         `run 'npm install', or 'apt-get install -y chromium', or set TRACT_CHROMIUM`,
     );

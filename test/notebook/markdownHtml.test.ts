@@ -30,7 +30,8 @@ describe('notebook/markdownHtml', () => {
     assert.equal(
       markdownToHtml(md),
       '<table><thead><tr><th style="text-align: left">method</th><th style="text-align: right">r</th></tr></thead>' +
-        '<tbody><tr><td style="text-align: left">tract | T</td><td style="text-align: right"><strong>0.61</strong></td>' +
+        '<tbody><tr><td style="text-align: left">tract | T</td>' +
+        '<td style="text-align: right"><strong>0.61</strong></td>' +
         '</tr></tbody></table>\n<p>note under it</p>',
     );
     const table = toMarkdown({
@@ -42,7 +43,8 @@ describe('notebook/markdownHtml', () => {
     });
     assert.equal(
       markdownToHtml(table),
-      '<p><strong>T</strong></p>\n<table><thead><tr><th>method</th></tr></thead><tbody><tr><td>x</td></tr></tbody></table>\n' +
+      '<p><strong>T</strong></p>\n<table><thead><tr><th>method</th></tr></thead>' +
+        '<tbody><tr><td>x</td></tr></tbody></table>\n' +
         '<ul><li>n</li></ul>',
     );
   });

@@ -479,10 +479,8 @@ describe('report/exportFigures', function () {
     it("Debian's chromium and the npm one give the same SVG bytes", async function () {
       const { source } = chromiumChoice({ ...process.env, TRACT_CHROMIUM: undefined });
       if (process.env.TRACT_CHROMIUM || source !== 'debian') {
-        console.log(
-          `      (only one chromium here: ${process.env.TRACT_CHROMIUM ? 'TRACT_CHROMIUM is set' : `${DEFAULT_CHROMIUM} is absent or hidden`}; ` +
-            'the comparison needs both)',
-        );
+        const why = process.env.TRACT_CHROMIUM ? 'TRACT_CHROMIUM is set' : `${DEFAULT_CHROMIUM} is absent or hidden`;
+        console.log(`      (only one chromium here: ${why}; ` + 'the comparison needs both)');
         this.skip();
       }
       const render = async (hide: boolean) => {
