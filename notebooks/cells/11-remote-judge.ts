@@ -26,7 +26,8 @@ import { localRemoteMarkdown, loadOrEvaluateBenchmark, notebookProfile, showMark
 
 const profile = notebookProfile();
 const common = { model: 'models/stories260K', benchmark: 'vicuna', limit: profile === 'full' ? 16 : 3, maxNewTokens: 16, batchSize: 4 };
-const server = await startServeProcess('models/stories260K', 'stories260K');
+// a fixed port: the judge's URL is part of the remote run's id, so a rerun reads that run back
+const server = await startServeProcess('models/stories260K', 'stories260K', { port: 8011 });
 console.log(`tract serve is listening at ${server.baseUrl}`);
 
 // %% [markdown]

@@ -20,11 +20,17 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `tract serve --model <model> --port 0` on loopback and resolves with its URL once it listens
+ * Starts `tract serve --model <model> --port <port>` (default 0: any free one) on loopback and resolves with its URL once it listens
  * (it prints `serving '<name>' at <url>`); rejects if it exits first or takes over `timeoutMs`.
  */
-export function startServeProcess(model: string, modelName: string, timeoutMs = 120000): Promise<ServeProcess> {
-  const args = [join(ROOT, 'bin', 'tract.js'), 'serve', '--model', model, '--model-name', modelName, '--port', '0'];
+export function startServeProcess(
+  model: string,
+  modelName: string,
+  opts: { port?: number; timeoutMs?: number } = {},
+): Promise<ServeProcess> {
+  const port = String(opts.port ?? 0);
+  const timeoutMs = opts.timeoutMs ?? 120000;
+  const args = [join(ROOT, 'bin', 'tract.js'), 'serve', '--model', model, '--model-name', modelName, '--port', port];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
