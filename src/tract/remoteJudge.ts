@@ -85,7 +85,8 @@ export class OpenAIClient {
       timeoutMs: 300000,
       backoffMs: 500,
       fetchImpl: (...a: Parameters<typeof fetch>) => fetch(...a),
-      ...opts,
+      // options given as undefined keep their defaults
+      ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     };
   }

@@ -151,7 +151,14 @@ describe('tract/remoteJudge', () => {
     });
     await assert.rejects(refused.post('/completions', {}), (e: Error) => /HTTP 400: bad \*\*\*/.test(e.message));
     assert.equal(refused.counts.requests, 1, '4xx is not retried');
-    const down = new OpenAIClient({ baseUrl: 'http://127.0.0.1:9/v1', retries: 2, backoffMs: 1 });
+    // options given as undefined (as the CLI passes unset flags) keep their defaults
+    const down = new OpenAIClient({
+      baseUrl: 'http://127.0.0.1:9/v1',
+      retries: 2,
+      backoffMs: 1,
+      concurrency: undefined,
+      timeoutMs: undefined,
+    });
     await assert.rejects(down.post('/completions', {}), /failed after 3 tries/);
   });
 });
