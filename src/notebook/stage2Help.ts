@@ -67,8 +67,18 @@ export async function stage2Help(
     const row: Stage2HelpRow = {
       shift,
       tract: tract.runId,
-      overA1: gain(tract, at.find((r) => r.metrics.method === 'cot-raft-ref'), split, samples),
-      overA2: gain(tract, at.find((r) => r.metrics.method === 'self-cot-ce'), split, samples),
+      overA1: gain(
+        tract,
+        at.find((r) => r.metrics.method === 'cot-raft-ref'),
+        split,
+        samples,
+      ),
+      overA2: gain(
+        tract,
+        at.find((r) => r.metrics.method === 'self-cot-ce'),
+        split,
+        samples,
+      ),
       clauseAccuracy: tract.metrics.selfCot.clauseAccuracy,
       allCorrect: tract.metrics.selfCot.allCorrect,
       rmseSelf: NaN,
@@ -104,7 +114,8 @@ export function stage2HelpTable(rows: readonly Stage2HelpRow[]): string {
     '|---:|---:|---:|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.shift} | ${fmt(r.clauseAccuracy)} | ${fmt(r.allCorrect)} | ${fmt(r.rmseSelf)} / ${fmt(r.rmseReference)} | ` +
+        `| ${r.shift} | ${fmt(r.clauseAccuracy)} | ${fmt(r.allCorrect)} | ` +
+        `${fmt(r.rmseSelf)} / ${fmt(r.rmseReference)} | ` +
         `${fmtGain(r.overA1)} | ${fmtGain(r.overA2)} |`,
     ),
   ];

@@ -166,7 +166,8 @@ export function checkExperiment(file: string, ...overrides: ConfigLayer[]): Expe
     for (const p of checked.problems)
       problems.push(`${sourceOf(merge.source, p.keys, top)}: ${p.path || '(file)'}: ${p.problem}`);
   }
-  if (problems.length === 0 && checked.ok) return { config: checked.value as unknown as ExperimentConfig, problems: [] };
+  const config = checked.value as unknown as ExperimentConfig;
+  if (problems.length === 0 && checked.ok) return { config, problems: [] };
   return { config: null, problems };
 }
 

@@ -20,7 +20,10 @@ describe('engine/backend', () => {
     assert.match(report.skipped[0].reason, /@tensorflow\/tfjs-node-gpu is not installed/);
     assert.match(
       describeBackend(report),
-      /^backend wasm \(first loadable in the default order; (threaded-simd|simd) build, \d+ thread\(s\): .*; skipped tensorflow-gpu:/,
+      new RegExp(
+        '^backend wasm \\(first loadable in the default order; (threaded-simd|simd) build, \\d+ thread\\(s\\): ' +
+          '.*; skipped tensorflow-gpu:',
+      ),
     );
     assert.equal(report.tfjsVersion, tf.version_core);
   });

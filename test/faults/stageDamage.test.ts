@@ -13,7 +13,7 @@ describe('faults: damaged stage caches', function () {
   const { base, suite } = makeProject();
   after(() => rmSync(base, { recursive: true, force: true }));
 
-  it('an emptied stage.json, a cut train-log.csv and a missing manifest are each retrained to the same results', async () => {
+  it('an emptied stage.json, a cut train-log.csv, a missing manifest: each retrained to the same results', async () => {
     const results = join(base, 'results');
     assert.equal((await runSuite(suite, results)).code, 0);
     const reference = outcome(results);
