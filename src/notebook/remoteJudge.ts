@@ -20,7 +20,8 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `tract serve --model <model> --port <port>` (default 0: any free one) on loopback and resolves with its URL once it listens
+ * Starts `tract serve --model <model> --port <port>` (default 0: any free one) on loopback and resolves
+ * with its URL once it listens
  * (it prints `serving '<name>' at <url>`); rejects if it exits first or takes over `timeoutMs`.
  */
 export function startServeProcess(

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { z } from 'zod';
 import type { ExperimentConfig } from '../../src/results/formats';
-import { EXPERIMENT_SCHEMA, SUITE_SCHEMA } from '../../src/tract/configSchema';
+import type { EXPERIMENT_SCHEMA, SUITE_SCHEMA } from '../../src/tract/configSchema';
 import type { SuiteFile } from '../../src/tract/suite';
 
 /** True when A and B are assignable both ways. */
