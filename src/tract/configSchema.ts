@@ -15,7 +15,7 @@
 import { TINYJUDGE_GENERATORS } from '../data/tinyJudge';
 import { z } from 'zod';
 import { resolveGenerationConfig } from '../decoding/generationConfig';
-import type { ExperimentConfig, SamplingConfig } from '../results/formats';
+import type { SamplingConfig } from '../results/formats';
 import { resolveTrainConfig, type TrainConfig } from '../training/trainer';
 import { METHODS } from './methods';
 

@@ -480,7 +480,7 @@ describe('report/exportFigures', function () {
       const { source } = chromiumChoice({ ...process.env, TRACT_CHROMIUM: undefined });
       if (process.env.TRACT_CHROMIUM || source !== 'debian') {
         const why = process.env.TRACT_CHROMIUM ? 'TRACT_CHROMIUM is set' : `${DEFAULT_CHROMIUM} is absent or hidden`;
-        console.log(`      (only one chromium here: ${why}; ` + 'the comparison needs both)');
+        console.log(`      (only one chromium here: ${why}; the comparison needs both)`);
         this.skip();
       }
       const render = async (hide: boolean) => {
