@@ -15,94 +15,19 @@
  * file and the line); with `lenient: true` they are skipped and listed in `skipped` instead (field
  * '(record)', the reason naming the line). Nothing is skipped silently.
  *
+ * The prompt's parts are data/prometheusPrompt, the reading of records data/recordFiles, Feedback Collection
+ * data/feedbackCollection; their names are re-exported here.
+ *
  * @module data/benchmarks
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseJsonl } from '../io/jsonl';
-import { buildTarget, loadTemplate, renderPrompt } from './prompts';
+import { parsePrometheusPrompt, type PrometheusFields } from './prometheusPrompt';
+import { type Loaded, loadWith, RecordError, str } from './recordFiles';
 
-/** The parts of a Prometheus absolute-grading prompt. */
-export interface PrometheusFields {
-  /** Everything before "###The instruction to evaluate:" (the task description). */
-  header: string;
-  instruction: string;
-  response: string;
-  reference_answer: string;
-  criteria: string;
-  score1_description: string;
-  score2_description: string;
-  score3_description: string;
-  score4_description: string;
-  score5_description: string;
-  /** What follows "###Feedback:" (a space in the benchmark files). */
-  tail: string;
-}
-
-const MARKERS = {
-  instruction: '###The instruction to evaluate:\n',
-  response: '\n\n###Response to evaluate:\n',
-  reference: '\n\n###Reference Answer (Score 5):\n',
-  rubric: '\n\n###Score Rubrics:\n[',
-  feedback: '\n\n###Feedback:',
-};
-
-/**
- * Splits a Prometheus prompt into its fields.
- * @throws naming the missing section.
- */
-export function parsePrometheusPrompt(text: string): PrometheusFields {
-  let pos = 0;
-  const take = (marker: string, what: string): number => {
-    const at = text.indexOf(marker, pos);
-    if (at < 0) throw new Error(`no '${what}' section (expected ${JSON.stringify(marker)})`);
-    return at;
-  };
-  const i0 = take(MARKERS.instruction, 'instruction');
-  const header = text.slice(0, i0);
-  pos = i0 + MARKERS.instruction.length;
-  const i1 = take(MARKERS.response, 'response');
-  const instruction = text.slice(pos, i1);
-  pos = i1 + MARKERS.response.length;
-  const i2 = take(MARKERS.reference, 'reference answer');
-  const response = text.slice(pos, i2);
-  pos = i2 + MARKERS.reference.length;
-  const i3 = take(MARKERS.rubric, 'score rubric');
-  const reference = text.slice(pos, i3);
-  pos = i3 + MARKERS.rubric.length;
-  const i4 = take(']\nScore 1: ', 'Score 1');
-  const criteria = text.slice(pos, i4);
-  pos = i4 + ']\nScore 1: '.length;
-  const scores: string[] = [];
-  for (let k = 2; k <= 5; k++) {
-    const at = take(`\nScore ${k}: `, `Score ${k}`);
-    scores.push(text.slice(pos, at));
-    pos = at + `\nScore ${k}: `.length;
-  }
-  const i5 = take(MARKERS.feedback, 'feedback');
-  scores.push(text.slice(pos, i5));
-  return {
-    header,
-    instruction,
-    response,
-    reference_answer: reference,
-    criteria,
-    score1_description: scores[0],
-    score2_description: scores[1],
-    score3_description: scores[2],
-    score4_description: scores[3],
-    score5_description: scores[4],
-    tail: text.slice(i5 + MARKERS.feedback.length),
-  };
-}
-
-/** Renders parsed fields with the shipped benchmark template (the inverse of {@link parsePrometheusPrompt}). */
-export function renderBenchmarkPrompt(f: PrometheusFields): string {
-  const template = loadTemplate('benchmark');
-  const { header, tail, ...fields } = f;
-  const body = renderPrompt(template.slice(template.indexOf(MARKERS.instruction)), fields, 'renderBenchmarkPrompt');
-  return header + body.slice(0, body.lastIndexOf('###Feedback:') + '###Feedback:'.length) + tail;
-}
+export { type FeedbackCollectionRecord, loadFeedbackCollection } from './feedbackCollection';
+export { parsePrometheusPrompt, type PrometheusFields, renderBenchmarkPrompt } from './prometheusPrompt';
+export type { Loaded, SkippedRecord } from './recordFiles';
 
 /** One benchmark record. */
 export interface BenchmarkRecord {
@@ -121,151 +46,6 @@ export interface BenchmarkRecord {
   label: number;
   category?: string;
   responseSource?: string;
-}
-
-/** A record a lenient load skipped, and why. */
-export interface SkippedRecord {
-  index: number;
-  field: string;
-  reason: string;
-}
-
-/** The result of a load: the records, and those skipped in lenient mode. */
-export interface Loaded<T> {
-  file: string;
-  records: T[];
-  skipped: SkippedRecord[];
-}
-
-class RecordError extends Error {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-/** A line of a benchmark file that is not a record (lenient mode): it stands in the record's place. */
-class BadLine {
-  constructor(readonly reason: string) {}
-}
-
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-const LOSSY_UTF8 = new TextDecoder('utf-8');
-/**
- * In lenient mode each undecodable sequence of a line that is not valid UTF-8 is replaced by
- * `MARK<line>MARK` (a noncharacter around the line number), so that the records holding one are
- * found after parsing, whichever lines they span.
- */
-const MARK = '\uFDD0';
-const MARKED = /\uFDD0(\d+)\uFDD0/;
-
-/** Where decoding `bytes` as UTF-8 first fails (`bytes.length`: an incomplete sequence at the end). */
-function firstInvalidByte(bytes: Uint8Array): number {
-  const decodes = (n: number) => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  // a prefix that decodes (as the start of a stream) has only prefixes that decode: binary search
-  let lo = 0;
-  let hi = bytes.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (decodes(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Decodes a file strictly as UTF-8 (a byte-order mark is dropped). A line that is not valid UTF-8 is
- * an error naming the file and the line, or in lenient mode is returned marked (see {@link MARK})
- * with its reason in `badLines` (by 1-based line number).
- */
-function decodeStrict(buf: Buffer, file: string, lenient: boolean): { text: string; badLines: Map<number, string> } {
-  const badLines = new Map<number, string>();
-  try {
-    return { text: STRICT_UTF8.decode(buf), badLines };
-  } catch {
-    // find the line(s) below
-  }
-  const lines: string[] = [];
-  const markable = lenient && !LOSSY_UTF8.decode(buf).includes(MARK);
-  for (let start = 0, n = 1; start <= buf.length; n++) {
-    const newline = buf.indexOf(0x0a, start);
-    const end = newline < 0 ? buf.length : newline;
-    const bytes = buf.subarray(start, end);
-    try {
-      lines.push(STRICT_UTF8.decode(bytes));
-    } catch {
-      const at = firstInvalidByte(bytes);
-      if (!markable)
-        throw new Error(`${file}: line ${n} is not valid UTF-8 (decoding fails at byte ${at} of the line)`);
-      badLines.set(n, `invalid UTF-8 (line ${n}, byte ${at})`);
-      lines.push(LOSSY_UTF8.decode(bytes).replaceAll('\uFFFD', `${MARK}${n}${MARK}`));
-    }
-    start = end + 1;
-  }
-  return { text: lines.join('\n'), badLines };
-}
-
-/**
- * The records of a JSON array or JSONL file, decoded strictly. In lenient mode a JSONL line that is
- * not valid JSON, and a record with bytes that are not valid UTF-8, become a {@link BadLine}.
- */
-function readRecords(file: string, lenient: boolean): unknown[] {
-  const { text, badLines } = decodeStrict(readFileSync(file), file, lenient);
-  let records: unknown[];
-  if (text.trimStart().startsWith('[')) {
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (!Array.isArray(parsed)) throw new Error('not an array');
-      records = parsed;
-    } catch (err) {
-      const message = (err as Error).message.replace(/\uFDD0(\d+\uFDD0)?/g, '\uFFFD'); // no marks shown
-      const utf8 = badLines.size ? `; ${[...badLines.values()][0]}` : '';
-      throw new Error(`${file}: not a valid JSON array (${message}${utf8})`);
-    }
-  } else {
-    const onBadLine = (line: number, message: string) =>
-      new BadLine(badLines.get(line) ?? `not valid JSON: ${message} (line ${line})`);
-    records = parseJsonl<unknown>(text, file, lenient ? { onBadLine } : {});
-  }
-  if (badLines.size === 0) return records;
-  return records.map((r) => {
-    const marked = r instanceof BadLine ? null : MARKED.exec(JSON.stringify(r));
-    return marked ? new BadLine(badLines.get(Number(marked[1]))!) : r;
-  });
-}
-
-function loadWith<T>(file: string, lenient: boolean, parse: (r: Record<string, unknown>, i: number) => T): Loaded<T> {
-  const raw = readRecords(file, lenient);
-  const out: Loaded<T> = { file, records: [], skipped: [] };
-  raw.forEach((r, i) => {
-    try {
-      if (r instanceof BadLine) throw new RecordError('(record)', r.reason);
-      if (typeof r !== 'object' || r === null || Array.isArray(r))
-        throw new RecordError('(record)', 'is not a JSON object');
-      out.records.push(parse(r as Record<string, unknown>, i));
-    } catch (err) {
-      if (!(err instanceof RecordError)) throw err;
-      if (!lenient) throw new Error(`${file}: record ${i}, field '${err.field}': ${err.message}`);
-      out.skipped.push({ index: i, field: err.field, reason: err.message });
-    }
-  });
-  return out;
-}
-
-function str(r: Record<string, unknown>, field: string): string {
-  const v = r[field];
-  if (typeof v !== 'string')
-    throw new RecordError(field, v === undefined ? 'is missing' : `must be a string, got ${typeof v}`);
-  return v;
 }
 
 /**
@@ -324,72 +104,6 @@ export function loadPrometheusBenchmark(file: string, options: { lenient?: boole
       responseSource: source,
     };
   });
-}
-
-/** One Feedback Collection row, ready for training. */
-export interface FeedbackCollectionRecord {
-  index: number;
-  /** `with_feedback.prompt` filled from the `orig_*` columns. */
-  prompt: string;
-  /** `no_feedback.prompt` filled from the same columns. */
-  promptScoreOnly: string;
-  /** TRACT's target: feedback cut before "So the overall" + " So the overall score is N". */
-  target: string;
-  score: number;
-}
-
-const ORIG = [
-  'orig_instruction',
-  'orig_response',
-  'orig_reference_answer',
-  'orig_criteria',
-  'orig_score1_description',
-  'orig_score2_description',
-  'orig_score3_description',
-  'orig_score4_description',
-  'orig_score5_description',
-];
-
-/**
- * Loads Feedback Collection rows (JSON array or JSONL with the Hugging Face columns). Rows whose
- * `output` lacks "So the overall" are skipped as TRACT does (prepare_dataset.py L115-116) and
- * counted in `skipped` with field 'output' even in strict mode; other malformed rows throw.
- */
-export function loadFeedbackCollection(
-  file: string,
-  options: { lenient?: boolean } = {},
-): Loaded<FeedbackCollectionRecord> {
-  const withFeedback = loadTemplate('with_feedback');
-  const noFeedback = loadTemplate('no_feedback');
-  const noPhrase: SkippedRecord[] = [];
-  const loaded = loadWith(file, options.lenient ?? false, (r, i) => {
-    const fields: Record<string, string> = {};
-    for (const k of ORIG) fields[k] = str(r, k);
-    const output = str(r, 'output');
-    const m = /\[RESULT\]\s*([1-5])\s*$/.exec(output.trim());
-    if (!m) throw new RecordError('output', 'does not end with "[RESULT] <1-5>"');
-    const target = buildTarget(output.split('[RESULT]')[0], m[1]);
-    if (target === null) {
-      noPhrase.push({
-        index: i,
-        field: 'output',
-        reason: 'no "So the overall" in the feedback (dropped, as TRACT does)',
-      });
-      return null;
-    }
-    return {
-      index: i,
-      prompt: renderPrompt(withFeedback, fields, `${file}: record ${i}`),
-      promptScoreOnly: renderPrompt(noFeedback, fields, `${file}: record ${i}`),
-      target,
-      score: Number(m[1]),
-    };
-  });
-  return {
-    file,
-    records: loaded.records.filter((r): r is FeedbackCollectionRecord => r !== null),
-    skipped: [...loaded.skipped, ...noPhrase].sort((a, b) => a.index - b.index),
-  };
 }
 
 /** Benchmarks shipped in `data/benchmarks/` (paths relative to the package root). */
