@@ -8,7 +8,7 @@
 import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CHAT_TEMPLATES, type ChatTemplate } from '../data/chatTemplates';
+import { CHAT_TEMPLATES } from '../data/chatTemplates';
 import { EXTERNAL_BENCHMARKS, resolveBenchmark, SHIPPED_BENCHMARKS } from '../data/benchmarks';
 import { describeBackend, initBackend } from '../engine/backend';
 import { cleanDebris } from '../io/atomic';
@@ -19,16 +19,9 @@ import { toMarkdown } from '../report/tables';
 import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
 import { availableProfiles, CLI_PROFILE } from '../tract/profiles';
 import { DEFAULT_SUITE, loadSuite, runSuite } from '../tract/suite';
-import {
-  type CommandSpec,
-  choiceOption,
-  intOption,
-  requireString,
-  stringOption,
-  UsageError,
-  type Values,
-} from './args';
-import { SAMPLING_OPTIONS, samplingOptions } from './inference';
+import { type CommandSpec, intOption, requireString, stringOption, UsageError, type Values } from './args';
+import { evalSettings } from './evalOptions';
+import { SAMPLING_OPTIONS } from './inference';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -183,27 +176,7 @@ export const evalCommand: CommandSpec = {
     const modelPath = requireString(values, 'model');
     if (!existsSync(modelPath)) throw new UsageError(`--model: ${modelPath}: no such file or folder`);
     const benchmarks = checkBenchmarks(values);
-    const sampling = samplingOptions(values);
-    const opts = {
-      model: modelPath,
-      decoding: choiceOption(values, 'decoding', ['cot-rail', 'standard'] as const) ?? d.decoding,
-      chatTemplate:
-        choiceOption(values, 'chat-template', ['auto', ...CHAT_TEMPLATES] as (ChatTemplate | 'auto')[]) ??
-        d.chatTemplate,
-      nCot: intOption(values, 'n-cot', 1) ?? d.nCot,
-      maxNewTokens: intOption(values, 'max-new-tokens', 1) ?? d.maxNewTokens,
-      seed: intOption(values, 'seed', 0) ?? d.seed,
-      batchSize: intOption(values, 'batch-size', 1) ?? d.batchSize,
-      limit: intOption(values, 'limit', 1),
-      maxPromptTokens: intOption(values, 'max-prompt-tokens', 16),
-      bootstrapSamples: intOption(values, 'samples', 10) ?? d.bootstrapSamples,
-      temperature: sampling.temperature ?? d.temperature,
-      topP: sampling.topP ?? d.topP,
-      repetitionPenalty: sampling.repetitionPenalty ?? d.repetitionPenalty,
-      lenient: Boolean(values.lenient),
-      wait: !values['no-wait'],
-      resultsDir: stringOption(values, 'results') ?? d.resultsDir,
-    };
+    const opts = { model: modelPath, ...evalSettings(values), wait: !values['no-wait'] };
     const out = stringOption(values, 'out') ?? join(opts.resultsDir, `eval-${basename(resolve(modelPath))}`);
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is not a folder`);
     cleanAndReport(opts.resultsDir);

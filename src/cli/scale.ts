@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { CHAT_TEMPLATES, type ChatTemplate } from '../data/chatTemplates';
+import { CHAT_TEMPLATES } from '../data/chatTemplates';
 import { describeBackend, initBackend } from '../engine/backend';
 import { loadModelTokenizer } from '../model/checkpoint';
 import type { BenchmarkMetrics } from '../results/formats';
@@ -15,7 +15,7 @@ import { writeBenchmarkTables } from '../report/tableFiles';
 import { toMarkdown } from '../report/tables';
 import { loadTest } from '../serve/loadTest';
 import { startServer } from '../serve/server';
-import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
+import { benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
 import { DEFAULT_EXPERIMENT, loadExperiment } from '../tract/config';
 import { exportLlamaFactory } from '../tract/exportLlamaFactory';
 import { RemoteJudge } from '../tract/remoteJudge';
@@ -29,7 +29,8 @@ import {
   UsageError,
   type Values,
 } from './args';
-import { loadForCli, samplingOptions } from './inference';
+import { evalSettings } from './evalOptions';
+import { loadForCli } from './inference';
 
 /** `tract serve`. */
 export const serveCommand: CommandSpec = {
@@ -184,7 +185,6 @@ function remoteJudgeOf(values: Values, model: string | undefined): RemoteJudge |
 
 /** `tract eval` with a remote judge or an adapter: the same run folders and tables as a local eval. */
 async function scaledEval(values: Values): Promise<void> {
-  const d = BENCHMARK_EVAL_DEFAULTS;
   const model = stringOption(values, 'model');
   if (model !== undefined && !existsSync(model)) throw new UsageError(`--model: ${model}: no such file or folder`);
   const adapter = stringOption(values, 'adapter');
@@ -194,27 +194,7 @@ async function scaledEval(values: Values): Promise<void> {
   if (judge && adapter) throw new UsageError('--adapter applies to a local --model, not to a --judge server');
   const benchmarks = values.benchmark === undefined ? [] : ([values.benchmark].flat() as string[]);
   if (benchmarks.length === 0) throw new UsageError('--benchmark is required (vicuna, mt-bench, or a file)');
-  const sampling = samplingOptions(values);
-  const opts = {
-    model: model ?? '',
-    judge: judge ?? undefined,
-    adapter,
-    decoding: choiceOption(values, 'decoding', ['cot-rail', 'standard'] as const) ?? d.decoding,
-    chatTemplate:
-      choiceOption(values, 'chat-template', ['auto', ...CHAT_TEMPLATES] as (ChatTemplate | 'auto')[]) ?? d.chatTemplate,
-    nCot: intOption(values, 'n-cot', 1) ?? d.nCot,
-    maxNewTokens: intOption(values, 'max-new-tokens', 1) ?? d.maxNewTokens,
-    seed: intOption(values, 'seed', 0) ?? d.seed,
-    batchSize: intOption(values, 'batch-size', 1) ?? d.batchSize,
-    limit: intOption(values, 'limit', 1),
-    maxPromptTokens: intOption(values, 'max-prompt-tokens', 16),
-    bootstrapSamples: intOption(values, 'samples', 10) ?? d.bootstrapSamples,
-    temperature: sampling.temperature ?? d.temperature,
-    topP: sampling.topP ?? d.topP,
-    repetitionPenalty: sampling.repetitionPenalty ?? d.repetitionPenalty,
-    lenient: Boolean(values.lenient),
-    resultsDir: stringOption(values, 'results') ?? d.resultsDir,
-  };
+  const opts = { model: model ?? '', judge: judge ?? undefined, adapter, ...evalSettings(values) };
   const tag = judge ? `remote-${(stringOption(values, 'model-name') as string).replace(/[^\w.-]+/g, '_')}` : null;
   const out = stringOption(values, 'out') ?? join(opts.resultsDir, `eval-${tag ?? basename(resolve(model as string))}`);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is not a folder`);
