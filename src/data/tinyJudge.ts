@@ -179,7 +179,38 @@ function makeExample(
   ood: boolean,
   config: Pick<TinyJudgeConfig, 'annotatorNoise' | 'generator' | 'shift'>,
 ): TinyJudgeExample {
-  const { generator } = config;
+  const drawn = drawStory(rng, ood, config.generator);
+  const { story, criteria } = drawn;
+  const T = TINYJUDGE_TEMPLATE;
+  const rubric = `${T.rubricHeader} ${criteria.map((c, i) => `${i + 1}. ${QUESTION[c.slot](c.value)}`).join(' ')}`;
+  const body = `${T.storyHeader} ${story}\n${rubric}\n${T.scoreDescriptions}`;
+  const isTest = split === 'test' || split === 'test-ood';
+  const prompts = {
+    prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
+    promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
+  };
+  const annotations =
+    config.generator === 'v4'
+      ? annotateV4(rng.fork(`v4-annotators/${id}`), drawn, isTest, config.shift)
+      : annotateTruth(rng, drawn, isTest, config.annotatorNoise);
+  return { id, split, story, criteria, ...prompts, ...annotations };
+}
+
+/** What {@link drawStory} draws: the story, its rubric's criteria, how many are met and the story's values. */
+interface DrawnStory {
+  story: string;
+  criteria: Criterion[];
+  /** Criteria met. */
+  m: number;
+  /** The value the story gives each asked slot. */
+  storyValue: Map<Slot, string>;
+}
+
+/** The annotators' part of an example. */
+type Annotations = Pick<TinyJudgeExample, 'referenceCot' | 'goldExact' | 'label' | 'annotators' | 'slips'>;
+
+/** Draws an example's story and rubric (name, skipped slot, number met, which are met, values, story). */
+function drawStory(rng: Rng, ood: boolean, generator: TinyJudgeGenerator): DrawnStory {
   const name = NAMES[rng.int(NAMES.length)];
   const skipped = SLOT_ORDER[rng.int(SLOT_ORDER.length)]; // the slot the rubric does not ask about
   const asked = SLOT_ORDER.filter((s) => s !== skipped);
@@ -193,48 +224,42 @@ function makeExample(
     criteria.push({ slot, value, met });
     storyValue.set(slot, met ? value : others[rng.int(others.length)]);
   }
-  const story = tellStory(rng, name, skipped, storyValue, generator);
-  const T = TINYJUDGE_TEMPLATE;
-  const rubric = `${T.rubricHeader} ${criteria.map((c, i) => `${i + 1}. ${QUESTION[c.slot](c.value)}`).join(' ')}`;
-  const body = `${T.storyHeader} ${story}\n${rubric}\n${T.scoreDescriptions}`;
-  const isTest = split === 'test' || split === 'test-ood';
-  const prompts = {
-    prompt: `${T.taskWithFeedback}\n${body}\n${T.feedbackHeader}`,
-    promptScoreOnly: `${T.taskScoreOnly}\n${body}\n${T.scoreHeader}`,
-  };
-  const evidence = (c: Criterion) => storyValue.get(c.slot) as string;
-  if (generator === 'v4') {
-    // one annotator writes each reference; three more grade each test item, each with its own slips (drawn from
-    // the example's own stream, so the stories and rubrics of training items are v3's for the same seed)
-    const arng = rng.fork(`v4-annotators/${id}`);
-    const ref = annotatorDecisions(arng, criteria, config.shift);
-    const graders = isTest ? [0, 1, 2].map(() => annotatorDecisions(arng, criteria, config.shift)) : [];
-    const annotators = graders.map((d) => 1 + d.filter(Boolean).length);
-    const refScore = 1 + ref.filter(Boolean).length;
-    return {
-      id,
-      split,
-      story,
-      criteria,
-      ...prompts,
-      referenceCot: criteria.map((c, i) => clause({ ...c, met: ref[i] }, evidence(c))).join(' '),
-      goldExact: isTest ? 1 + m : refScore,
-      label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : refScore,
-      annotators,
-      slips: ref.filter((d, i) => d !== criteria[i].met).length,
-    };
-  }
-  const goldExact = 1 + m;
-  const annotators = isTest ? annotate(rng, goldExact, config.annotatorNoise) : [];
+  return { story: tellStory(rng, name, skipped, storyValue, generator), criteria, m, storyValue };
+}
+
+/** The label: the annotators' mean score, or `fallback` for an item no annotator graded (train, val). */
+function meanLabel(annotators: number[], fallback: number): number {
+  return annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : fallback;
+}
+
+/**
+ * v4: one annotator writes each reference; three more grade each test item, each with its own slips (drawn from
+ * `arng`, the example's own stream, so the stories and rubrics of training items are v3's for the same seed).
+ */
+function annotateV4(arng: Rng, drawn: DrawnStory, isTest: boolean, shift: number): Annotations {
+  const { criteria, m, storyValue } = drawn;
+  const ref = annotatorDecisions(arng, criteria, shift);
+  const graders = isTest ? [0, 1, 2].map(() => annotatorDecisions(arng, criteria, shift)) : [];
+  const annotators = graders.map((d) => 1 + d.filter(Boolean).length);
+  const refScore = 1 + ref.filter(Boolean).length;
   return {
-    id,
-    split,
-    story,
-    criteria,
-    ...prompts,
-    referenceCot: criteria.map((c) => clause(c, evidence(c))).join(' '),
+    referenceCot: criteria.map((c, i) => clause({ ...c, met: ref[i] }, storyValue.get(c.slot) as string)).join(' '),
+    goldExact: isTest ? 1 + m : refScore,
+    label: meanLabel(annotators, refScore),
+    annotators,
+    slips: ref.filter((d, i) => d !== criteria[i].met).length,
+  };
+}
+
+/** v1-v3: the reference CoT tells the truth; test items get noisy annotator scores around it. */
+function annotateTruth(rng: Rng, drawn: DrawnStory, isTest: boolean, annotatorNoise: number): Annotations {
+  const { criteria, m, storyValue } = drawn;
+  const goldExact = 1 + m;
+  const annotators = isTest ? annotate(rng, goldExact, annotatorNoise) : [];
+  return {
+    referenceCot: criteria.map((c) => clause(c, storyValue.get(c.slot) as string)).join(' '),
     goldExact,
-    label: annotators.length ? annotators.reduce((a, b) => a + b, 0) / annotators.length : goldExact,
+    label: meanLabel(annotators, goldExact),
     annotators,
     slips: 0,
   };
