@@ -25,12 +25,16 @@
  */
 
 // engine
-export { initBackend, describeBackend, BACKENDS } from './engine/backend';
-export type { BackendName, BackendReport, InitBackendOptions } from './engine/backend';
-export { Rng } from './engine/rng';
-export type { RngState } from './engine/rng';
-export { assertClose, assertShape } from './engine/asserts';
-export type { CloseOptions } from './engine/asserts';
+export {
+  initBackend,
+  describeBackend,
+  BACKENDS,
+  type BackendName,
+  type BackendReport,
+  type InitBackendOptions,
+} from './engine/backend';
+export { Rng, type RngState } from './engine/rng';
+export { assertClose, assertShape, type CloseOptions } from './engine/asserts';
 export { gatherRows, oneHotFloat } from './engine/ops';
 
 // metrics
@@ -44,78 +48,93 @@ export {
   rankAverage,
   dropInvalid,
   checkPairs,
+  type TestResult,
+  type KeptPairs,
 } from './metrics/correlation';
-export type { TestResult, KeptPairs } from './metrics/correlation';
-export { bootstrapCI, pairedBootstrapDiff, quantileSorted } from './metrics/bootstrap';
-export type {
-  BootstrapCI,
-  BootstrapOptions,
-  PairedBootstrapResult,
-  PairedVerdict,
-  PairMetric,
+export {
+  bootstrapCI,
+  pairedBootstrapDiff,
+  quantileSorted,
+  type BootstrapCI,
+  type BootstrapOptions,
+  type PairedBootstrapResult,
+  type PairedVerdict,
+  type PairMetric,
 } from './metrics/bootstrap';
 
 // losses
-export { expectedScore, scoreProbabilities } from './losses/expectedScore';
-export type { ExpectedScoreOptions } from './losses/expectedScore';
-export { raftLoss, raftSquaredErrors } from './losses/raft';
-export type { RaftLossOptions, GoldScores } from './losses/raft';
+export { expectedScore, scoreProbabilities, type ExpectedScoreOptions } from './losses/expectedScore';
+export { raftLoss, raftSquaredErrors, type RaftLossOptions, type GoldScores } from './losses/raft';
 export { tokenCrossEntropy } from './losses/crossEntropy';
-export { cotRaftLoss, findScorePositions } from './losses/cotRaft';
-export type { CotRaftBatch, CotRaftOptions, CotRaftLoss } from './losses/cotRaft';
+export {
+  cotRaftLoss,
+  findScorePositions,
+  type CotRaftBatch,
+  type CotRaftOptions,
+  type CotRaftLoss,
+} from './losses/cotRaft';
 
 // decoding
-export { parseScore, isParsed } from './decoding/parseScore';
-export type { ParsedScore, ParseScoreOptions } from './decoding/parseScore';
+export { parseScore, isParsed, type ParsedScore, type ParseScoreOptions } from './decoding/parseScore';
 
 // model and tokenizers
-export { LlamaModel, disposeCache } from './model/llama';
-export type { KvCache, ForwardOptions } from './model/llama';
-export { makeConfig, fromHfConfig, toHfConfig, parameterCount } from './model/config';
-export type { LlamaConfig } from './model/config';
-export { attachLora, detachLora, mergeLora, saveLora, loadLora, DEFAULT_LORA } from './model/lora';
-export type { LoraConfig } from './model/lora';
-export { loadModel, loadHfModel, readHfModel, readLlama2cModel, saveCheckpoint } from './model/checkpoint';
-export type { LoadedModel } from './model/checkpoint';
+export { LlamaModel, disposeCache, type KvCache, type ForwardOptions } from './model/llama';
+export { makeConfig, fromHfConfig, toHfConfig, parameterCount, type LlamaConfig } from './model/config';
+export { attachLora, detachLora, mergeLora, saveLora, loadLora, DEFAULT_LORA, type LoraConfig } from './model/lora';
+export {
+  loadModel,
+  loadHfModel,
+  readHfModel,
+  readLlama2cModel,
+  saveCheckpoint,
+  type LoadedModel,
+} from './model/checkpoint';
 export { Llama2cTokenizer } from './tokenizer/llama2c';
 export { HfTokenizer } from './tokenizer/hf';
 export type { Tokenizer } from './tokenizer/tokenizer';
 export { scoreTokenIds, SCORE_PREFIX } from './tokenizer/scoreTokens';
 
 // decoding
-export { generate, nextTokenLogits, nextTokenDistribution } from './decoding/generate';
-export type { Generation, FinishReason } from './decoding/generate';
-export { DEFAULT_GENERATION, TRACT_COT_SAMPLING, resolveGenerationConfig } from './decoding/generationConfig';
-export type { GenerationConfig } from './decoding/generationConfig';
+export {
+  generate,
+  nextTokenLogits,
+  nextTokenDistribution,
+  type Generation,
+  type FinishReason,
+} from './decoding/generate';
+export {
+  DEFAULT_GENERATION,
+  TRACT_COT_SAMPLING,
+  resolveGenerationConfig,
+  type GenerationConfig,
+} from './decoding/generationConfig';
 
 // data
-export { generateTinyJudge, checkClauses } from './data/tinyJudge';
-export type { TinyJudgeExample, TinyJudgeData } from './data/tinyJudge';
+export { generateTinyJudge, checkClauses, type TinyJudgeExample, type TinyJudgeData } from './data/tinyJudge';
 export { JudgeTokens } from './data/judgeTokens';
 
 // results: the on-disk formats, their readers and writers, run labels
-export { SPLITS, SPLIT_NAMES } from './results/formats';
-export type {
-  ExperimentConfig,
-  Prediction,
-  CotReadout,
-  RunMetrics,
-  RunSummary,
-  SplitMetrics,
-  SuiteSummary,
-  Table,
-  Cell,
-  BenchmarkMetrics,
+export {
+  SPLITS,
+  SPLIT_NAMES,
+  type ExperimentConfig,
+  type Prediction,
+  type CotReadout,
+  type RunMetrics,
+  type RunSummary,
+  type SplitMetrics,
+  type SuiteSummary,
+  type Table,
+  type Cell,
+  type BenchmarkMetrics,
 } from './results/formats';
 export { readRunFolder, writeRunFolder } from './results/runFolder';
 export { readSuiteFolder, suiteFolderProblem } from './results/suiteFolder';
 export { runLabel, runSlug, compareRun } from './results/labels';
 
 // training
-export { train, DEFAULT_TRAIN, resolveTrainConfig } from './training/trainer';
-export type { TrainConfig, TrainResult } from './training/trainer';
-export { OBJECTIVES, judgeObjective } from './losses/objective';
-export type { ObjectiveSpec } from './losses/objective';
+export { train, DEFAULT_TRAIN, resolveTrainConfig, type TrainConfig, type TrainResult } from './training/trainer';
+export { OBJECTIVES, judgeObjective, type ObjectiveSpec } from './losses/objective';
 
 // TRACT pipeline and reports
 export { METHODS, methodSpec } from './tract/methods';
@@ -133,20 +152,24 @@ export {
   loadFeedbackCollection,
   resolveBenchmark,
   SHIPPED_BENCHMARKS,
+  type BenchmarkRecord,
+  type FeedbackCollectionRecord,
 } from './data/benchmarks';
-export type { BenchmarkRecord, FeedbackCollectionRecord } from './data/benchmarks';
 export { applyChatTemplate, CHAT_TEMPLATES } from './data/chatTemplates';
-export { readPaperResults, deriveFromLog } from './data/paperResults';
-export type { PaperResult } from './data/paperResults';
-export { evaluateBenchmark, benchmarkTable } from './tract/benchmarkEval';
-export type { BenchmarkEvalOptions } from './tract/benchmarkEval';
-export { judge, LocalJudge, judgeTokensFor } from './tract/judge';
-export type { JudgeBackend, JudgeItem, JudgeResult, JudgeCallOptions } from './tract/judge';
-export { OpenAIClient, RemoteJudge } from './tract/remoteJudge';
-export type { RemoteJudgeOptions } from './tract/remoteJudge';
+export { readPaperResults, deriveFromLog, type PaperResult } from './data/paperResults';
+export { evaluateBenchmark, benchmarkTable, type BenchmarkEvalOptions } from './tract/benchmarkEval';
+export {
+  judge,
+  LocalJudge,
+  judgeTokensFor,
+  type JudgeBackend,
+  type JudgeItem,
+  type JudgeResult,
+  type JudgeCallOptions,
+} from './tract/judge';
+export { OpenAIClient, RemoteJudge, type RemoteJudgeOptions } from './tract/remoteJudge';
 export { exportLlamaFactory } from './tract/exportLlamaFactory';
-export { startServer } from './serve/server';
-export type { ServeOptions, RunningServer } from './serve/server';
+export { startServer, type ServeOptions, type RunningServer } from './serve/server';
 export { loadTest } from './serve/loadTest';
 export {
   paperMainTable,
@@ -162,7 +185,8 @@ export {
   railDistribution,
   lambdaSweep,
   calibrationPlot,
+  type Figure,
+  type NamedFigure,
 } from './report/figures';
-export type { Figure, NamedFigure } from './report/figures';
 export { figuresForResults } from './report/resultFigures';
 export { exportFigures, figureToPng, figureToSvg, figureToPdf, closeFigureBrowser } from './report/exportFigures';
