@@ -113,19 +113,26 @@ function sourceOf(source: Map<string, string>, keys: (string | number)[], fallba
   return fallback;
 }
 
+/**
+ * The JSON value of a config file (an experiment or a suite; `name`: as shown in errors, `what`: the kind of file).
+ * @throws a `ConfigError` when the file is missing or is not valid JSON.
+ */
+export function readConfigJson(path: string, name: string, what: string): unknown {
+  if (!existsSync(path)) throw new ConfigError([`${name}: no such ${what}`]);
+  try {
+    return parseJson(readFileSync(path, 'utf8'), name);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+}
+
 /** Reads a config file and the chain of files it extends (paths relative to each file). */
 function readLayers(file: string, seen: string[] = []): ConfigLayer[] {
   const path = resolve(file);
   const name = shownPath(path);
   if (seen.includes(path))
     throw new ConfigError([`${name}: 'extends' cycle (${[...seen, path].map(shownPath).join(' → ')})`]);
-  if (!existsSync(path)) throw new ConfigError([`${name}: no such experiment file`]);
-  let json: unknown;
-  try {
-    json = parseJson(readFileSync(path, 'utf8'), name);
-  } catch (err) {
-    throw new ConfigError([(err as Error).message]);
-  }
+  const json = readConfigJson(path, name, 'experiment file');
   if (!isObject(json))
     throw new ConfigError([`${name}: an experiment file must hold a JSON object, got ${showValue(json)}`]);
   const { extends: parent, ...layer } = json;

@@ -5,18 +5,17 @@
  *
  * @module tract/suite
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModelTokenizer } from '../model/checkpoint';
-import { parseJson } from '../io/json';
 import { acquireLock } from '../io/lock';
 import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary, type Table } from '../results/formats';
 import { readShiftFile, writeShiftFile } from '../results/shiftFile';
 import { writeSuiteSummary } from '../results/suiteFolder';
 import { suiteShift } from './distributionShift';
-import { type ConfigLayer, checkExperiment, readLayer, shownPath } from './config';
+import { type ConfigLayer, checkExperiment, readConfigJson, readLayer, shownPath } from './config';
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
 import { METHODS } from './methods';
@@ -61,13 +60,7 @@ const DEFAULT_COMPARE = 'tract';
  * `compare` kept when valid on their own, so that the experiments are still checked) or null.
  */
 function readSuiteFile(suiteFile: string, name: string, problems: string[]): SuiteFile | null {
-  if (!existsSync(suiteFile)) throw new ConfigError([`${name}: no such suite file`]);
-  let json: unknown;
-  try {
-    json = parseJson(readFileSync(suiteFile, 'utf8'), name);
-  } catch (err) {
-    throw new ConfigError([(err as Error).message]);
-  }
+  const json = readConfigJson(suiteFile, name, 'suite file');
   const checked = checkSchema(SUITE_SCHEMA, json);
   if (checked.ok) return checked.value as SuiteFile;
   problems.push(...checked.problems.map((p) => `${name}: ${p.path || '(file)'}: ${p.problem}`));
