@@ -267,6 +267,18 @@ function completionLogprobs(ctx: Ctx, r: SamplingRequest, res: SequenceResult, l
   return { tokens, token_logprobs: lp.logprobs, top_logprobs: top, text_offset: offsets };
 }
 
+/** The body of an OpenAI response: a fresh id (`<prefix>-…`), its object type, the choices and the token usage. */
+function envelope(ctx: Ctx, prefix: string, object: string, choices: unknown[], results: SequenceResult[][]) {
+  return {
+    id: `${prefix}-${randomInt(2 ** 47).toString(36)}`,
+    object,
+    created: Math.floor(Date.now() / 1000),
+    model: ctx.opts.modelName,
+    choices,
+    usage: usage(results),
+  };
+}
+
 async function completions(ctx: Ctx, r: CompletionRequest): Promise<unknown> {
   const prompts = r.prompts.map((p) => encode(ctx, p));
   const results = await run(ctx, r, prompts);
@@ -277,14 +289,7 @@ async function completions(ctx: Ctx, r: CompletionRequest): Promise<unknown> {
     logprobs: res.logprobs ? completionLogprobs(ctx, r, res, res.logprobs) : null,
     finish_reason: res.finishReason,
   }));
-  return {
-    id: `cmpl-${randomInt(2 ** 47).toString(36)}`,
-    object: 'text_completion',
-    created: Math.floor(Date.now() / 1000),
-    model: ctx.opts.modelName,
-    choices,
-    usage: usage(results),
-  };
+  return envelope(ctx, 'cmpl', 'text_completion', choices, results);
 }
 
 /** The prompt text of a chat: the template over the conversation's text (`none`: contents joined). */
@@ -319,12 +324,5 @@ async function chat(ctx: Ctx, r: ChatRequest): Promise<unknown> {
       finish_reason: res.finishReason,
     };
   });
-  return {
-    id: `chatcmpl-${randomInt(2 ** 47).toString(36)}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: ctx.opts.modelName,
-    choices,
-    usage: usage(results),
-  };
+  return envelope(ctx, 'chatcmpl', 'chat.completion', choices, results);
 }
