@@ -14,7 +14,7 @@ import type { BenchmarkMetrics } from '../results/formats';
 import { writeBenchmarkTables } from '../report/tableFiles';
 import { toMarkdown } from '../report/tables';
 import { loadTest } from '../serve/loadTest';
-import { startServer } from '../serve/server';
+import { SERVE_DEFAULTS as S, startServer } from '../serve/server';
 import { benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
 import { DEFAULT_EXPERIMENT, loadExperiment } from '../tract/config';
 import { exportLlamaFactory } from '../tract/exportLlamaFactory';
@@ -37,13 +37,16 @@ export const serveCommand: CommandSpec = {
   summary: 'serve a model over an OpenAI-compatible HTTP API (/v1/models, /v1/completions, /v1/chat/completions)',
   options: {
     model: { value: 'DIR', help: 'the model folder (Hugging Face, our checkpoints, llama2.c)' },
-    host: { value: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
-    port: { value: 'PORT', help: 'port, 0 for any free one (default 8000)' },
+    host: { value: 'HOST', help: `address to listen on (default ${S.host})` },
+    port: { value: 'PORT', help: `port, 0 for any free one (default ${S.port})` },
     'model-name': { value: 'NAME', help: 'the name requests use (default: the model folder name)' },
     'chat-template': { value: 'NAME', help: `template of /v1/chat/completions: ${CHAT_TEMPLATES.join(', ')} (none)` },
-    'max-concurrent': { value: 'N', help: 'requests in flight at most; more get HTTP 429 (default 64)' },
-    'max-batch': { value: 'N', help: 'sequences per batched forward at most (default 16)' },
-    'max-body-bytes': { value: 'N', help: 'largest request body; larger gets HTTP 413 (default 1048576)' },
+    'max-concurrent': {
+      value: 'N',
+      help: `requests in flight at most; more get HTTP 429 (default ${S.maxConcurrent})`,
+    },
+    'max-batch': { value: 'N', help: `sequences per batched forward at most (default ${S.maxBatch})` },
+    'max-body-bytes': { value: 'N', help: `largest request body; larger gets HTTP 413 (default ${S.maxBodyBytes})` },
     'load-test': { value: 'CxR', help: 'run C clients x R requests against the server on loopback, print, exit' },
   },
   async run(values) {
@@ -56,8 +59,8 @@ export const serveCommand: CommandSpec = {
       tokenizer: loaded.tokenizer,
       modelName,
       chatTemplate: choiceOption(values, 'chat-template', CHAT_TEMPLATES) ?? 'none',
-      host: stringOption(values, 'host') ?? '127.0.0.1',
-      port: intOption(values, 'port', 0, 65535) ?? 8000,
+      host: stringOption(values, 'host') ?? S.host,
+      port: intOption(values, 'port', 0, 65535) ?? S.port,
       maxConcurrent: intOption(values, 'max-concurrent', 1),
       maxBatch: intOption(values, 'max-batch', 1),
       maxBodyBytes: intOption(values, 'max-body-bytes', 1024),

@@ -63,6 +63,15 @@ export interface RunningServer {
 
 const DEFAULT_LIMITS: RequestLimits = { maxN: 16, maxPrompts: 32, maxLogprobs: 20 };
 
+/** The defaults of {@link ServeOptions}. */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  maxBodyBytes: 1 << 20,
+  maxConcurrent: 64,
+  maxBatch: 16,
+} as const;
+
 /** The text token `ids[i]` adds after the tokens before it. */
 export function tokenPiece(tokenizer: Tokenizer, ids: readonly number[], i: number, showSpecial = true): string {
   const lo = Math.max(0, i - 4);
@@ -74,10 +83,10 @@ export function tokenPiece(tokenizer: Tokenizer, ids: readonly number[], i: numb
 
 /** Starts the server; resolves once it listens. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  const engine = new CompletionEngine(opts.model, opts.tokenizer, opts.maxBatch ?? 16);
+  const engine = new CompletionEngine(opts.model, opts.tokenizer, opts.maxBatch ?? SERVE_DEFAULTS.maxBatch);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const maxBody = opts.maxBodyBytes ?? 1 << 20;
-  const maxConcurrent = opts.maxConcurrent ?? 64;
+  const maxBody = opts.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
+  const maxConcurrent = opts.maxConcurrent ?? SERVE_DEFAULTS.maxConcurrent;
   const statusCounts = new Map<number, number>();
   let inFlight = 0;
   const ctx = { opts, engine, limits };
@@ -112,10 +121,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 8000, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? SERVE_DEFAULTS.port, opts.host ?? SERVE_DEFAULTS.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? SERVE_DEFAULTS.host;
   return {
     baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}/v1`,
     port,
