@@ -168,6 +168,46 @@ function encodePrompts(
   return { promptIds, chatTemplate, truncation };
 }
 
+/** The settings that identify a run (its id is their digest); paths shown relative to the working folder. */
+function runConfig(
+  opts: BenchmarkEvalOptions,
+  run: {
+    name: string;
+    file: string;
+    records: number;
+    modelPath: string | null;
+    chatTemplate: ChatTemplate;
+    truncation: EvalPlan['truncation'];
+  },
+): Record<string, unknown> {
+  const { name, file, modelPath, chatTemplate, truncation } = run;
+  // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
+  const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
+  const config: Record<string, unknown> = {
+    benchmark: name,
+    file: shown(file),
+    fileDigest: contentKey(readFileSync(file, 'utf8'), 16),
+    records: run.records,
+    model: modelPath ? shown(modelPath) : null,
+    modelDigest: modelPath ? pathDigest(modelPath) : null,
+    decoding: opts.decoding,
+    nCot: opts.nCot,
+    chatTemplate,
+    maxNewTokens: opts.maxNewTokens,
+    temperature: opts.temperature,
+    topP: opts.topP,
+    repetitionPenalty: opts.repetitionPenalty,
+    seed: opts.seed,
+    promptBudget: truncation.promptBudget,
+    lenient: opts.lenient,
+    version: EVAL_VERSION,
+  };
+  // only set when used, so that the ids of plain local runs stay as they were
+  if (opts.judge) config.judge = opts.judge.describe();
+  if (opts.adapter) Object.assign(config, { adapter: shown(opts.adapter), adapterDigest: pathDigest(opts.adapter) });
+  return config;
+}
+
 /** Loads the records, encodes the prompts and identifies the run from the model's config and tokenizer. */
 export function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
   const { name, file } = resolveBenchmark(opts.benchmark, ROOT);
@@ -192,30 +232,7 @@ export function planEvaluation(opts: BenchmarkEvalOptions): EvalPlan {
         truncation: { count: 0, maxTokensDropped: 0, promptBudget: 0 },
       };
   const { promptIds, chatTemplate, truncation } = encoded;
-  // paths as given relative to the working folder, so that run ids do not depend on where the checkout lives
-  const shown = (p: string) => relative(process.cwd(), resolve(p)) || '.';
-  const config: Record<string, unknown> = {
-    benchmark: name,
-    file: shown(file),
-    fileDigest: contentKey(readFileSync(file, 'utf8'), 16),
-    records: records.length,
-    model: modelPath ? shown(modelPath) : null,
-    modelDigest: modelPath ? pathDigest(modelPath) : null,
-    decoding: opts.decoding,
-    nCot: opts.nCot,
-    chatTemplate,
-    maxNewTokens: opts.maxNewTokens,
-    temperature: opts.temperature,
-    topP: opts.topP,
-    repetitionPenalty: opts.repetitionPenalty,
-    seed: opts.seed,
-    promptBudget: truncation.promptBudget,
-    lenient: opts.lenient,
-    version: EVAL_VERSION,
-  };
-  // only set when used, so that the ids of plain local runs stay as they were
-  if (opts.judge) config.judge = opts.judge.describe();
-  if (opts.adapter) Object.assign(config, { adapter: shown(opts.adapter), adapterDigest: pathDigest(opts.adapter) });
+  const config = runConfig(opts, { name, file, records: records.length, modelPath, chatTemplate, truncation });
   const judgeTag = opts.judge ? `${opts.judge.kind}-` : '';
   const runId = `eval-${name}-${judgeTag}${contentKey(config, 8)}`;
   return {
