@@ -22,7 +22,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumExecutable } from '../src/report/figureRenderer';
+import { chromiumExecutable } from '../src/report/chromium';
+import { CHROMIUM_ARGS } from '../src/report/figureRenderer';
 
 const ROOT = resolve(__dirname, '..');
 const START_TIMEOUT_MS = 90_000;

@@ -23,22 +23,24 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { FIGURE_FORMATS, type FigureFormat, FigureRenderer, type RenderOptions } from './figureRenderer';
-import type { Figure, NamedFigure } from './plotly';
-
-export { embedFigureFont, FIGURE_FONT_FAMILY, uncoveredCharacters } from './figureFont';
 export {
-  CHROMIUM_ARGS,
   type ChromiumSource,
   chromiumChoice,
   chromiumExecutable,
   DEFAULT_CHROMIUM,
   DEFAULT_PNG_SCALE,
-  FIGURE_FORMATS,
-  type FigureFormat,
-  FigureRenderer,
   missingLibraries,
   missingLibraryMessage,
   NPM_CHROMIUM,
+} from './chromium';
+import type { Figure, NamedFigure } from './plotly';
+
+export { embedFigureFont, FIGURE_FONT_FAMILY, uncoveredCharacters } from './figureFont';
+export {
+  CHROMIUM_ARGS,
+  FIGURE_FORMATS,
+  type FigureFormat,
+  FigureRenderer,
   plotlyBundlePath,
   type RenderOptions,
 } from './figureRenderer';

@@ -25,27 +25,7 @@ import {
   uncoveredCharacters,
 } from './figureFont';
 import { DEFAULT_SIZE } from './figureStyle';
-import {
-  DEFAULT_CHROMIUM,
-  NPM_CHROMIUM,
-  DEFAULT_PNG_SCALE,
-  chromiumChoice,
-  chromiumExecutable,
-  missingLibraries,
-  missingLibraryMessage,
-  type ChromiumSource,
-} from './chromium';
-
-export {
-  DEFAULT_CHROMIUM,
-  NPM_CHROMIUM,
-  DEFAULT_PNG_SCALE,
-  chromiumChoice,
-  chromiumExecutable,
-  missingLibraries,
-  missingLibraryMessage,
-  type ChromiumSource,
-};
+import { DEFAULT_PNG_SCALE, chromiumExecutable, missingLibraryMessage } from './chromium';
 
 import type { Figure } from './plotly';
 
