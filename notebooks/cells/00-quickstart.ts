@@ -26,7 +26,7 @@ import { generateTinyJudge } from './src/data/tinyJudge';
 import { JudgeTokens } from './src/data/judgeTokens';
 import { judgeExamples } from './src/tract/evaluate';
 import { railDistribution } from './src/report/figures';
-import { notebookProfile, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, suiteOutDir } from './src/notebook';
+import { notebookProfile, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, suiteOutDir } from './src/notebook/index';
 
 console.log(describeBackend(await initBackend()));
 

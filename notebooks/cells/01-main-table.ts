@@ -25,7 +25,7 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperMainTable, readOurRuns } from './src/report/paperTables';
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteFigure, suiteReading } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteFigure, suiteReading } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() });
 

@@ -16,7 +16,7 @@
 // untrained `seed` for reference. Profile from `TRACT_PROFILE`; the runs are shared with notebook 01.
 
 // %%
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, suiteFigure, suiteReading, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, suiteFigure, suiteReading, suiteRunTable } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() });
 

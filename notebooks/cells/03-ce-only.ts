@@ -16,7 +16,7 @@
 // are shared with notebook 01.
 
 // %%
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, suiteBars, suiteReading, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, suiteBars, suiteReading, suiteRunTable } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() });
 

@@ -27,7 +27,7 @@ import { distributionShiftRmse, type DistributionShiftResult } from './src/tract
 import {
   distributionShiftFigure, distributionShiftTable, findRun, loadOrRunSuite, notebookProfile, runModelPath, showFigure, showMarkdown,
   suiteBars, suiteReading, suiteRunTable,
-} from './src/notebook';
+} from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() });
 

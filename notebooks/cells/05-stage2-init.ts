@@ -18,7 +18,7 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperAblationTable, readOurRuns } from './src/report/paperTables';
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteBars, suiteReading, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteBars, suiteReading, suiteRunTable } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'ablations', profile: notebookProfile() });
 

@@ -17,7 +17,7 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperLambdaTable } from './src/report/paperTables';
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteFigure, suiteReading, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteFigure, suiteReading, suiteRunTable } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'lambda-sweep', profile: notebookProfile() });
 

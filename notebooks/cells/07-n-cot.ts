@@ -17,7 +17,7 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperNCotTable } from './src/report/paperTables';
-import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteBars, suiteReading, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, showFigure, showMarkdown, showTable, suiteBars, suiteReading, suiteRunTable } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'n-cot', profile: notebookProfile() });
 

@@ -22,7 +22,7 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from './src/report/paperTables';
-import { notebookProfile, readSuiteResults, showFigure, showMarkdown, showTable, suiteFilePath, suiteOutDir, suiteReading, tableBars } from './src/notebook';
+import { notebookProfile, readSuiteResults, showFigure, showMarkdown, showTable, suiteFilePath, suiteOutDir, suiteReading, tableBars } from './src/notebook/index';
 
 const rows = readPaperResults('data/reference/tract-paper-results.csv');
 const profile = notebookProfile();

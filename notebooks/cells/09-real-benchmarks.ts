@@ -27,7 +27,7 @@ import { JudgeTokens } from './src/data/judgeTokens';
 import { predictedVsGold } from './src/report/figures';
 import { loadModelTokenizer } from './src/model/checkpoint';
 import { benchmarkTable } from './src/tract/benchmarkEval';
-import { benchmarkOverview, benchmarkOverviewTable, loadOrEvaluateBenchmark, notebookProfile, showFigure, showMarkdown, showTable } from './src/notebook';
+import { benchmarkOverview, benchmarkOverviewTable, loadOrEvaluateBenchmark, notebookProfile, showFigure, showMarkdown, showTable } from './src/notebook/index';
 
 const profile = notebookProfile();
 const benchmarks = Object.keys(SHIPPED_BENCHMARKS);

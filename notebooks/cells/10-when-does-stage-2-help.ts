@@ -17,7 +17,7 @@
 // r over A.1 and A.2 with 95% paired-bootstrap intervals. Profile from `TRACT_PROFILE`.
 
 // %%
-import { loadOrRunSuite, notebookProfile, profileWarning, showFigure, showMarkdown, stage2Help, stage2HelpFigure, stage2HelpReading, stage2HelpTable, suiteRunTable } from './src/notebook';
+import { loadOrRunSuite, notebookProfile, profileWarning, showFigure, showMarkdown, stage2Help, stage2HelpFigure, stage2HelpReading, stage2HelpTable, suiteRunTable } from './src/notebook/index';
 
 const profile = notebookProfile();
 const res = await loadOrRunSuite({ suite: 'shift-sweep', profile: profile });

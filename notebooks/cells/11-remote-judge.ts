@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { RemoteJudge } from './src/tract/remoteJudge';
 import { loadModelTokenizer } from './src/model/checkpoint';
 import { benchmarkTable } from './src/tract/benchmarkEval';
-import { localRemoteMarkdown, loadOrEvaluateBenchmark, notebookProfile, showMarkdown, showTable, startServeProcess } from './src/notebook';
+import { localRemoteMarkdown, loadOrEvaluateBenchmark, notebookProfile, showMarkdown, showTable, startServeProcess } from './src/notebook/index';
 
 const profile = notebookProfile();
 const common = { model: 'models/stories260K', benchmark: 'vicuna', limit: profile === 'full' ? 16 : 3, maxNewTokens: 16, batchSize: 4 };
