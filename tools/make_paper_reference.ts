@@ -1,6 +1,7 @@
 /**
  * Derives data/reference/tract-paper-results.csv from the TRACT authors' run log
- * (`inference/evaluation_result/results.csv` of d223302/TRACT; a copy is in ../shared/data/tract_results/).
+ * (`inference/evaluation_result/results.csv` of d223302/TRACT, given as the first argument;
+ * data/reference/PROVENANCE.md names the commit and its hash).
  *
  *   npx tsx tools/make_paper_reference.ts [path/to/results.csv]
  *

@@ -76,7 +76,7 @@ describe('data/benchmarks', () => {
         assert.ok(r.fields.criteria.length > 0 && r.fields.response.length > 0);
       }
       const mean = records.reduce((s, r) => s + r.label, 0) / records.length;
-      // tract-method.md §10: mean label 4.146 (Vicuna), 3.489 (MT Bench)
+      // docs/data.md: mean label 4.146 (Vicuna), 3.489 (MT Bench)
       assert.equal(mean.toFixed(3), name === 'Vicuna Bench' ? '4.146' : '3.489');
     });
 

@@ -25,7 +25,7 @@ function printed(t: Table): Record<string, string[]> {
 }
 
 describe('report/paperTables', () => {
-  it("reproduces the paper's Mistral main table (tract-method.md §9.1; FB, FLASK, Vicuna, MT, Avg r, Avg ρ)", () => {
+  it("reproduces the paper's Mistral main table (docs/method.md §9.1; FB, FLASK, Vicuna, MT, Avg r, Avg ρ)", () => {
     const t = printed(paperMainTable(rows));
     assert.deepEqual(t, {
       'CE (w/o CoT) | not stated | 1': ['0.890', '0.355', '0.429', '0.279', '0.488', '0.483'],

@@ -7,7 +7,7 @@ describe("tokenizer: the paper's seed-model tokenizers", () => {
   it('Mistral-7B: derives the ids the official code hard-codes (28740, 28750, 28770, 28781, 28782)', async () => {
     const tok = await mistralTokenizer();
     assert.deepEqual(scoreTokenIds(tok), [28740, 28750, 28770, 28781, 28782]);
-    // the space before the digit is its own token ("▁", 28705), as tract-method.md §2.2 says
+    // the space before the digit is its own token ("▁", 28705), as docs/method.md §2.2 describes
     const jt = new JudgeTokens(tok);
     assert.equal(jt.cotContext[jt.cotContext.length - 1], 28705);
   });
