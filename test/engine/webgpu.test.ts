@@ -8,35 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../../src/engine/backend';
-import { Rng } from '../../src/engine/rng';
 import { releaseWebGpu } from '../../src/engine/webgpu';
 import { checkWebGpuFit } from '../../src/engine/webgpuMemory';
 import { generate } from '../../src/decoding/generate';
 import { judgeObjective, OBJECTIVES } from '../../src/losses/objective';
 import { loadModel } from '../../src/model/checkpoint';
-import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
-import { buildExample, collate, emptyTruncationStats, type TrainExample } from '../../src/training/batches';
+import { collate } from '../../src/training/batches';
 import { train } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
+import { SCORE_IDS, tinyConfig, toyExamples } from '../helpers/toyJudge';
 
 const STORIES = join(__dirname, '..', '..', 'models', 'stories260K');
-const SCORE_IDS = [3, 4, 5, 6, 7];
-const tinyConfig = () =>
-  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32 });
-
-/** Toy judge examples (as test/training/trainer.test.ts). */
-function toyExamples(n: number, seed = 1): TrainExample[] {
-  const rng = new Rng(seed);
-  const stats = emptyTruncationStats();
-  return Array.from({ length: n }, (_, i) => {
-    const len = 4 + rng.int(5);
-    const prompt = [1, ...Array.from({ length: len }, () => (rng.uniform() < 0.3 ? 10 : 11 + rng.int(8)))];
-    const gold = 1 + Math.min(4, prompt.filter((t) => t === 10).length);
-    return buildExample(`toy-${i}`, prompt, [20, 21, 22, SCORE_IDS[gold - 1], 2], gold, 32, stats) as TrainExample;
-  });
-}
-
 /** Activates the webgpu backend by name (a software adapter is accepted when named). */
 async function useWebGpu(): Promise<BackendReport> {
   const report = await initBackend({ prefer: 'webgpu', env: {} });

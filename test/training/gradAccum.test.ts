@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
 import { Rng } from '../../src/engine/rng';
 import { judgeObjective, OBJECTIVES } from '../../src/losses/objective';
-import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
 import {
   buildExample,
@@ -14,6 +13,7 @@ import {
 } from '../../src/training/batches';
 import { train, type TrainConfig } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
+import { SCORE_IDS, tinyConfig } from '../helpers/toyJudge';
 
 /**
  * Gradient accumulation against the full batch (src/training/trainer.ts, `gradAccum`).
@@ -25,9 +25,7 @@ import { useBackend } from '../helpers/backends';
  * the accumulated step weights them equally (Hugging Face Trainer's behaviour before
  * `num_items_in_batch`). Both cases are checked against their mathematical values.
  */
-const SCORE_IDS = [3, 4, 5, 6, 7];
-const config = () =>
-  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32 });
+const config = tinyConfig;
 const quiet = () => undefined;
 
 /** Toy examples; `targetLength(i)` CoT tokens before the digit and EOS (CE tokens per row: CoT + EOS). */

@@ -4,38 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
-import { Rng } from '../../src/engine/rng';
 import { OBJECTIVES } from '../../src/losses/objective';
-import { makeConfig } from '../../src/model/config';
 import { LlamaModel } from '../../src/model/llama';
 import { attachLora } from '../../src/model/lora';
-import {
-  buildExample,
-  collate,
-  emptyTruncationStats,
-  epochBatches,
-  type TrainExample,
-} from '../../src/training/batches';
+import { buildExample, collate, emptyTruncationStats, epochBatches } from '../../src/training/batches';
 import { learningRate, warmupStepCount } from '../../src/training/optimizer';
 import { resolveTrainConfig, train } from '../../src/training/trainer';
 import { useBackend } from '../helpers/backends';
+import { SCORE_IDS, tinyConfig, toyExamples } from '../helpers/toyJudge';
 
-const SCORE_IDS = [3, 4, 5, 6, 7];
-const config = () =>
-  makeConfig({ dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 32, vocabSize: 24, maxSeqLen: 32 });
-
-/** Toy judge data: the score is 1 + (count of token 10 in the prompt, capped at 4); CoT lists the tokens. */
-function toyExamples(n: number, seed = 1): TrainExample[] {
-  const rng = new Rng(seed);
-  const stats = emptyTruncationStats();
-  return Array.from({ length: n }, (_, i) => {
-    const len = 4 + rng.int(5);
-    const prompt = [1, ...Array.from({ length: len }, () => (rng.uniform() < 0.3 ? 10 : 11 + rng.int(8)))];
-    const gold = 1 + Math.min(4, prompt.filter((t) => t === 10).length);
-    const target = [20, 21, 22, SCORE_IDS[gold - 1], 2];
-    return buildExample(`toy-${i}`, prompt, target, gold, 32, stats)!;
-  });
-}
+const config = tinyConfig;
 
 const quiet = () => undefined;
 
