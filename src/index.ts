@@ -54,6 +54,7 @@ export {
 export {
   bootstrapCI,
   pairedBootstrapDiff,
+  pairedBootstrapDiffOverSeeds,
   quantileSorted,
   type BootstrapCI,
   type BootstrapOptions,
@@ -137,7 +138,7 @@ export { train, DEFAULT_TRAIN, resolveTrainConfig, type TrainConfig, type TrainR
 export { OBJECTIVES, judgeObjective, type ObjectiveSpec } from './losses/objective';
 
 // TRACT pipeline and reports
-export { METHODS, methodSpec } from './tract/methods';
+export { METHODS, methodSpec, paperNameOf } from './tract/methods';
 export { loadExperiment, DEFAULT_EXPERIMENT, TRACT_SAMPLING } from './tract/config';
 export { runExperiment } from './tract/pipeline';
 export { runSuite, loadSuite } from './tract/suite';

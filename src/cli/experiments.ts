@@ -5,6 +5,7 @@
  *
  * @module cli/experiments
  */
+import { progressLog } from '../training/trainer';
 import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -114,7 +115,9 @@ export const runCommand: CommandSpec = {
     const t0 = Date.now();
     const log = (line: string) => console.error(line);
     const wait = !values['no-wait'];
-    const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, jobs, wait };
+    // training progress every logEvery steps, from this process or (tagged with the job) from its workers
+    const trainLog = progressLog;
+    const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, trainLog, jobs, wait };
     const res = await withoutEmptyLeftovers(resultsDir, () => runSuite(suite));
     const table = writeSuiteTables(out, res.tables);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);

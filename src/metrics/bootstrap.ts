@@ -154,12 +154,45 @@ export function pairedBootstrapDiff(
   predB: ArrayLike<number>,
   options: BootstrapOptions & { higherIsBetter?: boolean } = {},
 ): PairedBootstrapResult {
+  return pairedBootstrapDiffOverSeeds(metricFn, gold, [predA], [predB], options);
+}
+
+/**
+ * {@link pairedBootstrapDiff} pooled over training seeds: judges A and B were each trained with S
+ * seeds and scored on the same items, and the statistic is the mean over seeds of
+ * metric(A_s) − metric(B_s). Each resample draws item indices once and applies them to every seed,
+ * so the interval holds both the item sampling and the seed-to-seed spread that the mean keeps.
+ * With one seed it is exactly {@link pairedBootstrapDiff} (same resamples, same numbers).
+ *
+ * @param predsA predictions of A, one array per seed (each as long as `gold`)
+ * @param predsB predictions of B, one array per seed, in the same seed order
+ */
+export function pairedBootstrapDiffOverSeeds(
+  metricFn: PairMetric,
+  gold: ArrayLike<number>,
+  predsA: readonly ArrayLike<number>[],
+  predsB: readonly ArrayLike<number>[],
+  options: BootstrapOptions & { higherIsBetter?: boolean } = {},
+): PairedBootstrapResult {
   const { samples, level, seed } = resolve(options, 'pairedBootstrapDiff');
   const higherIsBetter = options.higherIsBetter ?? true;
-  checkPairs('pairedBootstrapDiff (predA vs gold)', predA, gold);
-  checkPairs('pairedBootstrapDiff (predB vs gold)', predB, gold);
-  const a = metricFn(predA, gold);
-  const b = metricFn(predB, gold);
+  if (predsA.length === 0 || predsA.length !== predsB.length)
+    throw new RangeError(
+      `pairedBootstrapDiff: need the same positive number of seeds for A and B, ` +
+        `got ${predsA.length} and ${predsB.length}`,
+    );
+  const which = (s: number) => (predsA.length > 1 ? ` seed ${s}` : '');
+  for (let s = 0; s < predsA.length; s++) {
+    checkPairs(`pairedBootstrapDiff (predA${which(s)} vs gold)`, predsA[s], gold);
+    checkPairs(`pairedBootstrapDiff (predB${which(s)} vs gold)`, predsB[s], gold);
+  }
+  const meanOver = (f: (s: number) => number) => {
+    let sum = 0;
+    for (let s = 0; s < predsA.length; s++) sum += f(s);
+    return sum / predsA.length;
+  };
+  const a = meanOver((s) => metricFn(predsA[s], gold));
+  const b = meanOver((s) => metricFn(predsB[s], gold));
   const n = gold.length;
   const bg = new Float64Array(n);
   const ba = new Float64Array(n);
@@ -168,7 +201,9 @@ export function pairedBootstrapDiff(
   let nUndefined = 0;
   forEachResample(n, samples, seed, (idx) => {
     gatherInto(bg, gold, idx);
-    const d = metricFn(gatherInto(ba, predA, idx), bg) - metricFn(gatherInto(bb, predB, idx), bg);
+    const d = meanOver(
+      (s) => metricFn(gatherInto(ba, predsA[s], idx), bg) - metricFn(gatherInto(bb, predsB[s], idx), bg),
+    );
     if (Number.isFinite(d)) diffs.push(d);
     else nUndefined++;
   });

@@ -46,6 +46,7 @@ export function distributionShiftFigure(res: DistributionShiftResult, profile: s
   ]);
   return ablationBars(points, {
     title: 'Distribution shift: RMSE on training inputs',
+    xTitle: 'condition: the model that reads the score | the CoTs it reads it after',
     yTitle: 'RMSE (lower is better)',
   });
 }

@@ -11,3 +11,4 @@ export * from './suites';
 export { suiteOutDir } from '../results/paths';
 export * from './stage2Help';
 export * from './remoteJudge';
+export * from './paperAgreement';

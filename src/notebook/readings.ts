@@ -13,7 +13,7 @@ import { ablationBars, type Figure, type IntervalPoint } from '../report/figures
 import { figuresForResults, primaryPearson } from '../report/resultFigures';
 import { toMarkdown } from '../report/tables';
 import { profileFile } from '../tract/profiles';
-import { buildTables, DEFAULT_COMPARE } from '../tract/suiteTables';
+import { buildTables, DEFAULT_COMPARE, type SuiteTables } from '../tract/suiteTables';
 import type { SuiteResults } from './suites';
 
 /** A run of a suite with a label that tells it apart from the suite's other runs, and its config. */
@@ -86,7 +86,7 @@ function selectRuns(res: SuiteResults, labels?: string[]): LabeledRun[][] {
  * `buildTables` over runs renamed to their labels (so that a selection keeps the labels the whole suite gives its
  * runs).
  */
-function labeledTables(res: SuiteResults, sel: RunSelection): { results: Table; verdicts: Table; compare: string } {
+function labeledTables(res: SuiteResults, sel: RunSelection): SuiteTables & { compare: string } {
   const runs = selectRuns(res, sel.labels);
   const compare = sel.compare ?? compareLabel(res);
   const renamed = runs.map((rs) => rs.map((r) => ({ ...r, metrics: { ...r.metrics, method: r.label } })));
@@ -96,12 +96,14 @@ function labeledTables(res: SuiteResults, sel: RunSelection): { results: Table; 
 
 /**
  * The results table (Markdown) of the chosen runs, one row per run (labels from
- * {@link labeledRuns}), then the paired-bootstrap verdicts of `compare` against each of them, as
- * `tract run` builds them (without the trivial-baseline rows: see the suite's table.md for those).
+ * {@link labeledRuns}), the paired-bootstrap verdicts of `compare` against each of them, and with
+ * `secondary` the other metrics, as `tract run` builds them (without the trivial-baseline rows: see
+ * the suite's table.md for those).
  */
-export function suiteRunTable(res: SuiteResults, sel: RunSelection = {}): string {
-  const { results, verdicts } = labeledTables(res, sel);
-  return verdicts.rows.length ? `${toMarkdown(results)}\n${toMarkdown(verdicts)}` : toMarkdown(results);
+export function suiteRunTable(res: SuiteResults, sel: RunSelection & { secondary?: boolean } = {}): string {
+  const { results, secondary, verdicts } = labeledTables(res, sel);
+  const parts = [results, ...(verdicts.rows.length ? [verdicts] : []), ...(sel.secondary ? [secondary] : [])];
+  return parts.map(toMarkdown).join('\n');
 }
 
 /**

@@ -31,6 +31,8 @@ export interface IntervalPoint extends Interval {
 export interface AblationBarsOptions extends FigureOptions {
   /** The y-axis title (default 'Pearson r'). */
   yTitle?: string;
+  /** The x-axis title (default 'method'). */
+  xTitle?: string;
   /** How the intervals were made, for the title (e.g. '95% bootstrap intervals'). */
   intervalNote?: string;
 }
@@ -61,11 +63,12 @@ export function ablationBars(points: IntervalPoint[], opts: AblationBarsOptions 
   const yTitle = opts.yTitle ?? 'Pearson r';
   const title = `Agreement with gold labels${opts.intervalNote ? ` (${opts.intervalNote})` : ''}`;
   const width = opts.width ?? Math.max(DEFAULT_SIZE.width, 90 * labels.length + 120);
-  const layout = baseLayout(title, 'method', yTitle, { width, height: opts.height ?? 440 });
+  const xTitle = opts.xTitle ?? 'method';
+  const layout = baseLayout(title, xTitle, yTitle, { width, height: opts.height ?? 440 });
   layout.barmode = 'group';
   layout.bargap = 0.25;
   layout.bargroupgap = 0.08;
-  layout.xaxis = axis('method', { showgrid: false, tickangle: labels.some((l) => l.length > 10) ? -30 : 0 });
+  layout.xaxis = axis(xTitle, { showgrid: false, tickangle: labels.some((l) => l.length > 10) ? -30 : 0 });
   layout.yaxis = axis(yTitle, { zeroline: true, zerolinecolor: '#333333', zerolinewidth: 1 });
   return { data, layout: titled(layout, opts) };
 }
@@ -84,21 +87,25 @@ export interface LambdaSweepOptions extends AblationBarsOptions {
 
 /**
  * The metric (Pearson r by default) against λ, one line per split, with interval error bars.
- * The λ axis is categorical (the swept values, evenly spaced and sorted: a sweep such as
- * 0.1, 0.5, 1, 2, 5 reads like a log axis), and the splits sit side by side at each λ
- * (`scattermode: 'group'`) so their error bars do not overlap.
+ * The λ axis is logarithmic with a tick at each swept value; the splits are dodged by a small
+ * factor (±2% per split) so that their error bars do not overlap, and the hover shows the real λ.
  */
 export function lambdaSweep(points: SweepPoint[], opts: LambdaSweepOptions = {}): Figure {
   const splits = distinct(points, (p) => p.split);
+  const bad = points.find((p) => !(p.lambda > 0));
+  if (bad) throw new RangeError(`lambdaSweep: λ must be positive for a log axis, got ${bad.lambda}`);
   const data: PlotlyTrace[] = splits.map((split, i) => {
     const ps = points.filter((p) => p.split === split).sort((a, b) => a.lambda - b.lambda);
     const color = splitColor(split, i);
+    const dodge = 10 ** ((i - (splits.length - 1) / 2) * 0.02);
     return {
       type: 'scatter',
       mode: 'lines+markers',
       name: splitLabel(split),
-      x: ps.map((p) => p.lambda),
+      x: ps.map((p) => p.lambda * dodge),
       y: ps.map((p) => finiteOrNull(p.value)),
+      customdata: ps.map((p) => [p.lambda, finiteOrNull(p.lo), finiteOrNull(p.hi)]),
+      hovertemplate: 'λ = %{customdata[0]}<br>%{y:.3f} [%{customdata[1]:.3f}, %{customdata[2]:.3f}]',
       line: { color, width: 1.8 },
       marker: { color, size: 8 },
       error_y: intervalErrorBars(ps, color),
@@ -108,15 +115,16 @@ export function lambdaSweep(points: SweepPoint[], opts: LambdaSweepOptions = {})
   const yTitle = opts.yTitle ?? 'Pearson r';
   const note = opts.intervalNote ? ` (${opts.intervalNote})` : '';
   const title = `${methodPrefix(opts.method)}score-loss weight λ${note}`;
-  const layout = baseLayout(title, 'λ (score-loss weight)', yTitle, { width: opts.width, height: opts.height });
-  layout.xaxis = axis('λ (score-loss weight)', {
-    type: 'category',
-    categoryorder: 'array',
-    categoryarray: lambdas,
+  const layout = baseLayout(title, 'λ (score-loss weight, log scale)', yTitle, {
+    width: opts.width,
+    height: opts.height,
+  });
+  layout.xaxis = axis('λ (score-loss weight, log scale)', {
+    type: 'log',
+    tickvals: lambdas,
+    ticktext: lambdas.map(String),
     showgrid: false,
   });
-  layout.scattermode = 'group';
-  layout.scattergap = 0.75;
   layout.yaxis = axis(yTitle, { zeroline: true, zerolinecolor: '#999999' });
   return { data, layout: titled(layout, opts) };
 }

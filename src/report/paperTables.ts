@@ -253,3 +253,30 @@ export function paperNCotTable(rows: PaperResult[]): Table {
     'With 5 CoTs the prediction is the mean of the per-CoT predictions.',
   ]);
 }
+
+/** Which decoding the paper reads each method with in its main and ablation tables (§9.1, §9.3). */
+export const PAPER_PRIMARY_DECODING: Readonly<Record<string, PaperResult['decoding']>> = Object.freeze({
+  'ce-no-cot': 'unknown',
+  raft: 'rail',
+  'ce-cot': 'standard',
+  'prometheus-2-7b': 'standard',
+});
+
+/**
+ * The paper's average Pearson r of a method over the four benchmarks (FB Bench, FLASK, Vicuna Bench,
+ * MT Bench), computed from the rows; NaN when a benchmark is missing.
+ * @param sel.decoding default: {@link PAPER_PRIMARY_DECODING}, else CoT-RAIL; sel.nCot default 1
+ */
+export function paperAverageR(
+  rows: PaperResult[],
+  sel: { method: string; decoding?: PaperResult['decoding']; nCot?: number },
+): number {
+  const s: Selection = {
+    method: sel.method,
+    decoding: sel.decoding ?? PAPER_PRIMARY_DECODING[sel.method] ?? 'cot-rail',
+    nCot: sel.nCot ?? 1,
+  };
+  const per = PAPER_BENCHMARKS.map((b) => pick(rows, s, b));
+  if (per.some((r) => !r)) return NaN;
+  return per.reduce((a, r) => a + (r as PaperResult).pearson, 0) / per.length;
+}

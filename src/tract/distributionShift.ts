@@ -86,7 +86,7 @@ export interface ShiftCondition {
 
 /** One condition's result. */
 export interface ShiftRow extends ShiftCondition {
-  /** Readable name, e.g. `stage 1 | its own CoTs`. */
+  /** Readable name, e.g. `stage 1 · its own CoTs`. */
   condition: string;
   n: number;
   rmse: number;
@@ -115,11 +115,11 @@ export interface DistributionShiftResult {
  * 0.45" is read as (reference CoTs, own CoTs), parallel to the stage-1 sentence (UNCONFIRMED).
  */
 export const SHIFT_CONDITIONS: readonly (ShiftCondition & { condition: string; paper: number | null })[] = [
-  { model: 'stage1', cots: 'reference', condition: 'stage 1 | reference CoTs', paper: 0.12 },
-  { model: 'stage1', cots: 'stage1-self', condition: 'stage 1 | its own CoTs', paper: 0.63 },
-  { model: 'stage2', cots: 'reference', condition: 'stage 2 | reference CoTs', paper: 0.45 },
-  { model: 'stage2', cots: 'stage1-self', condition: 'stage 2 | stage-1 CoTs (its training CoTs)', paper: null },
-  { model: 'stage2', cots: 'stage2-own', condition: 'stage 2 | its own CoTs', paper: 0.45 },
+  { model: 'stage1', cots: 'reference', condition: 'stage 1 · reference CoTs', paper: 0.12 },
+  { model: 'stage1', cots: 'stage1-self', condition: 'stage 1 · its own CoTs', paper: 0.63 },
+  { model: 'stage2', cots: 'reference', condition: 'stage 2 · reference CoTs', paper: 0.45 },
+  { model: 'stage2', cots: 'stage1-self', condition: 'stage 2 · stage-1 CoTs (its training CoTs)', paper: null },
+  { model: 'stage2', cots: 'stage2-own', condition: 'stage 2 · its own CoTs', paper: 0.45 },
 ];
 
 /** Options of {@link distributionShiftRmse}. */

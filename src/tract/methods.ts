@@ -29,6 +29,8 @@ export interface MethodSpec {
   id: string;
   /** The paper's row or ablation id. */
   paperId: string;
+  /** The paper's name for the row, short enough for a table (`CE (w/o CoT)`, `TRACT`). */
+  paperName: string;
   description: string;
   prompt: 'cot' | 'score-only';
   stages: StageSpec[];
@@ -54,6 +56,7 @@ export const METHODS: Record<string, MethodSpec> = {
   seed: {
     id: 'seed',
     paperId: '-',
+    paperName: 'Seed model (untrained)',
     prompt: 'score-only',
     stages: [],
     decoding: 'rail',
@@ -62,6 +65,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'ce-no-cot': {
     id: 'ce-no-cot',
     paperId: 'B1',
+    paperName: 'CE (w/o CoT)',
     prompt: 'score-only',
     stages: [s1('score-only', 'ce')],
     decoding: 'rail',
@@ -70,6 +74,7 @@ export const METHODS: Record<string, MethodSpec> = {
   raft: {
     id: 'raft',
     paperId: 'B3',
+    paperName: 'RAFT',
     prompt: 'score-only',
     stages: [s1('score-only', 'raft')],
     decoding: 'rail',
@@ -78,6 +83,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'ce-cot': {
     id: 'ce-cot',
     paperId: 'B2',
+    paperName: 'CE (w/ CoT)',
     prompt: 'cot',
     stages: [s1('reference', 'ce')],
     decoding: 'standard',
@@ -86,6 +92,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'cot-raft-ref': {
     id: 'cot-raft-ref',
     paperId: 'A.1',
+    paperName: 'CoT-RAFT, reference CoTs only',
     prompt: 'cot',
     stages: [s1('reference', 'cotRaft')],
     decoding: 'cot-rail',
@@ -94,6 +101,7 @@ export const METHODS: Record<string, MethodSpec> = {
   tract: {
     id: 'tract',
     paperId: 'T',
+    paperName: 'TRACT',
     prompt: 'cot',
     stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft')],
     selfCotFrom: 'stage1',
@@ -103,6 +111,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'self-cot-ce': {
     id: 'self-cot-ce',
     paperId: 'A.2',
+    paperName: 'Self-CoTs, CE only',
     prompt: 'cot',
     stages: [s1('reference', 'ce'), s2('self', 'ce')],
     selfCotFrom: 'stage1',
@@ -112,6 +121,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'tract-stage2-from-stage1': {
     id: 'tract-stage2-from-stage1',
     paperId: 'A.3',
+    paperName: 'TRACT, stage 2 from stage 1',
     prompt: 'cot',
     stages: [s1('reference', 'cotRaft'), s2('self', 'cotRaft', 'stage1')],
     selfCotFrom: 'stage1',
@@ -121,6 +131,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'cot-raft-then-ce': {
     id: 'cot-raft-then-ce',
     paperId: 'A.4',
+    paperName: 'CoT-RAFT, then CE on self-CoTs',
     prompt: 'cot',
     stages: [s1('reference', 'cotRaft'), s2('self', 'ce')],
     selfCotFrom: 'stage1',
@@ -130,6 +141,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'ce-then-raft': {
     id: 'ce-then-raft',
     paperId: 'A.5',
+    paperName: 'CE, then RAFT (sequential)',
     prompt: 'cot',
     stages: [s1('reference', 'ce'), s2('reference', 'raft', 'stage1')],
     decoding: 'cot-rail',
@@ -138,6 +150,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'mixed-cot': {
     id: 'mixed-cot',
     paperId: 'A.6',
+    paperName: 'Reference + self-CoTs mixed',
     prompt: 'cot',
     stages: [s1('reference', 'cotRaft'), s2('mixed', 'cotRaft')],
     selfCotFrom: 'stage1',
@@ -151,4 +164,9 @@ export function methodSpec(id: string): MethodSpec {
   const m = METHODS[id];
   if (!m) throw new Error(`unknown method '${id}' (known: ${Object.keys(METHODS).join(', ')})`);
   return m;
+}
+
+/** The paper's name of a paper id (`T` → `TRACT`), or the id itself when no method has it. */
+export function paperNameOf(paperId: string): string {
+  return Object.values(METHODS).find((m) => m.paperId === paperId)?.paperName ?? paperId;
 }

@@ -11,7 +11,7 @@ import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModelTokenizer } from '../model/checkpoint';
 import { acquireLock } from '../io/lock';
-import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary, type Table } from '../results/formats';
+import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary } from '../results/formats';
 import { readShiftFile, writeShiftFile } from '../results/shiftFile';
 import { writeSuiteSummary } from '../results/suiteFolder';
 import { suiteShift } from './distributionShift';
@@ -22,7 +22,7 @@ import { METHODS } from './methods';
 import { type JobItem, planJobs, runJobs } from './jobs';
 import { experimentData } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
-import { buildTables, type TrivialBaseline } from './suiteTables';
+import { buildTables, type SuiteTables, type TrivialBaseline } from './suiteTables';
 
 /** The suite `tract run` and `npm start` run when none is given. */
 export const DEFAULT_SUITE = 'experiments/suites/default.json';
@@ -164,7 +164,7 @@ export interface SuiteRunResult {
   /** Runs by seed, each in suite order. */
   runs: RunSummary[][];
   /** The results table and the paired-bootstrap verdicts, as data (`report/suiteTables.ts` writes them). */
-  tables: { results: Table; verdicts: Table };
+  tables: SuiteTables;
   /** The folder summary.json was written to. */
   outDir: string;
 }

@@ -5,8 +5,8 @@
  *
  * @module tract/suiteTables
  */
-import { type PairedBootstrapResult, pairedBootstrapDiff } from '../metrics/bootstrap';
-import { dropInvalid, pearson } from '../metrics/correlation';
+import { type PairedBootstrapResult, pairedBootstrapDiffOverSeeds } from '../metrics/bootstrap';
+import { pearson } from '../metrics/correlation';
 import {
   IN_DOMAIN,
   OUT_OF_DOMAIN,
@@ -20,6 +20,7 @@ import {
 } from '../results/formats';
 import { compareRun, runLabel } from '../results/labels';
 import { DEFAULT_EXPERIMENT } from './config';
+import { paperNameOf } from './methods';
 import { FULL_PROFILE } from './profiles';
 
 /** The λ and number of CoTs that pick a method's compared run (the experiment defaults). */
@@ -40,9 +41,15 @@ interface Labelled {
   run: RunSummary;
 }
 
-/** The value columns of the results table. */
-const METRIC_KEYS = ['pearson', 'spearman', 'kendall', 'rmse', 'nInvalid'] as const;
-const COLUMNS = SPLITS.flatMap((split) => METRIC_KEYS.map((metric) => ({ group: SPLIT_NAMES[split], metric, split })));
+/** The columns of the main results table: Pearson r with its interval, per split. */
+const MAIN_COLUMNS = SPLITS.map((split) => ({ group: SPLIT_NAMES[split], metric: 'pearson', split }) as const);
+/** The columns of the secondary table: the other metrics, per split. */
+const SECONDARY_KEYS = ['spearman', 'kendall', 'rmse', 'nInvalid'] as const;
+const SECONDARY_COLUMNS = SPLITS.flatMap((split) =>
+  SECONDARY_KEYS.map((metric) => ({ group: SPLIT_NAMES[split], metric, split })),
+);
+type MetricKey = 'pearson' | (typeof SECONDARY_KEYS)[number];
+type Column = { group: string; metric: MetricKey; split: string };
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -55,20 +62,30 @@ function sd(xs: number[]): number {
 }
 
 /** One cell of a metric: Pearson with its bootstrap interval, others as they are. */
-function metricCell(s: SplitMetrics, metric: (typeof METRIC_KEYS)[number]): Cell {
+function metricCell(s: SplitMetrics, metric: MetricKey): Cell {
   return metric === 'pearson' ? { value: s.pearson, lo: s.pearsonLo, hi: s.pearsonHi } : { value: s[metric] };
 }
 
-/** The row of one label: one seed as it is, several as mean ± sd over seeds. */
-function resultRow(label: string, runs: RunSummary[], nSeeds: number): Table['rows'][number] {
+/** The cells of one label's row: one seed as it is, several as mean ± sd over seeds. */
+function rowCells(runs: RunSummary[], nSeeds: number, columns: readonly Column[]): Cell[] {
   const first = runs[0].metrics;
-  const cells = COLUMNS.map((c): Cell => {
+  return columns.map((c): Cell => {
     if (nSeeds === 1) return metricCell(first.splits[c.split][first.primary], c.metric);
     const vals = runs.map((r) => r.metrics.splits[c.split][r.metrics.primary][c.metric]);
     return { value: mean(vals), sd: sd(vals) };
   });
-  const decoding = first.primary === 'rail' ? (first.decoding === 'rail' ? 'RAIL' : 'CoT-RAIL') : 'standard';
-  return { labels: [label, first.paperId, decoding], cells };
+}
+
+/** The paper's name of a row: the method's name, plus the variant its label carries (`TRACT (λ=0.5)`). */
+export function paperRowName(label: string, paperId: string): string {
+  const name = paperNameOf(paperId);
+  if (name === paperId) return label;
+  const variant = /\(([^()]*)\)$/.exec(label);
+  return variant ? `${name} (${variant[1]})` : name;
+}
+
+function decodingName(m: RunSummary['metrics']): string {
+  return m.primary === 'rail' ? (m.decoding === 'rail' ? 'RAIL' : 'CoT-RAIL') : 'standard';
 }
 
 /** The notes under the results table: profile, readouts, self-CoT quality and evaluation clause accuracy. */
@@ -76,9 +93,7 @@ function resultNotes(labelled: Labelled[], profile: string, nSeeds: number): str
   const spread = nSeeds === 1 ? 'r with its 95% percentile bootstrap interval' : 'mean ± sd over seeds';
   const notes = [
     `Profile '${profile}', ${nSeeds} seed(s); ${spread}; labels are means of three noisy annotators.`,
-    'Each method is read with its primary decoding (RAIL for score-only methods, standard decoding for ce-cot as in ' +
-      'the paper, CoT-RAIL otherwise); metrics.json of every run holds both readouts.',
-    'invalid = standard-decoding outputs that are not a score digit (dropped from the correlations and counted here).',
+    'Other metrics (ρ, τ, RMSE, invalid outputs) and each method\'s decoding: the table "Other metrics".',
   ];
   for (const { label, run: r } of labelled) {
     const sc = r.metrics.selfCot;
@@ -137,63 +152,100 @@ function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (numb
   return { ids: ps.map((p) => p.id), pred, gold: ps.map((p) => p.gold) };
 }
 
-/** Paired bootstrap of Pearson r, `base` minus `other`, on the items both judged validly; null with fewer than 3. */
 /**
  * Paired bootstrap of Pearson r (primary readouts), run `a` minus run `b`, on the items of `split` both
- * judged validly; null with fewer than 3 such items.
+ * judged validly; null with fewer than 3 such items. With several seeds (`a` and `b` as arrays in the
+ * same seed order, each seed's pair trained with that seed), the statistic is the mean over seeds of
+ * r(a_s) − r(b_s) on the items every run judged validly, and each resample applies the same items to
+ * every seed (`metrics/bootstrap.ts` pairedBootstrapDiffOverSeeds).
  */
 export function pairedPearsonDiff(
-  a: RunSummary,
-  b: RunSummary,
+  a: RunSummary | readonly RunSummary[],
+  b: RunSummary | readonly RunSummary[],
   split: string,
   samples: number,
   seed: string,
 ): PairedBootstrapResult | null {
-  const pa = primaryOf(a, split);
-  const pbOf = primaryOf(b, split);
-  const byId = new Map(pbOf.ids.map((id, i) => [id, pbOf.pred[i]]));
-  const pb = pa.ids.map((id) => byId.get(id) ?? null);
-  const both = dropInvalid(
-    pa.pred.map((x, i) => (pb[i] === null ? null : x)),
-    pa.gold,
-  );
-  if (both.x.length < 3) return null;
-  const keptB = both.kept.map((i) => pb[i] as number);
-  return pairedBootstrapDiff(pearson, both.y, both.x, keptB, { samples, seed });
+  const as = Array.isArray(a) ? a : [a as RunSummary];
+  const bs = Array.isArray(b) ? b : [b as RunSummary];
+  if (as.length !== bs.length) throw new Error(`pairedPearsonDiff: ${as.length} seeds of A but ${bs.length} of B`);
+  const first = primaryOf(as[0], split);
+  const byId = (run: RunSummary) => {
+    const p = primaryOf(run, split);
+    return new Map(p.ids.map((id, i) => [id, p.pred[i]]));
+  };
+  const maps = [...as, ...bs].map(byId);
+  const valid = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+  const kept = first.ids
+    .map((id, i) => ({ id, gold: first.gold[i] }))
+    .filter((x) => maps.every((m) => valid(m.get(x.id))));
+  if (kept.length < 3) return null;
+  const preds = (runs: number) => maps.slice(runs, runs + as.length).map((m) => kept.map((x) => m.get(x.id) as number));
+  const gold = kept.map((x) => x.gold);
+  return pairedBootstrapDiffOverSeeds(pearson, gold, preds(0), preds(as.length), { samples, seed });
 }
 
 function pairedCell(
-  base: Labelled,
-  other: Labelled,
+  base: Labelled[],
+  other: Labelled[],
   split: string,
   samples: number,
 ): { cell: Cell | null; said: string } {
-  const res = pairedPearsonDiff(base.run, other.run, split, samples, `paired/${split}/${other.label}`);
+  const res = pairedPearsonDiff(
+    base.map((l) => l.run),
+    other.map((l) => l.run),
+    split,
+    samples,
+    `paired/${split}/${other[0].label}`,
+  );
   if (!res) return { cell: null, said: 'n/a' };
-  const verdict = res.verdict.replace('A', base.label).replace('B', other.label);
+  const verdict = res.verdict.replace('A', base[0].label).replace('B', other[0].label);
   return { cell: { value: res.diff, lo: res.lower, hi: res.upper }, said: `${verdict} (p = ${res.pValue.toFixed(3)})` };
 }
 
-/** The verdict table: the compared run against every other run of the first seed, per split. */
-function verdictTable(labelled: Labelled[], compare: string, samples: number): Table {
+/**
+ * The verdict table: the compared run against every other run, per split, pooled over the seeds that have
+ * both runs (one seed: the paired bootstrap of that seed).
+ */
+function verdictTable(labelled: Labelled[][], compare: string, samples: number): Table {
+  const first = labelled[0];
   const found = compareRun(
-    labelled.map((r) => r.run),
-    labelled.map((r) => r.label),
+    first.map((r) => r.run),
+    first.map((r) => r.label),
     compare,
     DEFAULT_COMPARE,
   );
-  const base = labelled.find((r) => r.run === found);
+  const base = first.find((r) => r.run === found);
   const rows: Table['rows'] = [];
   const notes: string[] = [];
-  for (const other of base ? labelled.filter((r) => r !== base) : []) {
+  const acrossSeeds = (label: string) =>
+    labelled.map((runs) => runs.find((r) => r.label === label)).filter((r): r is Labelled => r !== undefined);
+  let nSeeds = 1;
+  for (const other of base ? first.filter((r) => r !== base) : []) {
+    const pairs = labelled
+      .map((runs) => ({
+        a: runs.find((r) => r.label === (base as Labelled).label),
+        b: runs.find((r) => r.label === other.label),
+      }))
+      .filter((p): p is { a: Labelled; b: Labelled } => p.a !== undefined && p.b !== undefined);
+    nSeeds = Math.max(nSeeds, pairs.length);
     const label = `${(base as Labelled).label} vs ${other.label}`;
-    const per = SPLITS.map((split) => pairedCell(base as Labelled, other, split, samples));
+    const per = SPLITS.map((split) =>
+      pairedCell(
+        pairs.map((p) => p.a),
+        pairs.map((p) => p.b),
+        split,
+        samples,
+      ),
+    );
     rows.push({ labels: [label], cells: per.map((p) => p.cell) });
-    notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}`);
+    const seeds = pairs.length === acrossSeeds(other.label).length ? '' : ` (${pairs.length} seeds with both runs)`;
+    notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}${seeds}`);
   }
+  const pooled = nSeeds > 1 ? `mean over ${nSeeds} seeds, items resampled jointly; ` : '';
   return {
     title:
-      `Paired bootstrap: Pearson r of ${base?.label ?? compare} minus each run (95% interval), ` +
+      `Paired bootstrap: Pearson r of ${base?.label ?? compare} minus each run (${pooled}95% interval), ` +
       'with the verdict per split',
     labelColumns: ['comparison'],
     columns: SPLITS.map((split) => ({ group: `${SPLIT_NAMES[split]} Δ`, metric: 'pearson' })),
@@ -203,10 +255,21 @@ function verdictTable(labelled: Labelled[], compare: string, samples: number): T
   };
 }
 
+/** The suite's tables as data. */
+export interface SuiteTables {
+  /** One row per run label (grouped over seeds), then the trivial baselines: paper name, id, Pearson r per split. */
+  results: Table;
+  /** The same rows: decoding, Spearman ρ, Kendall τ, RMSE and invalid outputs per split. */
+  secondary: Table;
+  /** The paired-bootstrap verdicts of the compared run against every other run. */
+  verdicts: Table;
+}
+
 /**
- * Builds the results table and the verdict table from runs (by seed). Rows are runs labelled by
- * method (plus λ / CoTs where runs of one method differ, `results/labels.ts`), grouped over seeds;
- * the verdicts compare the run `compare` names with every other run of the first seed.
+ * Builds the results table, its secondary table and the verdict table from runs (by seed). Rows are
+ * runs labelled by method (plus λ / CoTs where runs of one method differ, `results/labels.ts`),
+ * grouped over seeds and named as in the paper; the verdicts compare the run `compare` names with
+ * every other run, pooled over seeds.
  */
 export function buildTables(
   runsBySeed: RunSummary[][],
@@ -214,25 +277,46 @@ export function buildTables(
   compare: string,
   profile: string,
   samples: number,
-): { results: Table; verdicts: Table } {
+): SuiteTables {
   const labelled = runsBySeed.map((runs) => runs.map((run) => ({ label: runLabel(run, runs), run })));
   const labels = [...new Set(labelled.flatMap((runs) => runs.map((r) => r.label)))];
   const nSeeds = runsBySeed.length;
-  const rows = labels.map((label) => {
-    const runs = labelled
-      .map((rs) => rs.find((r) => r.label === label)?.run)
-      .filter((r): r is RunSummary => r !== undefined);
-    return resultRow(label, runs, nSeeds);
-  });
+  const groups = labels.map((label) =>
+    labelled.map((rs) => rs.find((r) => r.label === label)?.run).filter((r): r is RunSummary => r !== undefined),
+  );
+  const rows: Table['rows'] = groups.map((runs, i) => ({
+    labels: [paperRowName(labels[i], runs[0].metrics.paperId), runs[0].metrics.paperId, labels[i]],
+    cells: rowCells(runs, nSeeds, MAIN_COLUMNS),
+  }));
+  const secondaryRows: Table['rows'] = groups.map((runs, i) => ({
+    labels: [labels[i], decodingName(runs[0].metrics)],
+    cells: rowCells(runs, nSeeds, SECONDARY_COLUMNS),
+  }));
   for (const t of trivial) {
-    rows.push({ labels: [t.name, '-', 'trivial'], cells: COLUMNS.map((c) => metricCell(t.splits[c.split], c.metric)) });
+    rows.push({ labels: [t.name, '-', '-'], cells: MAIN_COLUMNS.map((c) => metricCell(t.splits[c.split], c.metric)) });
+    secondaryRows.push({
+      labels: [t.name, 'trivial'],
+      cells: SECONDARY_COLUMNS.map((c) => metricCell(t.splits[c.split], c.metric)),
+    });
   }
   const results: Table = {
     title: `TinyJudge results (${profile} profile)`,
-    labelColumns: ['method', 'paper', 'decoding'],
-    columns: COLUMNS.map(({ group, metric }) => ({ group, metric })),
+    labelColumns: ['method', 'paper', 'id'],
+    columns: MAIN_COLUMNS.map(({ group, metric }) => ({ group, metric })),
     rows,
     notes: resultNotes(labelled[0], profile, nSeeds),
   };
-  return { results, verdicts: verdictTable(labelled[0], compare, samples) };
+  const secondary: Table = {
+    title: `Other metrics (${profile} profile${nSeeds > 1 ? `, mean ± sd over ${nSeeds} seeds` : ''})`,
+    labelColumns: ['id', 'decoding'],
+    columns: SECONDARY_COLUMNS.map(({ group, metric }) => ({ group, metric })),
+    rows: secondaryRows,
+    notes: [
+      'Each method is read with its primary decoding (RAIL for score-only methods, standard decoding for ce-cot as ' +
+        'in the paper, CoT-RAIL otherwise); metrics.json of every run holds both readouts.',
+      'invalid = standard-decoding outputs that are not a score digit (dropped from the correlations and counted ' +
+        'here).',
+    ],
+  };
+  return { results, secondary, verdicts: verdictTable(labelled, compare, samples) };
 }

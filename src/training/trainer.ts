@@ -90,7 +90,11 @@ function fingerprint(opts: TrainOptions, config: TrainConfig): string {
     .slice(0, 16);
 }
 
-function defaultLog(line: string, final: boolean): void {
+/**
+ * The default progress log of {@link train}: on a terminal each line overwrites the last (a newline
+ * after the final one); otherwise one line each.
+ */
+export function progressLog(line: string, final: boolean): void {
   if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
   else process.stderr.write(`${line}\n`);
 }
@@ -146,7 +150,7 @@ function startRun(opts: TrainOptions): TrainRun {
       ? { ...resolved, steps: Math.max(1, Math.ceil((resolved.epochs * examples.length) / perStep)) }
       : resolved;
   const label = opts.label ?? 'train';
-  const log = opts.log ?? defaultLog;
+  const log = opts.log ?? progressLog;
   const seqLen = Math.max(0, ...examples.map((e) => e.inputIds.length));
   checkBatchFitsBackend({ ...model.config, batchSize: config.batchSize, seqLen, gradAccum: config.gradAccum });
   const vars = model.trainableVariables();

@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { assertClose } from '../../src/engine/asserts';
 import { Rng } from '../../src/engine/rng';
-import { bootstrapCI, pairedBootstrapDiff, quantileSorted } from '../../src/metrics/bootstrap';
+import {
+  bootstrapCI,
+  pairedBootstrapDiff,
+  pairedBootstrapDiffOverSeeds,
+  quantileSorted,
+} from '../../src/metrics/bootstrap';
 import { pearson, rmse } from '../../src/metrics/correlation';
 
 /** A synthetic benchmark: mean-of-three gold labels and a judge with noise sd `noise`. */
@@ -77,6 +82,39 @@ describe('metrics/bootstrap', () => {
     assert.equal(same.verdict, 'no significant difference');
     assert.equal(same.diff, 0);
     assert.equal(same.pValue, 1);
+  });
+
+  it('pairedBootstrapDiffOverSeeds: one seed is pairedBootstrapDiff; several average the per-seed differences', () => {
+    const rng = new Rng(11);
+    const { gold, pred: good } = judgeData(200, 0.4, 6);
+    const bad = gold.map((g) => g + rng.normal(0, 1.5));
+    const one = pairedBootstrapDiff(pearson, gold, good, bad, { samples: 300, seed: 'x' });
+    assert.deepEqual(pairedBootstrapDiffOverSeeds(pearson, gold, [good], [bad], { samples: 300, seed: 'x' }), one);
+    // two identical seeds: the mean of two equal differences is that difference, resample by resample
+    const twice = pairedBootstrapDiffOverSeeds(pearson, gold, [good, good], [bad, bad], { samples: 300, seed: 'x' });
+    assertClose([twice.diff, twice.lower, twice.upper], [one.diff, one.lower, one.upper], { atol: 1e-15 });
+    // seed 2 reversed: the point estimate is the mean of +d and -d, and the pooled verdict finds no difference
+    const mixed = pairedBootstrapDiffOverSeeds(pearson, gold, [good, bad], [bad, good], { samples: 300, seed: 'x' });
+    assertClose(mixed.diff, 0, { atol: 1e-15 });
+    assert.equal(mixed.verdict, 'no significant difference');
+    // three seeds by hand: diff = mean over seeds of r(A_s) - r(B_s)
+    const mid = gold.map((g) => g + rng.normal(0, 0.8));
+    const three = pairedBootstrapDiffOverSeeds(pearson, gold, [good, mid, bad], [bad, bad, mid], { samples: 50 });
+    const byHand =
+      (pearson(good, gold) -
+        pearson(bad, gold) +
+        (pearson(mid, gold) - pearson(bad, gold)) +
+        (pearson(bad, gold) - pearson(mid, gold))) /
+      3;
+    assertClose(three.diff, byHand, { atol: 1e-15 });
+    assert.throws(
+      () => pairedBootstrapDiffOverSeeds(pearson, gold, [good], [bad, bad]),
+      /same positive number of seeds/,
+    );
+    assert.throws(
+      () => pairedBootstrapDiffOverSeeds(pearson, gold, [good, good], [bad, bad.slice(1)]),
+      /predB seed 1 vs gold/,
+    );
   });
 
   it('pairedBootstrapDiff keeps a false-positive rate near its level on equally good judges', () => {

@@ -302,9 +302,11 @@ describe('notebook', () => {
 
     it('suiteRunTable: one row per run, verdicts of the compared run against the others', () => {
       const md = suiteRunTable(sweep);
-      assert.match(md, /\| tract \(λ=0\.5, 1 CoT\) \| T \| CoT-RAIL \| /);
-      assert.match(md, /\| tract \(λ=1, 5 CoTs\) \| T \| CoT-RAIL \| /);
-      assert.match(md, /\| raft \| B3 \| CoT-RAIL \| n\/a \|/);
+      assert.match(md, /\| TRACT \(λ=0\.5, 1 CoT\) \| T \| tract \(λ=0\.5, 1 CoT\) \| /);
+      assert.match(md, /\| TRACT \(λ=1, 5 CoTs\) \| T \| tract \(λ=1, 5 CoTs\) \| /);
+      assert.match(md, /\| RAFT \| B3 \| raft \| n\/a \|/);
+      assert.doesNotMatch(md, /\*\*Other metrics/);
+      assert.match(suiteRunTable(sweep, { secondary: true }), /\*\*Other metrics[^]*\| raft \| CoT-RAIL \| /);
       assert.match(md, /\| tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\) \| /);
       assert.doesNotMatch(md, /mean of train labels/);
       const two = suiteRunTable(sweep, { labels: ['raft', 'tract (λ=0.5, 1 CoT)'], compare: 'raft' });
@@ -424,7 +426,7 @@ describe('notebook', () => {
         {
           model: 'stage1',
           cots: 'reference',
-          condition: 'stage 1 | reference CoTs',
+          condition: 'stage 1 · reference CoTs',
           n: 2,
           rmse: 0.25,
           meanRail: 2,
@@ -435,7 +437,7 @@ describe('notebook', () => {
         {
           model: 'stage2',
           cots: 'stage1-self',
-          condition: 'stage 2 | stage-1 CoTs (its training CoTs)',
+          condition: 'stage 2 · stage-1 CoTs (its training CoTs)',
           n: 2,
           rmse: 0.5,
           meanRail: 2,
@@ -447,8 +449,8 @@ describe('notebook', () => {
       sources: { stage1: 's1/model', stage2: 's2/model', selfCots: 'x.jsonl' },
     };
     const md = distributionShiftTable(res).split('\n');
-    assert.equal(md[2], '| stage 1 | reference CoTs | 2 | 0.250 | 2.00 | 2.00 | 0.12 |');
-    assert.equal(md[3], '| stage 2 | stage-1 CoTs (its training CoTs) | 2 | 0.500 | 2.00 | 2.00 | n/a |');
+    assert.equal(md[2], '| stage 1 · reference CoTs | 2 | 0.250 | 2.00 | 2.00 | 0.12 |');
+    assert.equal(md[3], '| stage 2 · stage-1 CoTs (its training CoTs) | 2 | 0.500 | 2.00 | 2.00 | n/a |');
     const fig = distributionShiftFigure(res, 'ci');
     assert.deepEqual(
       fig.data.map((d) => d.name),
@@ -456,6 +458,8 @@ describe('notebook', () => {
     );
     assert.deepEqual(fig.data[0].y, [0.25, 0.5]);
     assert.deepEqual(fig.data[1].y, [0.12, null]);
+    assert.deepEqual(fig.data[0].x, ['stage 1 · reference CoTs', 'stage 2 · stage-1 CoTs (its training CoTs)']);
+    assert.match((fig.layout.xaxis as { title: { text: string } }).title.text, /^condition: /);
   });
 
   it('benchmarkOverview: records, labels and prompt lengths under a tokenizer', () => {

@@ -205,20 +205,25 @@ describe('report/figures', () => {
     assertPlainJson(fig);
   });
 
-  it('lambdaSweep: sorted by λ per split on a categorical axis, error bars [lo, hi]', () => {
+  it('lambdaSweep: sorted by λ per split on a log axis with a tick per λ, splits dodged, error bars [lo, hi]', () => {
     const pts = [
       { lambda: 5, split: 'test', value: 0.4, lo: 0.3, hi: 0.5 },
       { lambda: 0.1, split: 'test', value: 0.2, lo: 0.1, hi: 0.35 },
       { lambda: 1, split: 'test', value: 0.5, lo: 0.45, hi: 0.6 },
     ];
     const fig = lambdaSweep(pts, { method: 'tract' });
-    assert.deepEqual(fig.data[0].x, [0.1, 1, 5]);
+    assert.deepEqual(fig.data[0].x, [0.1, 1, 5]); // one split: no dodge
+    const two = lambdaSweep([...pts, { lambda: 1, split: 'test-ood', value: 0.1, lo: 0, hi: 0.2 }]);
+    close((two.data[0].x as number[])[1], 10 ** -0.01);
+    close((two.data[1].x as number[])[0], 10 ** 0.01);
+    assert.deepEqual((two.data[1].customdata as number[][])[0], [1, 0, 0.2]);
+    assert.throws(() => lambdaSweep([{ ...pts[0], lambda: 0 }]), /λ must be positive/);
     assert.deepEqual(fig.data[0].y, [0.2, 0.5, 0.4]);
     const err = fig.data[0].error_y as { array: number[]; arrayminus: number[] };
     close(0.2 + err.array[0], 0.35);
     close(0.2 - err.arrayminus[0], 0.1);
-    assert.deepEqual((fig.layout.xaxis as { type: string; categoryarray: number[] }).categoryarray, [0.1, 1, 5]);
-    assert.equal((fig.layout.xaxis as { type: string }).type, 'category');
+    assert.deepEqual((fig.layout.xaxis as { tickvals: number[] }).tickvals, [0.1, 1, 5]);
+    assert.equal((fig.layout.xaxis as { type: string }).type, 'log');
     assertPlainJson(fig);
   });
 

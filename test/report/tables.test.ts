@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { bestRows, toCsv, toLatex, toMarkdown } from '../../src/report/tables';
-import { buildTables } from '../../src/tract/suiteTables';
+import { buildTables, pairedPearsonDiff } from '../../src/tract/suiteTables';
 import type { RunSummary, SplitMetrics, Table } from '../../src/results/formats';
 
 const table: Table = {
@@ -71,7 +71,7 @@ describe('tract/suiteTables buildTables', () => {
     ),
     metrics: {
       method,
-      paperId: method,
+      paperId: ({ tract: 'T', raft: 'B3' } as Record<string, string>)[method] ?? method,
       decoding: 'cot-rail',
       primary: 'rail',
       selfCot: null,
@@ -89,8 +89,9 @@ describe('tract/suiteTables buildTables', () => {
       [run('tract', 0.8, 1), run('raft', 0.6, 1)],
       [run('tract', 0.6, 1), run('raft', 0.4, 1)],
     ];
-    const { results, verdicts } = buildTables(seeds, [], 'tract', 'quick', 200);
-    const tractRow = results.rows.find((r) => r.labels[0] === 'tract')!;
+    const { results, secondary, verdicts } = buildTables(seeds, [], 'tract', 'quick', 200);
+    const tractRow = results.rows.find((r) => r.labels[2] === 'tract')!;
+    assert.deepEqual(tractRow.labels, ['TRACT', 'T', 'tract']);
     assert.ok(Math.abs(tractRow.cells[0]!.value - 0.7) < 1e-12);
     assert.ok(Math.abs(tractRow.cells[0]!.sd! - Math.sqrt(0.02)) < 1e-12); // sd of 0.8 and 0.6
     assert.equal(verdicts.rows.length, 1);
@@ -100,6 +101,23 @@ describe('tract/suiteTables buildTables', () => {
     );
     assert.ok(verdicts.rows[0].cells[0]!.value > 0, 'tract (exact) beats a noisy judge');
     assert.match(results.notes.join(' '), /2 seed\(s\); mean ± sd over seeds/);
+    // pooled over the two seeds: Δr is the mean of the per-seed Δr
+    const perSeed = seeds.map(([t, r]) => pairedPearsonDiff(t, r, 'test', 50, 's')!.diff);
+    assert.ok(Math.abs(verdicts.rows[0].cells[0]!.value - (perSeed[0] + perSeed[1]) / 2) < 1e-15);
+    assert.match(verdicts.title, /mean over 2 seeds, items resampled jointly/);
+    // the other metrics sit in the secondary table, same rows
+    assert.deepEqual(
+      secondary.rows.map((r) => r.labels),
+      [
+        ['tract', 'CoT-RAIL'],
+        ['raft', 'CoT-RAIL'],
+      ],
+    );
+    assert.deepEqual(
+      secondary.columns.map((c) => c.metric),
+      ['spearman', 'kendall', 'rmse', 'nInvalid', 'spearman', 'kendall', 'rmse', 'nInvalid'],
+    );
+    assert.ok(Math.abs(secondary.rows[0].cells[2]!.value - 0.3) < 1e-12); // mean RMSE of 0.2 and 0.4
   });
 
   it('keeps runs of one method apart by λ and number of CoTs (λ sweep, n-CoT) and compares against a named row', () => {
@@ -117,8 +135,8 @@ describe('tract/suiteTables buildTables', () => {
     ];
     const { results, verdicts } = buildTables(sweep, [], 'tract', 'full', 100);
     assert.deepEqual(
-      results.rows.map((r) => r.labels[0]),
-      ['tract (λ=0.1)', 'tract (λ=1)', 'tract (λ=5)'],
+      results.rows.map((r) => r.labels.join(' | ')),
+      ['TRACT (λ=0.1) | T | tract (λ=0.1)', 'TRACT (λ=1) | T | tract (λ=1)', 'TRACT (λ=5) | T | tract (λ=5)'],
     );
     assert.deepEqual(
       results.rows.map((r) => r.cells[0]!.value),
@@ -131,7 +149,7 @@ describe('tract/suiteTables buildTables', () => {
     const ncot = [[withCfg(run('tract', 0.8, 0), 1, 1), withCfg(run('tract', 0.9, 0), 1, 5), run('raft', 0.3, 1)]];
     assert.deepEqual(
       buildTables(ncot, [], 'tract', 'full', 100).results.rows.map((r) => r.labels[0]),
-      ['tract (1 CoT)', 'tract (5 CoTs)', 'raft'],
+      ['TRACT (1 CoT)', 'TRACT (5 CoTs)', 'RAFT'],
     );
   });
 });
