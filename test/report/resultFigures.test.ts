@@ -165,7 +165,12 @@ describe('results folders and report/resultFigures', () => {
       ],
     );
     const sweep = figs[1].figure;
-    assert.deepEqual(sweep.data[0].x, [0.5, 1]);
+    // two splits, dodged by ±2% on the log axis; the real λ is in customdata
+    assert.deepEqual(sweep.data[0].x, [0.5 * 10 ** -0.01, 10 ** -0.01]);
+    assert.deepEqual(
+      (sweep.data[0].customdata as number[][]).map((c) => c[0]),
+      [0.5, 1],
+    );
     assert.deepEqual(sweep.data[0].y, [0.5, 0.6]);
     assert.deepEqual(figs[0].figure.data[0].x, ['tract (T) (λ=0.5)', 'tract (T) (λ=1)']);
   });
