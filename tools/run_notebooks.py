@@ -29,6 +29,9 @@ KERNELS = os.path.join(JUPYTER_PATH, 'kernels')
 
 os.environ['JUPYTER_PATH'] = os.pathsep.join(p for p in [JUPYTER_PATH, os.environ.get('JUPYTER_PATH', '')] if p)
 os.environ.setdefault('TRACT_PROFILE', 'ci')
+# runs of profiles other than full go to results/<profile>/ (ignored by git), not beside the committed results
+if os.environ['TRACT_PROFILE'] != 'full':
+    os.environ.setdefault('TRACT_RESULTS', os.path.join('results', os.environ['TRACT_PROFILE']))
 # a figure whose PNG fallback fails is an error here (notebook/display.ts), not a figure silently missing in static viewers
 os.environ.setdefault('TRACT_REQUIRE_PNG', '1')
 os.environ.setdefault('PYDEVD_DISABLE_FILE_VALIDATION', '1')  # silences a debugger warning on Python 3.11

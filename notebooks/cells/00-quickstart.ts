@@ -26,7 +26,7 @@ import { generateTinyJudge } from './src/data/tinyJudge';
 import { JudgeTokens } from './src/data/judgeTokens';
 import { judgeExamples } from './src/tract/evaluate';
 import { railDistribution } from './src/report/figures';
-import { notebookProfile, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, suiteOutDir } from './src/notebook/index';
+import { notebookProfile, notebookResultsDir, readoutTable, readSuiteResults, runModelPath, showFigure, showMarkdown, suiteOutDir } from './src/notebook/index';
 
 console.log(describeBackend(await initBackend()));
 
@@ -84,7 +84,7 @@ await showFigure(railDistribution(pred.readouts.map((r, i) => ({ name: `CoT ${i 
 
 // %%
 const profile = notebookProfile();
-const suite = readSuiteResults(suiteOutDir('experiments/suites/default.json', profile), { profile });
+const suite = readSuiteResults(suiteOutDir('experiments/suites/default.json', profile, notebookResultsDir()), { profile });
 const tractRun = typeof suite === 'string' ? undefined : suite.runs[0].find((r) => r.metrics.method === 'tract');
 const tractModel = tractRun ? runModelPath(tractRun) : null;
 if (!tractModel) {

@@ -26,7 +26,7 @@ import { readPaperResults } from './src/data/paperResults';
 import { describeBackend, initBackend } from './src/engine/backend';
 import { distributionShiftRmse, type DistributionShiftResult } from './src/tract/distributionShift';
 import {
-  distributionShiftFigure, distributionShiftTable, findRun, loadOrRunSuite, notebookProfile, paperAgreement, runModelPath, showFigure, showMarkdown,
+  distributionShiftFigure, distributionShiftTable, findRun, loadOrRunSuite, notebookProfile, notebookResultsDir, paperAgreement, runModelPath, showFigure, showMarkdown,
   suiteBars, suiteReading, suiteRunTable,
 } from './src/notebook/index';
 
@@ -56,7 +56,7 @@ let shift: DistributionShiftResult | null = null;
 if (runModelPath(tractRun) !== null) {
   console.log(describeBackend(await initBackend()));
   const t0 = Date.now();
-  shift = await distributionShiftRmse({ run: tractRun, n: Math.min(500, tractRun.config.data.train) });
+  shift = await distributionShiftRmse({ run: tractRun, n: Math.min(500, tractRun.config.data.train), resultsDir: notebookResultsDir() });
   console.log(`computed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   showMarkdown(distributionShiftTable(shift));
 } else {

@@ -22,11 +22,11 @@
 // %%
 import { readPaperResults } from './src/data/paperResults';
 import { paperAblationTable, paperLambdaTable, paperMainTable, paperNCotTable, readOurRuns } from './src/report/paperTables';
-import { notebookProfile, paperAgreement, readSuiteResults, showFigure, showMarkdown, showTable, suiteFilePath, suiteOutDir, suiteReading, tableBars } from './src/notebook/index';
+import { notebookProfile, notebookResultsDir, paperAgreement, readSuiteResults, showFigure, showMarkdown, showTable, suiteFilePath, suiteOutDir, suiteReading, tableBars } from './src/notebook/index';
 
 const rows = readPaperResults('data/reference/tract-paper-results.csv');
 const profile = notebookProfile();
-const ours = readSuiteResults(suiteOutDir(suiteFilePath('default'), profile), { profile: profile });
+const ours = readSuiteResults(suiteOutDir(suiteFilePath('default'), profile, notebookResultsDir()), { profile: profile });
 const oursRuns = typeof ours === 'string' ? undefined : readOurRuns(ours.outDir);
 console.log(`${rows.length} reference rows; our default suite for profile '${profile}': ${typeof ours === 'string' ? `not used (${ours})` : `${ours.outDir}`}`);
 

@@ -16,6 +16,7 @@ import {
   type BenchmarkEvalResult,
 } from '../tract/benchmarkEval';
 import type { DistributionShiftResult } from '../tract/distributionShift';
+import { notebookResultsDir } from './suites';
 
 /**
  * The distribution-shift RMSEs (Markdown): per condition n, our RMSE, mean expected score vs mean target, the
@@ -135,6 +136,7 @@ export async function loadOrEvaluateBenchmark(
   const backend = opts.backend === undefined ? await initBackend() : opts.backend;
   const res = await evaluateBenchmark({
     ...BENCHMARK_EVAL_DEFAULTS,
+    resultsDir: notebookResultsDir(),
     ...opts,
     backend,
     log: opts.log ?? ((line: string) => console.log(line)),

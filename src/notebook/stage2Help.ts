@@ -8,12 +8,11 @@
  * @module notebook/stage2Help
  */
 import { IN_DOMAIN, type RunSummary, type Split } from '../results/formats';
-import { DEFAULT_RESULTS_DIR } from '../results/paths';
 import { intervalScatter, type XIntervalPoint } from '../report/figures';
 import type { Figure } from '../report/plotly';
 import { distributionShiftRmse } from '../tract/distributionShift';
 import { pairedPearsonDiff } from '../tract/suiteTables';
-import type { SuiteResults } from './suites';
+import { notebookResultsDir, type SuiteResults } from './suites';
 
 /** A difference of Pearson r with its paired-bootstrap 95% interval and p-value. */
 export interface Gain {
@@ -86,7 +85,7 @@ export async function stage2Help(
     };
     try {
       const n = Math.min(opts.n ?? 200, tract.config.data.train);
-      const d = await distributionShiftRmse({ run: tract, n, resultsDir: opts.resultsDir ?? DEFAULT_RESULTS_DIR });
+      const d = await distributionShiftRmse({ run: tract, n, resultsDir: opts.resultsDir ?? notebookResultsDir() });
       const rmse = (cots: string) => d.rows.find((r) => r.model === 'stage1' && r.cots === cots)?.rmse ?? NaN;
       row.rmseSelf = rmse('stage1-self');
       row.rmseReference = rmse('reference');

@@ -37,6 +37,18 @@ export function notebookProfile(opts: { env?: Record<string, string | undefined>
   return value;
 }
 
+/** The environment variable naming the notebooks' results folder. */
+export const RESULTS_ENV = 'TRACT_RESULTS';
+
+/**
+ * The results folder notebooks read and write: `TRACT_RESULTS`, default `results` (as `tract run`).
+ * `npm run notebooks` sets it to `results/ci` under the ci profile, so CI runs leave nothing beside the
+ * committed results (`results/ci/` is ignored by git).
+ */
+export function notebookResultsDir(env: Record<string, string | undefined> = process.env): string {
+  return env[RESULTS_ENV]?.trim() || DEFAULT_RESULTS_DIR;
+}
+
 /** A suite file from a name (`default` → `experiments/suites/default.json`) or a path ending in `.json`. */
 export function suiteFilePath(suite: string): string {
   return suite.endsWith('.json') ? suite : join('experiments', 'suites', `${suite}.json`);
@@ -97,7 +109,7 @@ export interface LoadOrRunOptions {
   profile?: string;
   /** Seeds to run (default 1); when given, results on disk must have this many. */
   seeds?: number;
-  /** Where run folders and caches go (default `results`, as `tract run`). */
+  /** Where run folders and caches go (default {@link notebookResultsDir}: `results`, as `tract run`). */
   resultsDir?: string;
   /** Where the tables go (default `results/paths.ts` suiteOutDir under `resultsDir`). */
   outDir?: string;
@@ -112,7 +124,7 @@ export interface LoadOrRunOptions {
 export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResults> {
   const suiteFile = suiteFilePath(opts.suite);
   const profile = opts.profile ?? notebookProfile();
-  const resultsDir = opts.resultsDir ?? DEFAULT_RESULTS_DIR;
+  const resultsDir = opts.resultsDir ?? notebookResultsDir();
   const outDir = opts.outDir ?? suiteOutDir(suiteFile, profile, resultsDir);
   const log = opts.log ?? ((line: string) => console.log(line));
   const found = readSuiteResults(outDir, { profile, seeds: opts.seeds, suiteFile });
@@ -158,7 +170,7 @@ export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResul
  */
 export function runModelPath(
   run: Pick<RunSummary, 'metrics' | 'config'>,
-  resultsDir = DEFAULT_RESULTS_DIR,
+  resultsDir = notebookResultsDir(),
 ): string | null {
   const stages = run.metrics.stages;
   const path = stages.length ? stageModelDir(resultsDir, stages[stages.length - 1].key) : run.config.model;

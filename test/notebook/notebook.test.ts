@@ -15,6 +15,7 @@ import {
   loadOrEvaluateBenchmark,
   loadOrRunSuite,
   notebookProfile,
+  notebookResultsDir,
   profileWarning,
   readoutTable,
   readSuiteResults,
@@ -131,6 +132,12 @@ function snapshot(dir: string): string[] {
 }
 
 describe('notebook', () => {
+  it('notebookResultsDir: TRACT_RESULTS, default results (as tract run)', () => {
+    assert.equal(notebookResultsDir({}), 'results');
+    assert.equal(notebookResultsDir({ TRACT_RESULTS: ' ' }), 'results');
+    assert.equal(notebookResultsDir({ TRACT_RESULTS: 'results/ci' }), 'results/ci');
+  });
+
   it('notebookProfile: TRACT_PROFILE, default full, only known profiles', () => {
     assert.deepEqual(availableProfiles(join(F, 'experiments')), ['full', 'tiny']);
     assert.equal(notebookProfile({ env: {}, root: F }), 'full');
@@ -306,7 +313,7 @@ describe('notebook', () => {
       assert.match(md, /\| TRACT \(λ=1, 5 CoTs\) \| T \| tract \(λ=1, 5 CoTs\) \| /);
       assert.match(md, /\| RAFT \| B3 \| raft \| n\/a \|/);
       assert.doesNotMatch(md, /\*\*Other metrics/);
-      assert.match(suiteRunTable(sweep, { secondary: true }), /\*\*Other metrics[^]*\| raft \| CoT-RAIL \| /);
+      assert.match(suiteRunTable(sweep, { secondary: true }), /\*\*Other metrics[\s\S]*\| raft \| CoT-RAIL \| /);
       assert.match(md, /\| tract \(λ=1, 1 CoT\) vs tract \(λ=0\.5, 1 CoT\) \| /);
       assert.doesNotMatch(md, /mean of train labels/);
       const two = suiteRunTable(sweep, { labels: ['raft', 'tract (λ=0.5, 1 CoT)'], compare: 'raft' });
