@@ -21,7 +21,7 @@ import { DEFAULT_RESULTS_DIR, stageModelDir, suiteOutDir } from '../results/path
 import { readSuiteFolder, readSuiteSummary, runsBySeed, suiteFolderProblem } from '../results/suiteFolder';
 import { writeSuiteTables } from '../report/tableFiles';
 import { availableProfiles, NOTEBOOK_PROFILE, PROFILE_ENV } from '../tract/profiles';
-import { loadSuite, runSuite } from '../tract/suite';
+import { expectedRunIds, loadSuite, runSuite } from '../tract/suite';
 
 /**
  * The profile notebooks compute with: `TRACT_PROFILE`, default `full`.
@@ -115,10 +115,34 @@ export interface LoadOrRunOptions {
   outDir?: string;
   /** Progress lines (default `console.log`). */
   log?: (line: string) => void;
+  /**
+   * Whether results on disk must have the run ids the suite's current files give (default true; see
+   * {@link staleRuns}). False reads any complete folder, e.g. a hand-made fixture.
+   */
+  checkSettings?: boolean;
 }
 
 /**
- * A suite's results for a notebook: read from disk when complete (see {@link readSuiteResults}),
+ * Why results read from disk are not the suite's as its files define it now, or null when they are:
+ * their run ids differ from those the current experiment files give (`tract/suite.ts` expectedRunIds).
+ */
+export function staleRuns(found: SuiteResults, suiteFile: string, profile: string): string | null {
+  const expected = expectedRunIds(suiteFile, profile, found.seeds);
+  const have = found.runs.map((runs) => runs.map((r) => r.runId));
+  for (const [seed, ids] of expected.entries()) {
+    const missing = ids.filter((id) => !have[seed]?.includes(id));
+    if (missing.length)
+      return (
+        `${found.outDir} holds runs made with other settings than ${suiteFile} gives now ` +
+        `(seed ${seed}: no run ${missing.join(', ')})`
+      );
+  }
+  return null;
+}
+
+/**
+ * A suite's results for a notebook: read from disk when complete (see {@link readSuiteResults}) and made with
+ * the suite's current settings (see {@link staleRuns}),
  * otherwise computed with `runSuite` and its tables written, exactly as `tract run` does.
  */
 export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResults> {
@@ -127,12 +151,14 @@ export async function loadOrRunSuite(opts: LoadOrRunOptions): Promise<SuiteResul
   const resultsDir = opts.resultsDir ?? notebookResultsDir();
   const outDir = opts.outDir ?? suiteOutDir(suiteFile, profile, resultsDir);
   const log = opts.log ?? ((line: string) => console.log(line));
-  const found = readSuiteResults(outDir, { profile, seeds: opts.seeds, suiteFile });
+  const read = readSuiteResults(outDir, { profile, seeds: opts.seeds, suiteFile });
+  const stale = typeof read !== 'string' && opts.checkSettings !== false ? staleRuns(read, suiteFile, profile) : null;
+  const found = stale ?? read;
   if (typeof found !== 'string') {
     log(`${suiteFile}, profile '${profile}': results read from ${outDir} (nothing computed)`);
     return found;
   }
-  const seeds = opts.seeds ?? 1;
+  const seeds = opts.seeds ?? (typeof read === 'string' ? 1 : read.seeds);
   log(`${suiteFile}, profile '${profile}': computing (${found})`);
   loadSuite(suiteFile, profile, 0); // checks the suite, its experiments and the profile before anything starts
   const backend = await initBackend();

@@ -20,7 +20,7 @@ import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
 import { METHODS } from './methods';
 import { type JobItem, planJobs, runJobs } from './jobs';
-import { experimentData } from './pipeline';
+import { experimentData, runIdOf } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
 import { buildTables, type SuiteTables, type TrivialBaseline } from './suiteTables';
 
@@ -119,6 +119,15 @@ export function loadSuite(
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return { suite, configs };
+}
+
+/**
+ * The run ids a suite would produce (by seed, in suite order) with the current experiment files,
+ * profile and pipeline version: a results folder whose runs have other ids was made with other
+ * settings (an older generator, a changed experiment file) and must not be read as this suite's.
+ */
+export function expectedRunIds(suiteFile: string, profile: string, seeds: number): string[][] {
+  return Array.from({ length: seeds }, (_, seed) => loadSuite(suiteFile, profile, seed).configs.map(runIdOf));
 }
 
 /** Constant (training mean) and prompt-length (least squares on train) predictors. */

@@ -16,6 +16,7 @@ import {
   loadOrRunSuite,
   notebookProfile,
   notebookResultsDir,
+  staleRuns,
   profileWarning,
   readoutTable,
   readSuiteResults,
@@ -33,6 +34,7 @@ import {
 } from '../../src/notebook';
 import { DEFAULT_EXPERIMENT } from '../../src/tract/config';
 import { availableProfiles } from '../../src/tract/profiles';
+import { expectedRunIds } from '../../src/tract/suite';
 import { suiteOutDir } from '../../src/results/paths';
 import type { DistributionShiftResult } from '../../src/tract/distributionShift';
 import { splitMetrics } from '../../src/tract/evaluate';
@@ -132,6 +134,22 @@ function snapshot(dir: string): string[] {
 }
 
 describe('notebook', () => {
+  it('staleRuns: results whose run ids the current experiment files do not give are not read as the suite', () => {
+    const suiteFile = 'experiments/suites/n-cot.json';
+    const ids = expectedRunIds(suiteFile, 'ci', 2);
+    assert.equal(ids.length, 2);
+    assert.notDeepEqual(ids[0], ids[1]); // the seed is part of the run's settings
+    const res = (runIds: string[][]) =>
+      ({ outDir: 'o', seeds: runIds.length, runs: runIds.map((rs) => rs.map((runId) => ({ runId }))) }) as never;
+    assert.equal(staleRuns(res(ids), suiteFile, 'ci'), null);
+    assert.match(
+      staleRuns(res([ids[0], [ids[1][0], 'tract-00000000']]), suiteFile, 'ci') ?? '',
+      new RegExp(
+        `^o holds runs made with other settings than ${suiteFile} gives now \\(seed 1: no run ${ids[1][1]}\\)$`,
+      ),
+    );
+  });
+
   it('notebookResultsDir: TRACT_RESULTS, default results (as tract run)', () => {
     assert.equal(notebookResultsDir({}), 'results');
     assert.equal(notebookResultsDir({ TRACT_RESULTS: ' ' }), 'results');
@@ -170,6 +188,7 @@ describe('notebook', () => {
       profile: 'ci',
       resultsDir: join(F, 'results'),
       log: (l) => lines.push(l),
+      checkSettings: false, // the fixture's run ids are made up (staleRuns is tested above)
     });
     assert.equal(res.loaded, true);
     assert.equal(res.outDir, join(F, 'results', 'default-ci'));
@@ -213,6 +232,7 @@ describe('notebook', () => {
       profile: 'ci',
       resultsDir: join(F, 'results'),
       log: () => {},
+      checkSettings: false,
     });
     const [seed, tract] = res.runs[0];
     assert.equal(runModelPath(tract, join(F, 'results')), join(F, 'results', 'cache', 'stages', 'k2', 'model'));
