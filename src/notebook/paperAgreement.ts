@@ -61,7 +61,7 @@ export function paperAgreement(res: SuiteResults, paper: PaperResult[], pairs: r
         both.map((p) => p.y),
         split,
         as[0]?.config.eval.bootstrapSamples ?? 1000,
-        `paper-agreement/${split}/${a}/${b}`,
+        `paired/${split}/${b}`, // the verdict table's stream: the same Δr interval when a is the compared run
       );
       const where = split === IN_DOMAIN ? 'in domain' : SPLIT_NAMES[split].toLowerCase();
       if (!d) return `${where} n/a`;
