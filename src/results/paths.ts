@@ -8,6 +8,7 @@
  *   cache/stages/<key>/           a trained stage: stage.json, train-log.csv, model/, checkpoint/
  *   cache/selfcot/<key>.jsonl     the self-CoTs of a stage-1 model
  *   cache/eval/<key>/             an evaluation: predictions.jsonl
+ *   cache/shift/<key>.json        a distribution-shift measurement (shift.json of the suites that share it)
  * ```
  *
  * @module results/paths
@@ -40,6 +41,11 @@ export function selfCotFile(resultsDir: string, key: string): string {
 /** The folder of a cached evaluation. */
 export function evalDir(resultsDir: string, key: string): string {
   return join(cacheDir(resultsDir), 'eval', key);
+}
+
+/** The cached distribution-shift measurement of a key (`tract/distributionShift.ts` suiteShift). */
+export function shiftCacheFile(resultsDir: string, key: string): string {
+  return join(cacheDir(resultsDir), 'shift', `${key}.json`);
 }
 
 /** The folder of a run. */

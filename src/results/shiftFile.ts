@@ -7,7 +7,7 @@
  * @module results/shiftFile
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readJson, writeJson } from '../io/json';
 
 /** The content of `shift.json`. */
@@ -32,16 +32,25 @@ export function shiftFilePath(suiteDir: string): string {
   return join(suiteDir, 'shift.json');
 }
 
+/** Writes a shift measurement to `file` (atomically): a suite's `shift.json`, or its step-cache copy. */
+export function writeShiftJson(file: string, s: ShiftSummary): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeJson(file, s);
+}
+
 /** Writes `shift.json` (atomically). */
 export function writeShiftFile(suiteDir: string, s: ShiftSummary): void {
-  mkdirSync(suiteDir, { recursive: true });
-  writeJson(shiftFilePath(suiteDir), s);
+  writeShiftJson(shiftFilePath(suiteDir), s);
 }
 
 /** Reads and checks `shift.json`, or null when the suite folder has none. */
 export function readShiftFile(suiteDir: string): ShiftSummary | null {
   const file = shiftFilePath(suiteDir);
-  if (!existsSync(file)) return null;
+  return existsSync(file) ? readShiftJson(file) : null;
+}
+
+/** Reads and checks a shift measurement (a suite's `shift.json` or its step-cache copy); throws naming the file. */
+export function readShiftJson(file: string): ShiftSummary {
   const s = readJson<ShiftSummary>(file);
   for (const k of ['stage1', 'stage2'] as const) {
     for (const f of ['rmseReference', 'rmseSelf'] as const) {

@@ -39,8 +39,8 @@ import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
 import type { TinyJudgeExample } from '../data/tinyJudge';
 import type { ExperimentConfig, RunMetrics, RunSummary } from '../results/formats';
-import type { ShiftSummary } from '../results/shiftFile';
-import { DEFAULT_RESULTS_DIR, selfCotFile, stageDir } from '../results/paths';
+import { readShiftJson, type ShiftSummary, writeShiftJson } from '../results/shiftFile';
+import { DEFAULT_RESULTS_DIR, selfCotFile, shiftCacheFile, stageDir } from '../results/paths';
 import { readRunConfig } from '../results/runFolder';
 import { readStageFile, stageFilePath } from '../results/stageFile';
 
@@ -277,11 +277,17 @@ export async function suiteShift(
   const n = Math.min(SHIFT_EXAMPLES, run.config.data.train);
   const key = contentKey({ stages: run.metrics.stages.map((s) => s.key), n });
   if (previous && previous.key === key) return previous;
+  const cacheFile = shiftCacheFile(resultsDir, key);
+  const cached = cachedShift(cacheFile, key, log);
+  if (cached) {
+    log(`[shift] reusing ${cacheFile}`);
+    return { ...cached, run: run.runId, method: run.metrics.method };
+  }
   log(`[shift] distribution shift of ${run.runId} on ${n} training examples`);
   const res = await distributionShiftRmse({ run, n, resultsDir, log });
   const rmse = (model: ShiftCondition['model'], cots: ShiftCondition['cots']) =>
     res.rows.find((r) => r.model === model && r.cots === cots)?.rmse ?? NaN;
-  return {
+  const summary: ShiftSummary = {
     stage1: { rmseReference: rmse('stage1', 'reference'), rmseSelf: rmse('stage1', 'stage1-self') },
     stage2: { rmseReference: rmse('stage2', 'reference'), rmseSelf: rmse('stage2', 'stage2-own') },
     selfCotClauseAccuracy: run.metrics.selfCot.clauseAccuracy,
@@ -291,4 +297,19 @@ export async function suiteShift(
     n,
     key,
   };
+  writeShiftJson(cacheFile, summary);
+  return summary;
+}
+
+/** A cached measurement of `key`, or null (missing, unreadable or of another key: reported, then recomputed). */
+function cachedShift(file: string, key: string, log: (line: string) => void): ShiftSummary | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = readShiftJson(file);
+    if (s.key === key) return s;
+    log(`[shift] ${file} holds key ${s.key}, not ${key}: recomputing`);
+  } catch (err) {
+    log(`[shift] ${file} is damaged (${(err as Error).message}): recomputing`);
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JudgeTokens } from '../../src/data/judgeTokens';
@@ -7,7 +7,14 @@ import { readJsonl } from '../../src/io/jsonl';
 import { nextTokenDistribution } from '../../src/decoding/generate';
 import { loadModel } from '../../src/model/checkpoint';
 import { loadExperiment, readLayer } from '../../src/tract/config';
-import { distributionShiftRmse, SHIFT_CONDITIONS, teacherForcedRail } from '../../src/tract/distributionShift';
+import {
+  distributionShiftRmse,
+  SHIFT_CONDITIONS,
+  suiteShift,
+  teacherForcedRail,
+} from '../../src/tract/distributionShift';
+import { shiftCacheFile } from '../../src/results/paths';
+import { readShiftJson } from '../../src/results/shiftFile';
 import { experimentData, runExperiment } from '../../src/tract/pipeline';
 import { useBackend } from '../helpers/backends';
 import type { RunSummary } from '../../src/results/formats';
@@ -120,6 +127,28 @@ describe('tract/distributionShift', function () {
             assert.ok(Math.abs(v - res.rows[j].rail[i]) < 1e-4, `${r.condition} ${i}`);
           });
         });
+    });
+
+    it('suiteShift: measures once per key and reuses the step cache (results/cache/shift), damaged copies recomputed', async () => {
+      const lines: string[] = [];
+      const log = (l: string) => lines.push(l);
+      const first = await suiteShift([tract], 'tract', results, null, log);
+      assert.ok(first);
+      const file = shiftCacheFile(results, first.key);
+      assert.deepEqual(readShiftJson(file), first);
+      assert.ok(lines.some((l) => /distribution shift of tract-/.test(l)));
+      lines.length = 0;
+      // another suite, same stages: read from the cache, nothing computed
+      const again = await suiteShift([tract], 'tract', results, null, log);
+      assert.deepEqual(again, first);
+      assert.deepEqual(lines, [`[shift] reusing ${file}`]);
+      // a damaged cache entry is reported and measured again, to the same numbers
+      writeFileSync(file, '{"stage1": ');
+      lines.length = 0;
+      const redone = await suiteShift([tract], 'tract', results, null, log);
+      assert.deepEqual(redone, first);
+      assert.match(lines[0], /is damaged .*recomputing/);
+      assert.deepEqual(readShiftJson(file), first);
     });
 
     it('says what is missing', async () => {
