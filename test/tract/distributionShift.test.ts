@@ -129,7 +129,7 @@ describe('tract/distributionShift', function () {
         });
     });
 
-    it('suiteShift: measures once per key, then reuses results/cache/shift; a damaged copy is measured again', async () => {
+    it('suiteShift: measures once per key, then reuses results/cache/shift; a damaged copy is redone', async () => {
       const lines: string[] = [];
       const log = (l: string) => lines.push(l);
       const first = await suiteShift([tract], 'tract', results, null, log);
