@@ -17,6 +17,7 @@ import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
 import { readJsonl, writeJsonl } from '../io/jsonl';
+import { readJson } from '../io/json';
 import { manifestProblem, writeManifest } from '../io/manifest';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
@@ -310,6 +311,24 @@ export function runMetrics(
   };
 }
 
+/**
+ * Sets each stage's `reused` to the value the run folder `dir` already records for the same stage (same
+ * name and cache key); stages it does not record, or a folder whose stages.json cannot be read, keep theirs.
+ */
+function keepReusedFlags(stages: StageRecord[], dir: string): void {
+  let before: StageRecord[];
+  try {
+    before = readJson<StageRecord[]>(join(dir, 'stages.json'));
+  } catch {
+    return;
+  }
+  if (!Array.isArray(before)) return;
+  for (const s of stages) {
+    const old = before.find((b) => b?.name === s.name && b?.key === s.key);
+    if (typeof old?.reused === 'boolean') s.reused = old.reused;
+  }
+}
+
 /** The run id of an experiment: its method and a hash of the resolved config. */
 export function runIdOf(cfg: ExperimentConfig): string {
   return `${cfg.method}-${contentKey({ cfg, v: PIPELINE_VERSION }, 8)}`;
@@ -336,13 +355,15 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
   };
   for (const stage of st.method.stages) await stageStep(st, stage);
   const { predictions, reused } = await evaluationStep(st);
-  const metrics = runMetrics(st, predictions);
   const runId = runIdOf(cfg);
   const dir = runDir(ctx.resultsDir, runId);
   // env.json records the process that computed this run: a rerun that reuses every cached stage and the
-  // cached evaluation keeps the existing one, so the commit and date stay those of the computation.
+  // cached evaluation keeps the existing one, so the commit and date stay those of the computation, and so
+  // do the stages' `reused` flags (whether that computation trained them or found them cached).
   const allReused = reused && st.stages.every((s) => s.reused);
   const keepEnv = allReused && existsSync(join(dir, 'env.json'));
+  if (keepEnv) keepReusedFlags(st.stages, dir);
+  const metrics = runMetrics(st, predictions);
   writeRunFolder(dir, {
     config: cfg,
     metrics,
