@@ -50,31 +50,40 @@ function pick(rows: PaperResult[], s: Selection, benchmark: string): PaperResult
   );
 }
 
+/** The selection's row on each of the four benchmarks, or null when one is missing. */
+function benchmarkRows(rows: PaperResult[], s: Selection): PaperResult[] | null {
+  const per = PAPER_BENCHMARKS.map((b) => pick(rows, s, b));
+  return per.every((r): r is PaperResult => r !== undefined) ? per : null;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
 /**
  * Per-benchmark Pearson, then average r and ρ (from the rows, or the paper's `average` row where the paper gives
  * only that).
  */
 function paperCells(rows: PaperResult[], s: Selection, notes: string[]): (Cell | null)[] | null {
-  const per = PAPER_BENCHMARKS.map((b) => pick(rows, s, b));
-  if (per.some((r) => !r)) return null;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const per = benchmarkRows(rows, s);
+  if (!per) return null;
   const avgRow = pick(rows, s, 'average');
-  const r = mean(per.map((p) => p!.pearson));
-  const rhos = per.map((p) => p!.spearman);
+  const r = mean(per.map((p) => p.pearson));
+  const rhos = per.map((p) => p.spearman);
   const rho = rhos.every(Number.isFinite) ? mean(rhos) : (avgRow?.spearman ?? NaN);
   const printed = PRINTED_AVERAGES[`${s.method}|${s.decoding}`];
   if (printed && s.nCot === 1) {
     if (printed.r.toFixed(3) !== r.toFixed(3))
       notes.push(
-        `${per[0]!.paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; ` +
+        `${per[0].paperMethod}: Avg r computes to ${r.toFixed(4)} from the per-benchmark values; ` +
           `the paper prints ${printed.r.toFixed(3)}.`,
       );
     if (printed.rho !== undefined && Number.isFinite(rho) && printed.rho.toFixed(3) !== rho.toFixed(3))
       notes.push(
-        `${per[0]!.paperMethod}: Avg ρ computes to ${rho.toFixed(4)}; the paper prints ${printed.rho.toFixed(3)}.`,
+        `${per[0].paperMethod}: Avg ρ computes to ${rho.toFixed(4)}; the paper prints ${printed.rho.toFixed(3)}.`,
       );
   }
-  return [...per.map((p) => ({ value: p!.pearson })), { value: r }, Number.isFinite(rho) ? { value: rho } : null];
+  return [...per.map((p) => ({ value: p.pearson })), { value: r }, Number.isFinite(rho) ? { value: rho } : null];
 }
 
 const PAPER_COLUMNS: Table['columns'] = [
@@ -276,7 +285,6 @@ export function paperAverageR(
     decoding: sel.decoding ?? PAPER_PRIMARY_DECODING[sel.method] ?? 'cot-rail',
     nCot: sel.nCot ?? 1,
   };
-  const per = PAPER_BENCHMARKS.map((b) => pick(rows, s, b));
-  if (per.some((r) => !r)) return NaN;
-  return per.reduce((a, r) => a + (r as PaperResult).pearson, 0) / per.length;
+  const per = benchmarkRows(rows, s);
+  return per ? mean(per.map((p) => p.pearson)) : NaN;
 }
