@@ -17,7 +17,6 @@ import { JudgeTokens } from '../data/judgeTokens';
 import { generateTinyJudge, type TinyJudgeData } from '../data/tinyJudge';
 import type { BackendReport } from '../engine/backend';
 import { readJsonl, writeJsonl } from '../io/jsonl';
-import { readJson } from '../io/json';
 import { manifestProblem, writeManifest } from '../io/manifest';
 import { OBJECTIVES, type ObjectiveSpec } from '../losses/objective';
 import { loadModel, loadModelTokenizer, saveCheckpoint } from '../model/checkpoint';
@@ -34,7 +33,7 @@ import {
   type StageRecord,
 } from '../results/formats';
 import { evalDir, runDir, selfCotFile, stageDir, stageModelDir } from '../results/paths';
-import { writeRunFolder } from '../results/runFolder';
+import { readRunMetrics, writeRunFolder } from '../results/runFolder';
 import { readStageFile, stageFilePath, writeStageFile } from '../results/stageFile';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
@@ -313,16 +312,15 @@ export function runMetrics(
 
 /**
  * Sets each stage's `reused` to the value the run folder `dir` already records for the same stage (same
- * name and cache key); stages it does not record, or a folder whose stages.json cannot be read, keep theirs.
+ * name and cache key); stages it does not record, or a folder whose metrics.json cannot be read, keep theirs.
  */
 function keepReusedFlags(stages: StageRecord[], dir: string): void {
   let before: StageRecord[];
   try {
-    before = readJson<StageRecord[]>(join(dir, 'stages.json'));
+    before = readRunMetrics(dir).stages;
   } catch {
     return;
   }
-  if (!Array.isArray(before)) return;
   for (const s of stages) {
     const old = before.find((b) => b?.name === s.name && b?.key === s.key);
     if (typeof old?.reused === 'boolean') s.reused = old.reused;
