@@ -9,7 +9,7 @@
 import type { PaperResult } from '../data/paperResults';
 import { IN_DOMAIN, SPLIT_NAMES, SPLITS } from '../results/formats';
 import { paperAverageR } from '../report/paperTables';
-import { paperRowName, pairedPearsonDiff } from '../tract/suiteTables';
+import { paperRowName, pairedPearsonDiff, seedPairs } from '../tract/suiteTables';
 import { type LabeledRun, labeledRuns } from './readings';
 import type { SuiteResults } from './suites';
 
@@ -41,26 +41,25 @@ export function paperAgreement(res: SuiteResults, paper: PaperResult[], pairs: r
   const bySeed = labeledRuns(res);
   const lines: string[] = [];
   for (const [a, b] of pairs) {
-    const runsOf = (label: string) => bySeed.map((runs) => runs.find((r) => r.label === label));
-    const as = runsOf(a);
-    const bs = runsOf(b);
-    if (!as[0] || !bs[0]) throw new Error(`paperAgreement: no run labelled '${as[0] ? b : a}' in ${res.outDir}`);
-    const both = as.map((x, i) => ({ x, y: bs[i] })).filter((p) => p.x && p.y) as { x: LabeledRun; y: LabeledRun }[];
+    const ra = bySeed[0]?.find((r) => r.label === a);
+    const rb = bySeed[0]?.find((r) => r.label === b);
+    if (!ra || !rb) throw new Error(`paperAgreement: no run labelled '${ra ? b : a}' in ${res.outDir}`);
+    const both = seedPairs(bySeed, a, b);
     const name = (r: LabeledRun) =>
       r.metrics.paperId === '-'
         ? paperRowName(r.label, '-')
         : `${paperRowName(r.label, r.metrics.paperId)} [${r.metrics.paperId}]`;
-    const pa = paperAverageR(paper, paperMethodOf(as[0]));
-    const pb = paperAverageR(paper, paperMethodOf(bs[0]));
+    const pa = paperAverageR(paper, paperMethodOf(ra));
+    const pb = paperAverageR(paper, paperMethodOf(rb));
     const paperText = Number.isFinite(pa - pb)
       ? `paper Avg r ${pa.toFixed(3)} vs ${pb.toFixed(3)} (${signed(pa - pb)})`
       : "not both in the paper's log";
     const per = SPLITS.map((split) => {
       const d = pairedPearsonDiff(
-        both.map((p) => p.x),
-        both.map((p) => p.y),
+        both.map((p) => p.a),
+        both.map((p) => p.b),
         split,
-        as[0]?.config.eval.bootstrapSamples ?? 1000,
+        ra.config.eval.bootstrapSamples,
         `paired/${split}/${b}`, // the verdict table's stream: the same Δr interval when a is the compared run
       );
       const where = split === IN_DOMAIN ? 'in domain' : SPLIT_NAMES[split].toLowerCase();
@@ -71,7 +70,7 @@ export function paperAgreement(res: SuiteResults, paper: PaperResult[], pairs: r
       );
     });
     const seeds = both.length > 1 ? ` over ${both.length} seeds` : '';
-    lines.push(`- **${name(as[0])} − ${name(bs[0])}**: ${paperText}; here${seeds}: ${per.join('; ')}.`);
+    lines.push(`- **${name(ra)} − ${name(rb)}**: ${paperText}; here${seeds}: ${per.join('; ')}.`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -203,6 +203,19 @@ function pairedCell(
   return { cell: { value: res.diff, lo: res.lower, hi: res.upper }, said: `${verdict} (p = ${res.pValue.toFixed(3)})` };
 }
 
+/** The runs labelled `a` and `b` in every seed that has both, in seed order (the pairs a pooled verdict uses). */
+export function seedPairs<T extends { label: string }>(
+  bySeed: readonly (readonly T[])[],
+  a: string,
+  b: string,
+): { a: T; b: T }[] {
+  return bySeed.flatMap((runs) => {
+    const x = runs.find((r) => r.label === a);
+    const y = runs.find((r) => r.label === b);
+    return x && y ? [{ a: x, b: y }] : [];
+  });
+}
+
 /**
  * The verdict table: the compared run against every other run, per split, pooled over the seeds that have
  * both runs (one seed: the paired bootstrap of that seed).
@@ -218,16 +231,9 @@ function verdictTable(labelled: Labelled[][], compare: string, samples: number):
   const base = first.find((r) => r.run === found);
   const rows: Table['rows'] = [];
   const notes: string[] = [];
-  const acrossSeeds = (label: string) =>
-    labelled.map((runs) => runs.find((r) => r.label === label)).filter((r): r is Labelled => r !== undefined);
   let nSeeds = 1;
   for (const other of base ? first.filter((r) => r !== base) : []) {
-    const pairs = labelled
-      .map((runs) => ({
-        a: runs.find((r) => r.label === (base as Labelled).label),
-        b: runs.find((r) => r.label === other.label),
-      }))
-      .filter((p): p is { a: Labelled; b: Labelled } => p.a !== undefined && p.b !== undefined);
+    const pairs = seedPairs(labelled, (base as Labelled).label, other.label);
     nSeeds = Math.max(nSeeds, pairs.length);
     const label = `${(base as Labelled).label} vs ${other.label}`;
     const per = SPLITS.map((split) =>
@@ -239,7 +245,8 @@ function verdictTable(labelled: Labelled[][], compare: string, samples: number):
       ),
     );
     rows.push({ labels: [label], cells: per.map((p) => p.cell) });
-    const seeds = pairs.length === acrossSeeds(other.label).length ? '' : ` (${pairs.length} seeds with both runs)`;
+    const withOther = labelled.filter((runs) => runs.some((r) => r.label === other.label)).length;
+    const seeds = pairs.length === withOther ? '' : ` (${pairs.length} seeds with both runs)`;
     notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}${seeds}`);
   }
   const pooled = nSeeds > 1 ? `mean over ${nSeeds} seeds, items resampled jointly; ` : '';
