@@ -15,52 +15,21 @@
  * JupyterLab is not installed. TRACT_PROFILE defaults to `full`, whose results are in the
  * repository (nothing is trained).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumExecutable } from '../src/report/chromium';
 import { CHROMIUM_ARGS } from '../src/report/figureRenderer';
+import { freePort, installKernel, ROOT, START_TIMEOUT_MS, sleep, waitForServer } from './jupyterServer';
 
-const ROOT = resolve(__dirname, '..');
-const START_TIMEOUT_MS = 90_000;
 const RUN_TIMEOUT_MS = Number(process.env.TRACT_LAB_TIMEOUT_MS ?? 600_000);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-/** Waits until JupyterLab answers on its status API; rejects with its log when it exits or times out. */
-async function waitForServer(url: string, server: ChildProcess, log: () => string): Promise<void> {
-  const until = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`jupyter lab exited with ${server.exitCode}:\n${log()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(500);
-  }
-  throw new Error(`jupyter lab did not answer within ${START_TIMEOUT_MS / 1000} s:\n${log()}`);
 }
 
 /** What the page shows about the run: queued or running prompts, the kernel status, failed cells. */
@@ -128,8 +97,7 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const install = spawnSync('sh', [join(ROOT, 'tools', 'install_kernel.sh')], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`kernel install failed: ${install.stderr}`);
+  installKernel();
 
   const tmp = mkdtempSync(join(tmpdir(), 'tract-lab-'));
   const work = join(tmp, 'work');
@@ -178,7 +146,7 @@ async function main(): Promise<number> {
   };
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitForServer(`${base}/api/status?token=${token}`, server, tail);
+    await waitForServer(`${base}/api/status?token=${token}`, server, tail, 'jupyter lab');
     const t0 = Date.now();
     const { chromium } = require('playwright-core') as typeof import('playwright-core');
     browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: [...CHROMIUM_ARGS] });

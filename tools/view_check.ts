@@ -10,14 +10,14 @@
  * per view, how many tables and images are visible; exits 1 when a view shows no table.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumExecutable } from '../src/report/chromium';
 import { CHROMIUM_ARGS } from '../src/report/figureRenderer';
-
-const ROOT = resolve(__dirname, '..');
+import { freePort, installKernel, ROOT, waitForServer } from './jupyterServer';
 
 /** The first jupyter that has a subcommand: the project's virtualenv, then Debian's. */
 function jupyterWith(sub: string): string | null {
@@ -43,8 +43,7 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: [...CHROMIUM_ARGS] });
-  const install = spawnSync('sh', [join(ROOT, 'tools', 'install_kernel.sh')], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`kernel install failed: ${install.stderr}`);
+  installKernel();
   const tmp = mkdtempSync(join(tmpdir(), 'tract-view-'));
   let failed = 0;
   const report = (view: string, nb: string, c: { tables: number; images: number }, shot: string) => {
@@ -73,8 +72,8 @@ async function main(): Promise<number> {
       console.log('SKIP classic: no /usr/bin/jupyter-notebook (apt install jupyter-notebook)');
       return failed ? 1 : 0;
     }
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const token = Math.random().toString(36).slice(2);
+    const port = await freePort();
+    const token = randomBytes(16).toString('hex');
     const args = ['--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`];
     args.push(`--notebook-dir=${ROOT}`, '--NotebookApp.port_retries=0');
     if (process.getuid?.() === 0) args.push('--allow-root');
@@ -86,19 +85,14 @@ async function main(): Promise<number> {
         JUPYTER_CONFIG_DIR: join(tmp, 'config'),
         JUPYTER_RUNTIME_DIR: join(tmp, 'runtime'),
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let log = '';
+    server.stdout?.on('data', (d) => (log += d));
+    server.stderr?.on('data', (d) => (log += d));
     try {
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        if (i > 60) throw new Error('the classic notebook server did not start within 60 s');
-        const ok = await fetch(`${base}/api/status?token=${token}`).then(
-          (res) => res.ok,
-          () => false,
-        );
-        if (ok) break;
-        await new Promise((res) => setTimeout(res, 1000));
-      }
+      await waitForServer(`${base}/api/status?token=${token}`, server, () => log.slice(-3000), 'jupyter notebook');
       for (const nb of notebooks) {
         await page.goto(`${base}/notebooks/${nb}?token=${token}`);
         await page.waitForSelector('#notebook-container .cell', { timeout: 60_000 });
