@@ -3,7 +3,7 @@
  * (`inference/evaluation_result/results.csv` of d223302/TRACT, given as the first argument;
  * data/reference/PROVENANCE.md names the commit and its hash).
  *
- *   npx tsx tools/make_paper_reference.ts [path/to/results.csv]
+ *   npx tsx tools/make_paper_reference.ts path/to/results.csv
  *
  * Prints the sha256 of the log, the rows kept and every reason rows were left out, with counts.
  */
@@ -14,7 +14,14 @@ import { deriveFromLog, paperResultsToCsv } from '../src/data/paperResults';
 import { writeFileAtomic } from '../src/io/atomic';
 
 const root = join(__dirname, '..');
-const input = process.argv[2] ?? join(root, '..', 'shared', 'data', 'tract_results', 'results.csv');
+const input = process.argv[2];
+if (!input) {
+  console.error(
+    'usage: npx tsx tools/make_paper_reference.ts path/to/results.csv ' +
+      "(the authors' run log; data/reference/PROVENANCE.md)",
+  );
+  process.exit(2);
+}
 const text = readFileSync(input, 'utf8');
 const derived = deriveFromLog(text, input);
 const out = join(root, 'data', 'reference', 'tract-paper-results.csv');
