@@ -19,7 +19,7 @@ import { writeBenchmarkTables, writeSuiteTables } from '../report/tableFiles';
 import { toMarkdown } from '../report/tables';
 import { BENCHMARK_EVAL_DEFAULTS, benchmarkTable, evaluateBenchmark } from '../tract/benchmarkEval';
 import { availableProfiles, CLI_PROFILE } from '../tract/profiles';
-import { DEFAULT_SUITE, loadSuite, runSuite } from '../tract/suite';
+import { DEFAULT_SUITE, loadSuite, runSuite, runSuiteSeed } from '../tract/suite';
 import { type CommandSpec, intOption, requireString, stringOption, UsageError, type Values } from './args';
 import { evalSettings } from './evalOptions';
 import { SAMPLING_OPTIONS } from './inference';
@@ -86,6 +86,10 @@ export const runCommand: CommandSpec = {
       help: `how long to train: full or experiments/profiles/<NAME>.json, e.g. quick, ci (default ${CLI_PROFILE})`,
     },
     seeds: { value: 'N', help: 'run every experiment with seeds 0..N-1 and report mean ± sd (default 1)' },
+    seed: {
+      value: 'K',
+      help: 'run only seed K (run folders and cache, no tables), to split long --seeds work into parts',
+    },
     jobs: { value: 'N', help: 'experiments run at once in worker processes (default: the cores; 1: in this process)' },
     results: { value: 'DIR', help: `results folder: runs and step cache (default ${DEFAULT_RESULTS_DIR})` },
     out: { value: 'DIR', help: 'folder of the summary and tables (default <results>/<suite>[-<profile>])' },
@@ -101,6 +105,10 @@ export const runCommand: CommandSpec = {
     const suiteFile = stringOption(values, 'suite') ?? DEFAULT_SUITE;
     const profile = stringOption(values, 'profile') ?? CLI_PROFILE;
     const seeds = intOption(values, 'seeds', 1) ?? 1;
+    const onlySeed = intOption(values, 'seed', 0);
+    if (onlySeed !== undefined && values.seeds !== undefined) {
+      throw new UsageError('--seed K runs one seed and --seeds N writes the tables of N seeds: give one of them');
+    }
     const jobs = intOption(values, 'jobs', 1) ?? availableParallelism();
     const resultsDir = stringOption(values, 'results') ?? DEFAULT_RESULTS_DIR;
     const out = stringOption(values, 'out') ?? suiteOutDir(suiteFile, profile, resultsDir);
@@ -118,6 +126,14 @@ export const runCommand: CommandSpec = {
     // training progress every logEvery steps, from this process or (tagged with the job) from its workers
     const trainLog = progressLog;
     const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, trainLog, jobs, wait };
+    if (onlySeed !== undefined) {
+      const runs = await withoutEmptyLeftovers(resultsDir, () => runSuiteSeed(suite, onlySeed));
+      const minutes = ((Date.now() - t0) / 60000).toFixed(1);
+      console.log(`\nseed ${onlySeed} of ${suiteFile} done after ${minutes} min; run folders:`);
+      for (const r of runs) console.log(`  ${r.metrics.method}: ${r.dir}`);
+      console.log(`tables: tract run --seeds N (N > ${onlySeed}) reuses these runs and writes them`);
+      return;
+    }
     const res = await withoutEmptyLeftovers(resultsDir, () => runSuite(suite));
     const table = writeSuiteTables(out, res.tables);
     const minutes = ((Date.now() - t0) / 60000).toFixed(1);

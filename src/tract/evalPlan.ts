@@ -19,7 +19,7 @@ import { TRACT_COT_SAMPLING } from '../decoding/generationConfig';
 import { TRACT_SAMPLING } from './config';
 import type { JudgeExample } from './evaluate';
 import type { JudgeBackend } from './judge';
-import { contentKey, pathDigest } from './provenance';
+import { contentKey, modelDigest } from './provenance';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -189,7 +189,7 @@ function runConfig(
     fileDigest: contentKey(readFileSync(file, 'utf8'), 16),
     records: run.records,
     model: modelPath ? shown(modelPath) : null,
-    modelDigest: modelPath ? pathDigest(modelPath) : null,
+    modelDigest: modelPath ? modelDigest(modelPath) : null,
     decoding: opts.decoding,
     nCot: opts.nCot,
     chatTemplate,
@@ -204,7 +204,7 @@ function runConfig(
   };
   // only set when used, so that the ids of plain local runs stay as they were
   if (opts.judge) config.judge = opts.judge.describe();
-  if (opts.adapter) Object.assign(config, { adapter: shown(opts.adapter), adapterDigest: pathDigest(opts.adapter) });
+  if (opts.adapter) Object.assign(config, { adapter: shown(opts.adapter), adapterDigest: modelDigest(opts.adapter) });
   return config;
 }
 

@@ -40,7 +40,7 @@ import { train } from '../training/trainer';
 import { judgeExamples, meanReadout, splitMetrics } from './evaluate';
 import { stageExamples, teacherForcedEval, type SelfCotRecord } from './judgeData';
 import { methodSpec, type MethodSpec, type StageObjective, type StageSpec } from './methods';
-import { contentKey, environment, pathDigest } from './provenance';
+import { contentKey, environment, modelDigest } from './provenance';
 import { generateSelfCots } from './selfCot';
 
 /** Bumped when a change to the pipeline can move a number (invalidates every cached step). */
@@ -64,6 +64,66 @@ export function stageObjective(kind: StageObjective, cfg: ExperimentConfig): Obj
     lambdaRampSteps: kind === 'cotRaft' ? cfg.objective.lambdaRampSteps : 0,
     reduction: cfg.objective.reduction,
   };
+}
+
+/** The cache key of a stage: its config, its initial model's key and the self-CoTs it trains on. */
+export function stageKey(cfg: ExperimentConfig, stage: StageSpec, initKey: string, selfCot: string | null): string {
+  return contentKey({
+    v: PIPELINE_VERSION,
+    init: initKey,
+    data: cfg.data,
+    maxLen: cfg.maxLen,
+    stageData: stage.data,
+    objective: stageObjective(stage.objective, cfg),
+    train: cfg.train,
+    selfCot,
+    seed: cfg.seed,
+  });
+}
+
+/** The cache key of the self-CoTs sampled from the stage with key `from`. */
+export function selfCotKey(cfg: ExperimentConfig, from: string): string {
+  return contentKey({ v: PIPELINE_VERSION, from, sampling: cfg.selfCot, seed: cfg.seed, data: cfg.data });
+}
+
+/** The cache key of the evaluation of the model with key `modelKey` (a stage key, or `seed:<digest>`). */
+export function evalKey(cfg: ExperimentConfig, method: Pick<MethodSpec, 'prompt'>, modelKey: string): string {
+  return contentKey({
+    v: PIPELINE_VERSION,
+    model: modelKey,
+    eval: cfg.eval,
+    prompt: method.prompt,
+    data: cfg.data,
+    seed: cfg.seed,
+  });
+}
+
+/** The cache keys an experiment's steps have, computed without running them. */
+export interface PlannedKeys {
+  /** Stage name → stage key, in the method's order. */
+  stages: Record<string, string>;
+  /** The key of the self-CoTs a stage trains on, or null when no stage uses them. */
+  selfCot: string | null;
+  eval: string;
+}
+
+/**
+ * The cache keys {@link runExperiment} gives an experiment's steps when its seed model has digest
+ * `seedDigest` (`tract/provenance.ts` modelDigest): the same chain as the run, without running it.
+ */
+export function plannedKeys(cfg: ExperimentConfig, seedDigest: string): PlannedKeys {
+  const method = methodSpec(cfg.method);
+  const stages: Record<string, string> = {};
+  let selfCot: string | null = null;
+  for (const stage of method.stages) {
+    if ((stage.data === 'self' || stage.data === 'mixed') && selfCot === null) {
+      selfCot = selfCotKey(cfg, stages[method.selfCotFrom ?? 'stage1']);
+    }
+    const initKey = stage.init === 'seed' ? `seed:${seedDigest}` : stages.stage1;
+    stages[stage.name] = stageKey(cfg, stage, initKey, selfCot);
+  }
+  const last = method.stages[method.stages.length - 1];
+  return { stages, selfCot, eval: evalKey(cfg, method, last ? stages[last.name] : `seed:${seedDigest}`) };
 }
 
 /** The TinyJudge data of an experiment. */
@@ -119,7 +179,7 @@ function cacheEntryUsable(
 async function selfCotStep(st: RunState): Promise<void> {
   const { cfg, ctx, method } = st;
   const from = st.stageKeys[method.selfCotFrom ?? 'stage1'];
-  const key = contentKey({ v: PIPELINE_VERSION, from, sampling: cfg.selfCot, seed: cfg.seed, data: cfg.data });
+  const key = selfCotKey(cfg, from);
   const file = selfCotFile(ctx.resultsDir, key);
   mkdirSync(join(file, '..'), { recursive: true });
   const source = loadModel(stageModelDir(ctx.resultsDir, from)).model;
@@ -201,17 +261,7 @@ async function stageStep(st: RunState, stage: StageSpec): Promise<void> {
   if ((stage.data === 'self' || stage.data === 'mixed') && !st.selfCots) await selfCotStep(st);
   const initKey = stage.init === 'seed' ? `seed:${st.seedDigest}` : st.stageKeys.stage1;
   const objective = stageObjective(stage.objective, cfg);
-  const key = contentKey({
-    v: PIPELINE_VERSION,
-    init: initKey,
-    data: cfg.data,
-    maxLen: cfg.maxLen,
-    stageData: stage.data,
-    objective,
-    train: cfg.train,
-    selfCot: st.selfCot?.key ?? null,
-    seed: cfg.seed,
-  });
+  const key = stageKey(cfg, stage, initKey, st.selfCot?.key ?? null);
   const dir = stageDir(ctx.resultsDir, key);
   const reused = cacheEntryUsable(dir, join(dir, 'manifest.json'), stageFilePath(dir), ctx);
   if (!reused) await trainStage(st, stage, key, objective, dir);
@@ -228,15 +278,7 @@ async function evaluationStep(st: RunState): Promise<{ predictions: Prediction[]
   const last = st.stages[st.stages.length - 1];
   const modelPath = last ? stageModelDir(ctx.resultsDir, last.key) : st.seedPath;
   const modelKey = last ? last.key : `seed:${st.seedDigest}`;
-  const evalKey = contentKey({
-    v: PIPELINE_VERSION,
-    model: modelKey,
-    eval: cfg.eval,
-    prompt: method.prompt,
-    data: cfg.data,
-    seed: cfg.seed,
-  });
-  const dir = evalDir(ctx.resultsDir, evalKey);
+  const dir = evalDir(ctx.resultsDir, evalKey(cfg, method, modelKey));
   const evalFile = join(dir, 'predictions.jsonl');
   const manifest = join(dir, 'manifest.json');
   if (cacheEntryUsable(dir, manifest, evalFile, ctx, st.data.test.length + st.data.testOod.length)) {
@@ -345,7 +387,7 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
     data: experimentData(cfg),
     jt: new JudgeTokens(loadModelTokenizer(seedPath)),
     seedPath,
-    seedDigest: pathDigest(seedPath),
+    seedDigest: modelDigest(seedPath),
     stageKeys: {},
     stages: [],
     stageLogs: [],

@@ -29,12 +29,18 @@ export function contentKey(value: unknown, length = 12): string {
     .slice(0, length);
 }
 
-/** A hash of the files of a model path (so a changed seed model invalidates the cache). */
-export function pathDigest(path: string): string {
+/**
+ * A hash of a model's files (so a changed seed model or adapter invalidates the cache): every file under
+ * `path` (or `path` itself), by relative name and content, except documentation (`*.md`, such as the
+ * folder's PROVENANCE.md), which does not change what the model computes. Stage cache keys start from
+ * this digest, so editing a model's documentation keeps every cached stage usable.
+ */
+export function modelDigest(path: string): string {
   const h = createHash('sha256');
   const visit = (p: string) => {
-    if (statSync(p).isDirectory()) for (const f of readdirSync(p).sort()) visit(join(p, f));
-    else h.update(p.slice(path.length)).update(readFileSync(p));
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) if (!f.endsWith('.md')) visit(join(p, f));
+    } else h.update(p.slice(path.length)).update(readFileSync(p));
   };
   visit(path);
   return h.digest('hex').slice(0, 16);

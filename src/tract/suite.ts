@@ -183,16 +183,35 @@ export interface SuiteRunResult {
  * to `outDir`, and returns its runs and tables.
  */
 export async function runSuite(opts: SuiteOptions): Promise<SuiteRunResult> {
+  return withResultsLock(opts, () => runSuiteLocked(opts));
+}
+
+/** Runs `f` while this process holds the results folder's lock. */
+async function withResultsLock<T>(opts: SuiteOptions, f: () => Promise<T>): Promise<T> {
   const lock = await acquireLock(opts.resultsDir, {
     wait: opts.wait,
     log: opts.log,
     command: `tract run ${opts.suiteFile}`,
   });
   try {
-    return await runSuiteLocked(opts);
+    return await f();
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Runs one seed of a suite: its experiments' cached steps and run folders, but no summary, tables or
+ * shift measurement (`opts.seeds` and `opts.outDir` are not used). Long multi-seed work is split this
+ * way into parts that each finish on their own; {@link runSuite} with `seeds` > `seed` then reuses them.
+ * @returns the runs of that seed, in suite order
+ */
+export async function runSuiteSeed(opts: SuiteOptions, seed: number): Promise<RunSummary[]> {
+  return withResultsLock(opts, async () => {
+    const items: JobItem[] = loadSuite(opts.suiteFile, opts.profile, seed).configs.map((cfg) => ({ seed, cfg }));
+    const plan = planJobs(items, opts.jobs, opts.backend?.wasm?.threads ?? 1);
+    return runJobs(items, plan, opts.profile, opts);
+  });
 }
 
 /** {@link runSuite} once the results folder is locked. */
