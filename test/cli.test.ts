@@ -155,6 +155,28 @@ describe('cli (npx tract)', () => {
     assert.ok(!existsSync(join(ROOT, 'results', 'one-ci')), 'nothing written to the default results folder');
   });
 
+  it('run --seed K: run folders of one seed, no tables; --seeds then reuses them', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tract-cli-seed-'));
+    mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
+    mkdirSync(join(base, 'experiments', 'profiles'));
+    copyFileSync(join(ROOT, 'experiments', 'profiles', 'ci.json'), join(base, 'experiments', 'profiles', 'ci.json'));
+    const suite = join(base, 'experiments', 'suites', 'one.json');
+    const seed = join(ROOT, 'experiments', 'tinyjudge', 'seed.json');
+    writeFileSync(suite, JSON.stringify({ description: 'seed only', compare: 'seed', experiments: [seed] }));
+    const [results, out] = [join(base, 'res'), join(base, 'out')];
+    const common = ['--suite', suite, '--profile', 'ci', '--results', results, '--out', out, '--jobs', '1'];
+    const one = await tract('run', ...common, '--seed', '1');
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /seed 1 of .* done after/);
+    assert.equal(readdirSync(join(results, 'runs')).length, 1);
+    assert.ok(!existsSync(out), 'no tables from one seed');
+    const both = await tract('run', ...common, '--seeds', '2');
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stderr, /\[seed\] reusing evaluation/, 'seed 1 reused');
+    assert.equal(readdirSync(join(results, 'runs')).length, 2);
+    assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).seeds, 2);
+  });
+
   it('bin/tract.js exits with the code main() returns', () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.js'), ...args], { cwd: ROOT, encoding: 'utf8' });

@@ -123,7 +123,14 @@ describe('cli arguments (in-process main())', () => {
     assert.match((await tract('run', '--suite')).stderr, /--suite needs a value \(FILE\)/);
     assert.match((await tract('run', '--seeds', '2', '--seeds', '3')).stderr, /--seeds is given twice/);
     assert.match((await tract('info', '--json=yes')).stderr, /--json is a flag and takes no value/);
-    assert.match((await tract('run', '--seed', '3')).stderr, /unknown option '--seed'; did you mean --seeds\?/);
+    assert.match(
+      (await tract('run', '--seedz', '3')).stderr,
+      /unknown option '--seedz'; did you mean --seeds or --seed\?/,
+    );
+    assert.match(
+      (await tract('run', '--seed', '1', '--seeds', '2')).stderr,
+      /--seed K runs one seed .* give one of them/,
+    );
   });
 
   it('--help, -h and `tract help <command>` print the summary and every option, exit 0', async () => {

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLayer, loadExperiment } from '../../src/tract/config';
-import { runExperiment } from '../../src/tract/pipeline';
+import { plannedKeys, runExperiment } from '../../src/tract/pipeline';
+import { modelDigest } from '../../src/tract/provenance';
 import { useBackend } from '../helpers/backends';
 
 const ROOT = join(__dirname, '..', '..');
@@ -107,5 +108,29 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     assert.ok(lines.some((l) => /self-CoTs reused/.test(l)));
     assert.ok(lines.some((l) => /reusing evaluation/.test(l)));
     assert.equal(readdirSync(join(results, 'cache', 'stages')).length, 2);
+  });
+
+  it('plannedKeys gives the keys the run used, and a model documentation edit moves no key', async () => {
+    const cfg = toyConfig('tract');
+    const keys = plannedKeys(cfg, modelDigest(cfg.model));
+    const run = await runExperiment(cfg, ctx);
+    assert.deepEqual(
+      run.metrics.stages.map((s) => [s.name, s.key]),
+      Object.entries(keys.stages),
+    );
+    assert.ok(existsSync(join(results, 'cache', 'selfcot', `${keys.selfCot}.jsonl`)));
+    assert.ok(existsSync(join(results, 'cache', 'eval', keys.eval, 'predictions.jsonl')));
+    // the seed digest covers the weights and tokenizer, not PROVENANCE.md (284a484 edited it, and every
+    // cached stage lost its key); a changed weight file does change it
+    const copy = mkdtempSync(join(tmpdir(), 'tract-model-'));
+    cpSync(cfg.model, copy, { recursive: true });
+    assert.equal(modelDigest(copy), modelDigest(cfg.model));
+    writeFileSync(join(copy, 'PROVENANCE.md'), 'edited\n');
+    writeFileSync(join(copy, 'NOTES.md'), 'a new note\n');
+    assert.equal(modelDigest(copy), modelDigest(cfg.model));
+    const tok = readFileSync(join(copy, 'tok512.bin'));
+    tok[tok.length - 1] ^= 1;
+    writeFileSync(join(copy, 'tok512.bin'), tok);
+    assert.notEqual(modelDigest(copy), modelDigest(cfg.model));
   });
 });
