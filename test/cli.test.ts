@@ -1,6 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tract } from './cli/capture';
@@ -174,7 +183,16 @@ describe('cli (npx tract)', () => {
     assert.equal(both.code, 0, both.stderr);
     assert.match(both.stderr, /\[seed\] reusing evaluation/, 'seed 1 reused');
     assert.equal(readdirSync(join(results, 'runs')).length, 2);
-    assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).seeds, 2);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(summary.seeds, 2);
+    // a rerun that computes nothing keeps the computation's time, jobs and threads; one that computes does not
+    summary.wallSeconds = 1234.5;
+    writeFileSync(join(out, 'summary.json'), JSON.stringify(summary));
+    assert.equal((await tract('run', ...common, '--seeds', '2')).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).wallSeconds, 1234.5);
+    rmSync(join(results, 'cache', 'eval'), { recursive: true });
+    assert.equal((await tract('run', ...common, '--seeds', '2')).code, 0);
+    assert.notEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).wallSeconds, 1234.5);
   });
 
   it('bin/tract.js exits with the code main() returns', () => {

@@ -159,6 +159,11 @@ export interface RunSummary {
   predictions: Prediction[];
   /** The resolved experiment (`config.resolved.json`). */
   config: ExperimentConfig;
+  /**
+   * Whether the call that returned it trained, sampled or evaluated anything (false: every step came from
+   * the cache); absent for runs read back from their folders.
+   */
+  computed?: boolean;
 }
 
 /** One run listed by a suite's `summary.json`. */

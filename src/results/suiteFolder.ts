@@ -68,6 +68,8 @@ export function readSuiteSummary(dir: string): SuiteSummary {
     compare: typeof s.compare === 'string' ? s.compare : legacyCompare(s.suite),
     runs: s.runs,
     ...(typeof s.wallSeconds === 'number' ? { wallSeconds: s.wallSeconds } : {}),
+    ...(typeof s.jobs === 'number' ? { jobs: s.jobs } : {}),
+    ...(typeof s.threads === 'number' ? { threads: s.threads } : {}),
   };
 }
 

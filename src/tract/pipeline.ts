@@ -148,6 +148,8 @@ interface RunState {
   stageLogs: { stage: string; csv: string }[];
   selfCots?: Map<string, SelfCotRecord>;
   selfCot: { key: string; stats: SelfCotStats } | null;
+  /** Whether this run sampled its self-CoTs (false when they came from the cache or no stage uses them). */
+  selfCotsGenerated: boolean;
 }
 
 /** A seed stream of this experiment's seed (`<s>/seed-<seed>`). */
@@ -198,6 +200,7 @@ async function selfCotStep(st: RunState): Promise<void> {
   });
   source.dispose();
   st.selfCots = new Map(res.records.map((r) => [r.id, r]));
+  st.selfCotsGenerated = !res.reused;
   st.selfCot = { key, stats: res.stats };
   ctx.log(`[${method.id}] self-CoTs ${res.reused ? 'reused' : 'generated'}: ${JSON.stringify(res.stats)}`);
 }
@@ -392,6 +395,7 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
     stages: [],
     stageLogs: [],
     selfCot: null,
+    selfCotsGenerated: false,
   };
   for (const stage of st.method.stages) await stageStep(st, stage);
   const { predictions, reused } = await evaluationStep(st);
@@ -412,5 +416,5 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
     stages: st.stages,
     ...(keepEnv ? {} : { env: environment(ctx.backend, cfg.seed) }),
   });
-  return { runId, dir, metrics, predictions, config: cfg };
+  return { runId, dir, metrics, predictions, config: cfg, computed: !allReused || st.selfCotsGenerated };
 }

@@ -11,9 +11,16 @@ import { JudgeTokens } from '../data/judgeTokens';
 import type { BackendReport } from '../engine/backend';
 import { loadModelTokenizer } from '../model/checkpoint';
 import { acquireLock } from '../io/lock';
-import { IN_DOMAIN, SPLITS, type ExperimentConfig, type RunSummary } from '../results/formats';
+import {
+  IN_DOMAIN,
+  SPLITS,
+  type ExperimentConfig,
+  type RunSummary,
+  type SuiteRunEntry,
+  type SuiteSummary,
+} from '../results/formats';
 import { readShiftFile, writeShiftFile } from '../results/shiftFile';
-import { writeSuiteSummary } from '../results/suiteFolder';
+import { readSuiteSummary, summaryFile, writeSuiteSummary } from '../results/suiteFolder';
 import { suiteShift } from './distributionShift';
 import { type ConfigLayer, checkExperiment, readConfigJson, readLayer, shownPath } from './config';
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
@@ -214,6 +221,26 @@ export async function runSuiteSeed(opts: SuiteOptions, seed: number): Promise<Ru
   });
 }
 
+/**
+ * The timing fields of the `summary.json` in `outDir` when it lists exactly `runs` (same seeds and run
+ * ids) and records a time; otherwise null.
+ */
+function previousTiming(
+  outDir: string,
+  runs: readonly SuiteRunEntry[],
+): Pick<SuiteSummary, 'wallSeconds' | 'jobs' | 'threads'> | null {
+  if (!existsSync(summaryFile(outDir))) return null;
+  let s: SuiteSummary;
+  try {
+    s = readSuiteSummary(outDir);
+  } catch {
+    return null; // an unreadable summary is rewritten
+  }
+  const ids = (rs: readonly SuiteRunEntry[]) => JSON.stringify(rs.map((r) => [r.seed, r.runId]));
+  if (s.wallSeconds === undefined || ids(s.runs) !== ids(runs)) return null;
+  return { wallSeconds: s.wallSeconds, jobs: s.jobs, threads: s.threads };
+}
+
 /** {@link runSuite} once the results folder is locked. */
 async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const t0 = Date.now();
@@ -240,16 +267,17 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const runs = runsBySeed.flatMap((rs, seed) =>
     rs.map((r) => ({ seed, method: r.metrics.method, runId: r.runId, dir: r.dir })),
   );
-  const wallSeconds = (Date.now() - t0) / 1000;
+  // the time, jobs and threads of the computation: a rerun that computed nothing and lists the same runs
+  // keeps those of the summary it finds (as a fully reused run keeps its env.json)
+  const timing = { wallSeconds: (Date.now() - t0) / 1000, jobs: plan.jobs, threads: plan.threads };
+  const previous = summaries.every((r) => r.computed === false) ? previousTiming(opts.outDir, runs) : null;
   writeSuiteSummary(opts.outDir, {
     profile: opts.profile,
     seeds: opts.seeds,
     suite: opts.suiteFile,
     compare,
     runs,
-    wallSeconds,
-    jobs: plan.jobs,
-    threads: plan.threads,
+    ...(previous ?? timing),
   });
   return { runs: runsBySeed, tables, outDir: opts.outDir };
 }
