@@ -22,6 +22,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendReport } from '../engine/backend';
 import type { ExperimentConfig, RunSummary } from '../results/formats';
+import { type Labelable, runVariant } from '../results/labels';
 import { methodSpec } from './methods';
 import { type PipelineContext, runExperiment, stageObjective } from './pipeline';
 
@@ -126,10 +127,26 @@ export function planJobs(
   return { jobs, threads: Number.isInteger(asked) && asked >= 1 ? Math.min(asked, share) : share, groups };
 }
 
-/** A short name of a group for its progress lines: its methods and seeds. */
+/**
+ * A short name of a group for its progress lines: its methods, the setting that tells them apart from
+ * the suite's other runs of the same methods (`results/labels.ts`: `shift=0.3`, `λ=2`), and its seeds:
+ * `cot-raft-ref+tract s0`, `cot-raft-ref+tract (shift=0.3) s0`.
+ */
 export function groupName(items: JobItem[], group: number[]): string {
   const seeds = [...new Set(group.map((i) => items[i].seed))];
-  return `${group.map((i) => items[i].cfg.method).join('+')} s${seeds.join(',')}`;
+  const all = items.filter((it) => it.seed === items[group[0]].seed).map(labelable);
+  const variants = group.map((i) => runVariant(labelable(items[i]), all));
+  const methods = group.map((i) => items[i].cfg.method);
+  const shared = variants.every((v) => v === variants[0]);
+  const runs = shared
+    ? `${methods.join('+')}${variants[0] ? ` (${variants[0]})` : ''}`
+    : methods.map((m, k) => (variants[k] ? `${m} (${variants[k]})` : m)).join('+');
+  return `${runs} s${seeds.join(',')}`;
+}
+
+/** A job item as `results/labels.ts` labels runs. */
+function labelable(item: JobItem): Labelable {
+  return { metrics: { method: item.cfg.method }, config: item.cfg };
 }
 
 /** Options of {@link runJobs}. */

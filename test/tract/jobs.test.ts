@@ -23,6 +23,15 @@ describe('tract/jobs', () => {
     assert.equal(groupName(items, jobGroups(items)[0]), 'ce-cot+self-cot-ce s0');
   });
 
+  it('names groups of a sweep by the setting that tells them apart', () => {
+    const { configs } = loadSuite(join(ROOT, 'experiments', 'suites', 'shift-sweep.json'), 'quick', 0);
+    const items = configs.map((cfg) => ({ seed: 0, cfg }));
+    const names = jobGroups(items).map((g) => groupName(items, g));
+    assert.ok(names.includes('cot-raft-ref+tract (shift=0.3) s0'), names.join(' | '));
+    assert.ok(names.includes('self-cot-ce (shift=0) s0'), names.join(' | '));
+    assert.equal(new Set(names).size, names.length, 'every group has its own name');
+  });
+
   it('plans jobs × threads within the cores, one job per group at most', () => {
     const { configs } = loadSuite(join(ROOT, 'experiments', 'suites', 'default.json'), 'quick', 0);
     const items = configs.map((cfg) => ({ seed: 0, cfg }));
