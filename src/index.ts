@@ -135,6 +135,7 @@ export { runLabel, runSlug, compareRun } from './results/labels';
 
 // training
 export { train, DEFAULT_TRAIN, resolveTrainConfig, type TrainConfig, type TrainResult } from './training/trainer';
+export { scorePlateau, type ScorePlateau, type ScoreStep } from './training/plateau';
 export { OBJECTIVES, judgeObjective, type ObjectiveSpec } from './losses/objective';
 
 // TRACT pipeline and reports

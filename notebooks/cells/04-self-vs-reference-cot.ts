@@ -26,8 +26,8 @@ import { readPaperResults } from './src/data/paperResults';
 import { describeBackend, initBackend } from './src/engine/backend';
 import { distributionShiftRmse, type DistributionShiftResult } from './src/tract/distributionShift';
 import {
-  distributionShiftFigure, distributionShiftTable, findRun, loadOrRunSuite, notebookProfile, notebookResultsDir, paperAgreement, runModelPath, showFigure, showMarkdown,
-  suiteBars, suiteReading, suiteRunTable,
+  distributionShiftFigure, distributionShiftTable, findRun, loadOrRunSuite, notebookProfile, notebookResultsDir, paperAgreement, plateauTable, runModelPath, showFigure, showMarkdown,
+  stagePlateaus, suiteBars, suiteReading, suiteRunTable,
 } from './src/notebook/index';
 
 const res = await loadOrRunSuite({ suite: 'default', profile: notebookProfile() });
@@ -65,6 +65,18 @@ if (runModelPath(tractRun) !== null) {
 
 // %%
 if (shift) await showFigure(distributionShiftFigure(shift, res.profile));
+
+// %% [markdown]
+// ## The squared-error plateau, stage by stage and seed by seed
+//
+// CoT-RAFT trains the score digit only through (Σ k·p(k) − y)². When the model puts all of the digit's probability on
+// one score token, the expected score is the same whole number for every example, the gradient of the other digits
+// vanishes, and the logged squared error becomes a whole number of 1/batch (`src/training/plateau.ts`). The table
+// reads every RAFT and CoT-RAFT stage of the suite's runs from their `train-log.csv`: how many steps sat on that
+// plateau, where the last stretch of it ended, and how the run ended (teacher-forced validation r, in-domain test r).
+
+// %%
+showMarkdown(plateauTable(stagePlateaus(res)));
 
 // %% [markdown]
 // ## Reading of the numbers above (computed from the loaded metrics)

@@ -12,3 +12,4 @@ export { suiteOutDir } from '../results/paths';
 export * from './stage2Help';
 export * from './remoteJudge';
 export * from './paperAgreement';
+export * from './plateaus';
