@@ -8,6 +8,7 @@
  */
 import { initBackend } from '../engine/backend';
 import type { JobMessage, JobRequest } from './jobs';
+import { suiteShift } from './distributionShift';
 import { runExperiment } from './pipeline';
 
 function send(m: JobMessage): void {
@@ -27,6 +28,8 @@ async function serve(): Promise<void> {
           log(`== ${cfg.method} (seed ${cfg.seed})`);
           const summary = await runExperiment(cfg, { resultsDir: request.resultsDir, backend, log, trainLog });
           send({ type: 'result', index, summary });
+          // the suite's shift measurement, cached here so that it overlaps the other jobs
+          if (index === request.shiftItem) await suiteShift([summary], cfg.method, request.resultsDir, null, log);
         }
         send({ type: 'done' });
       } catch (err) {

@@ -49,6 +49,12 @@ export interface JobRequest {
   resultsDir: string;
   /** Whether to forward non-final training progress lines. */
   progress: boolean;
+  /**
+   * The item whose run the suite's distribution shift measures (`distributionShift.ts` suiteShift), when
+   * it is in this group: the worker measures it (into the step cache) right after that run, beside the
+   * other jobs, and the parent's own measurement then reads the cache.
+   */
+  shiftItem?: number;
 }
 
 /** What a worker sends back. */
@@ -155,6 +161,8 @@ export interface RunJobsOptions {
   backend: BackendReport | null;
   log: (line: string) => void;
   trainLog?: (line: string, final: boolean) => void;
+  /** The item whose run the suite's shift measures (see {@link JobRequest.shiftItem}); workers only. */
+  shiftItem?: number;
 }
 
 /** Runs the items in this process, one after another (the `--jobs 1` path). */
@@ -246,6 +254,7 @@ export async function runJobs(
         items: group.map((index) => ({ index, cfg: items[index].cfg })),
         resultsDir: opts.resultsDir,
         progress: opts.trainLog !== undefined,
+        ...(opts.shiftItem !== undefined && group.includes(opts.shiftItem) ? { shiftItem: opts.shiftItem } : {}),
       };
       await runGroup(worker, request, out, opts);
       opts.log(`[${name}] finished`);

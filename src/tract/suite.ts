@@ -25,7 +25,7 @@ import { suiteShift } from './distributionShift';
 import { type ConfigLayer, checkExperiment, readConfigJson, readLayer, shownPath } from './config';
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
-import { METHODS } from './methods';
+import { METHODS, methodSpec } from './methods';
 import { type JobItem, planJobs, runJobs } from './jobs';
 import { experimentData, runIdOf } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
@@ -241,6 +241,22 @@ function previousTiming(
   return { wallSeconds: s.wallSeconds, jobs: s.jobs, threads: s.threads };
 }
 
+/**
+ * The item whose run `suiteShift` will measure, predicted from the configs as it picks from the runs: the
+ * first seed's run of `compare` when that method trains a second stage on self-CoTs, else the first such
+ * run of the first seed; -1 when there is none.
+ */
+export function shiftItemOf(items: readonly JobItem[], compare: string): number {
+  const twoStage = (cfg: ExperimentConfig) => {
+    const stages = methodSpec(cfg.method).stages;
+    return stages.length === 2 && stages.some((s) => s.data === 'self' || s.data === 'mixed');
+  };
+  const first = items.map((it, i) => ({ it, i })).filter(({ it }) => it.seed === items[0]?.seed);
+  const pick =
+    first.find(({ it }) => it.cfg.method === compare && twoStage(it.cfg)) ?? first.find(({ it }) => twoStage(it.cfg));
+  return pick?.i ?? -1;
+}
+
 /** {@link runSuite} once the results folder is locked. */
 async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
   const t0 = Date.now();
@@ -254,7 +270,8 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
     items.push(...configs.map((cfg) => ({ seed: s, cfg })));
   }
   const plan = planJobs(items, opts.jobs, opts.backend?.wasm?.threads ?? 1);
-  const summaries = await runJobs(items, plan, opts.profile, opts);
+  const shiftItem = shiftItemOf(items, compare);
+  const summaries = await runJobs(items, plan, opts.profile, { ...opts, ...(shiftItem >= 0 ? { shiftItem } : {}) });
   const runsBySeed: RunSummary[][] = Array.from({ length: opts.seeds }, (_, s) =>
     summaries.filter((_, i) => items[i].seed === s),
   );

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSuite } from '../../src/tract/suite';
+import { loadSuite, shiftItemOf } from '../../src/tract/suite';
 import { groupName, jobGroups, planJobs } from '../../src/tract/jobs';
 import { makeProject, outcome, ROOT, tract } from '../faults/project';
 
@@ -30,6 +30,26 @@ describe('tract/jobs', () => {
     assert.ok(names.includes('cot-raft-ref+tract (shift=0.3) s0'), names.join(' | '));
     assert.ok(names.includes('self-cot-ce (shift=0) s0'), names.join(' | '));
     assert.equal(new Set(names).size, names.length, 'every group has its own name');
+  });
+
+  it('predicts the run the suite shift measures: the compared two-stage method, else the first two-stage run', () => {
+    const { configs } = loadSuite(join(ROOT, 'experiments', 'suites', 'default.json'), 'quick', 0);
+    const items = [0, 1].flatMap((seed) => configs.map((cfg) => ({ seed, cfg })));
+    const method = (compare: string) => items[shiftItemOf(items, compare)]?.cfg.method;
+    assert.equal(method('tract'), 'tract');
+    assert.equal(
+      shiftItemOf(items, 'tract'),
+      configs.findIndex((c) => c.method === 'tract'),
+      'seed 0',
+    );
+    assert.equal(method('seed'), 'self-cot-ce', 'seed is one-stage: the first two-stage run in suite order');
+    assert.equal(
+      shiftItemOf(
+        items.filter((it) => it.cfg.method === 'raft'),
+        'raft',
+      ),
+      -1,
+    );
   });
 
   it('plans jobs × threads within the cores, one job per group at most', () => {
@@ -68,6 +88,11 @@ describe('tract/jobs', () => {
       assert.match(two.stderr, /running 2 groups of experiments in 2 jobs × 1 thread\(s\)/);
       assert.match(two.stderr, /^\[cot-raft-ref\+tract s0\] \[tract\/stage2\]/m);
       assert.match(two.stderr, /^\[seed s0\] \[seed\] judged/m);
+      // the shift is measured in the job that ran TRACT, and the suite reads it from the cache
+      assert.match(two.stderr, /^\[cot-raft-ref\+tract s0\] \[shift\] distribution shift of tract-/m);
+      assert.match(two.stderr, /^\[shift\] reusing /m);
+      const shift = (r: string) => readFileSync(join(base, r, 'out', 'shift.json'), 'utf8');
+      assert.equal(shift('r2'), shift('r1'));
       const summary = JSON.parse(readFileSync(join(base, 'r2', 'out', 'summary.json'), 'utf8'));
       assert.deepEqual([summary.jobs, summary.threads], [2, 1]);
     } finally {
