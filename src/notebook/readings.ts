@@ -163,19 +163,59 @@ function interval(p: { value: number; lo: number; hi: number }): string {
 }
 
 /**
+ * The per-split lines of {@link suiteReading} for several seeds: the run with the highest mean primary r, the
+ * compared run's mean, each with its sd and its value on every seed (intervals are left to the pooled paired
+ * bootstrap, which accounts for both the items and the seeds).
+ */
+function seedsReading(bySeed: readonly LabeledRun[][], compare: string): string[] {
+  const labels = bySeed[0].map((r) => r.label);
+  const lines: string[] = [];
+  for (const split of SPLITS) {
+    const name = split === IN_DOMAIN ? 'In-domain' : 'Out-of-domain';
+    const stats = labels.map((label) => {
+      const xs = bySeed.map((rs) => {
+        const r = rs.find((x) => x.label === label);
+        return r ? primaryPearson(r.metrics, split).value : Number.NaN;
+      });
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+      return {
+        label,
+        m,
+        text: `${m.toFixed(3)} ± ${sd.toFixed(3)} (seeds: ${xs.map((x) => x.toFixed(3)).join(', ')})`,
+      };
+    });
+    const valid = stats.filter((x) => Number.isFinite(x.m)).sort((a, b) => b.m - a.m);
+    const parts: string[] = [];
+    if (valid.length === 0) parts.push('no run has a valid r on every seed');
+    else {
+      parts.push(`highest mean r over ${bySeed.length} seeds: **${valid[0].label}** ${valid[0].text}`);
+      const ref = stats.find((x) => x.label === compare);
+      if (ref && ref !== valid[0]) parts.push(`${compare}: ${ref.text}`);
+      else if (valid[1]) parts.push(`next: ${valid[1].label} ${valid[1].text}`);
+    }
+    lines.push(`- ${name}: ${parts.join('; ')}.`);
+  }
+  return lines;
+}
+
+/**
  * A short reading of the chosen runs computed from their metrics (Markdown): the profile warning
  * (not `full`; `warning: false` leaves it out), per split the run with the highest primary Pearson r and whether
- * its 95% interval overlaps the compared run's, runs without valid predictions, and the paired-bootstrap verdicts
- * of the compared run against each other run (seed 0).
+ * its 95% interval overlaps the compared run's, runs without valid predictions (with several seeds: the highest
+ * mean r and the compared run's, with sd and per-seed values), and the paired-bootstrap verdicts of the compared
+ * run against each other run (pooled over seeds).
  */
 export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: boolean } = {}): string {
   const { verdicts, compare } = labeledTables(res, sel);
-  const runs = selectRuns(res, sel.labels)[0];
+  const bySeed = selectRuns(res, sel.labels);
+  const runs = bySeed[0];
   const lines: string[] = [];
   const warn = sel.warning === false ? null : profileWarning(res.profile);
   if (warn) lines.push(warn, '');
   const ref = runs.find((r) => r.label === compare);
-  for (const split of SPLITS) {
+  if (bySeed.length > 1) lines.push(...seedsReading(bySeed, compare));
+  for (const split of bySeed.length > 1 ? [] : SPLITS) {
     const name = split === IN_DOMAIN ? 'In-domain' : 'Out-of-domain';
     const pts = runs.map((r) => ({ r, p: primaryPearson(r.metrics, split) }));
     const valid = pts.filter((x) => Number.isFinite(x.p.value)).sort((a, b) => b.p.value - a.p.value);
@@ -199,9 +239,10 @@ export function suiteReading(res: SuiteResults, sel: RunSelection & { warning?: 
     if (none.length) parts.push(`no valid r: ${none.join(', ')}`);
     lines.push(`- ${name}${n !== undefined ? ` (n = ${n})` : ''}: ${parts.join('; ')}.`);
   }
+  const pooled = bySeed.length > 1 ? `, pooled over ${bySeed.length} seeds` : '';
   if (verdicts.notes.length)
     lines.push(
-      `- Paired bootstrap of ${compare} against each run (Δr intervals in the table above):`,
+      `- Paired bootstrap of ${compare} against each run${pooled} (Δr intervals in the table above):`,
       ...verdicts.notes.map((v) => `  - ${v}`),
     );
   return `${lines.join('\n')}\n`;

@@ -395,6 +395,15 @@ describe('notebook', () => {
         );
         assert.doesNotMatch(suiteReading(full), /Warning/);
         assert.doesNotMatch(suiteReading(sweep, { warning: false }), /Warning/);
+        // several seeds: means with sd and the value of every seed, verdicts pooled
+        const seeds2 = suiteReading({ ...sweep, seeds: 2, runs: [sweep.runs[0], sweep.runs[0]] }, { warning: false });
+        assert.match(
+          seeds2,
+          /- In-domain: highest mean r over 2 seeds: \*\*tract \(λ=1, 5 CoTs\)\*\* ([\d.]+) ± 0\.000 \(seeds: \1, \1\)/,
+        );
+        assert.match(seeds2, /; tract \(λ=1, 1 CoT\): ([\d.]+) ± 0\.000 \(seeds: \1, \1\)\./);
+        assert.match(seeds2, /Paired bootstrap of tract \(λ=1, 1 CoT\) against each run, pooled over 2 seeds/);
+        assert.doesNotMatch(seeds2, /intervals overlap/);
       },
     );
 

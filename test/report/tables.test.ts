@@ -120,6 +120,36 @@ describe('tract/suiteTables buildTables', () => {
     assert.ok(Math.abs(secondary.rows[0].cells[2]!.value - 0.3) < 1e-12); // mean RMSE of 0.2 and 0.4
   });
 
+  it('writes the notes over every seed: self-CoTs and clause accuracy as mean ± sd, what was learnt as means', () => {
+    const cotRun = (r: number, ca: number, sc: number): RunSummary => {
+      const base = run('tract', r, 1);
+      const splits = {
+        test: { ...base.metrics.splits.test, clauseAccuracy: ca },
+        'test-ood': { ...base.metrics.splits['test-ood'], clauseAccuracy: ca / 10 },
+      };
+      const selfCot = { n: 100, cut: 99, empty: 1, clauseAccuracy: sc, wellFormed: 1, allCorrect: sc / 2 };
+      return { ...base, metrics: { ...base.metrics, splits, selfCot } };
+    };
+    const seeds = [
+      [cotRun(0.8, 0.8, 0.9), run('raft', 0.6, 1)],
+      [cotRun(0.6, 0.9, 0.7), run('raft', 0.4, 1)],
+    ];
+    const notes = buildTables(seeds, [], 'tract', 'quick', 50).results.notes.join('\n');
+    assert.match(
+      notes,
+      /tract: stage-2 training CoTs .*clause accuracy 0\.800 ± 0\.141, .*cut at "So the overall" 198\/200, empty 2\./,
+    );
+    assert.match(
+      notes,
+      /tract: clause accuracy of its evaluation CoTs 0\.850 ± 0\.071 in-domain, 0\.085 ± 0\.007 out-of-domain\./,
+    );
+    assert.match(notes, /What was learnt \(means over 2 seeds\): the 1 CoT judges reach in-domain r 0\.70-0\.70,/);
+    // one seed: the numbers as they are
+    const one = buildTables([seeds[0]], [], 'tract', 'quick', 50).results.notes.join('\n');
+    assert.match(one, /clause accuracy of its evaluation CoTs 0\.800 in-domain, 0\.080 out-of-domain\./);
+    assert.match(one, /What was learnt: the 1 CoT judges reach in-domain r 0\.80-0\.80,/);
+  });
+
   it('keeps runs of one method apart by λ and number of CoTs (λ sweep, n-CoT) and compares against a named row', () => {
     const withCfg = (r: RunSummary, lambda: number, nCot: number): RunSummary => ({
       ...r,
