@@ -193,6 +193,12 @@ describe('cli (npx tract)', () => {
     rmSync(join(results, 'cache', 'eval'), { recursive: true });
     assert.equal((await tract('run', ...common, '--seeds', '2')).code, 0);
     assert.notEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).wallSeconds, 1234.5);
+    // without the step cache, --reuse-runs takes the run folders as they are
+    rmSync(join(results, 'cache'), { recursive: true });
+    const reuse = await tract('run', ...common, '--seeds', '2', '--reuse-runs');
+    assert.equal(reuse.code, 0, reuse.stderr);
+    assert.equal(reuse.stderr.match(/reusing run folder/g)?.length, 2);
+    assert.ok(!existsSync(join(results, 'cache', 'eval')), 'nothing evaluated');
   });
 
   it('bin/tract.js exits with the code main() returns', () => {

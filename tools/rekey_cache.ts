@@ -1,7 +1,9 @@
 /**
  * Renames the step-cache entries of a suite that were keyed with an older digest of the seed model to
  * the keys the current code gives them: trained stages (`results/cache/stages/<key>/`, whose
- * `stage.json` names its own key and its self-CoTs' key), self-CoT files and evaluations. The weights
+ * `stage.json` names its own key and its self-CoTs' key), self-CoT files and evaluations; and the stage
+ * keys that the suite's run folders record (`results/runs/<runId>/metrics.json` and `stages.json`), so that
+ * `tract run --reuse-runs` can take them on a clone without the cache. The weights
  * are unchanged; only the key of the seed model they started from was computed differently.
  *
  * Why it exists: until a6768dd the seed digest hashed every file in the model folder, documentation
@@ -12,7 +14,10 @@
  * `models/stories260K/` with PROVENANCE.md as of 284a484^.
  *
  *   npx tsx tools/rekey_cache.ts --from-digest 5dcef68259a54eb1 [--suite FILE] [--profile full]
- *     [--seeds N] [--results DIR] [--dry-run]
+ *     [--seeds N] [--results DIR] [--out SUITE_FOLDER] [--dry-run]
+ *
+ * The suite folder's `shift.json` (default `<results>/<suite>[-<profile>]`) is keyed by its run's stage keys and
+ * is rekeyed with them.
  *
  * An entry whose new key already exists is left alone (reported); an entry that is missing is skipped.
  * Each renamed entry's manifest is rewritten after its files, so an interrupted rename leaves either the
@@ -22,10 +27,12 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeManifest } from '../src/io/manifest';
-import { evalDir, selfCotFile, stageDir } from '../src/results/paths';
+import { evalDir, runDir, selfCotFile, stageDir, suiteOutDir } from '../src/results/paths';
+import { readShiftFile, writeShiftFile } from '../src/results/shiftFile';
+import { readRunMetrics, renameRunStageKeys } from '../src/results/runFolder';
 import { readStageFile, stageFilePath, writeStageFile } from '../src/results/stageFile';
-import { plannedKeys } from '../src/tract/pipeline';
-import { modelDigest } from '../src/tract/provenance';
+import { type PlannedKeys, plannedKeys, runIdOf } from '../src/tract/pipeline';
+import { contentKey, modelDigest } from '../src/tract/provenance';
 import { DEFAULT_SUITE, loadSuite } from '../src/tract/suite';
 
 function main(): void {
@@ -36,6 +43,7 @@ function main(): void {
       profile: { type: 'string', default: 'full' },
       seeds: { type: 'string', default: '1' },
       results: { type: 'string', default: 'results' },
+      out: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
     },
   });
@@ -88,11 +96,34 @@ function main(): void {
           ]);
         });
       }
+      // the run folder records its stages' keys: rename them when they are the old ones
+      const run = runDir(results, runIdOf(cfg));
+      const stored = existsSync(run) ? readRunMetrics(run).stages.map((st) => st.key) : [];
+      if (stored.length > 0 && JSON.stringify(stored) === JSON.stringify(Object.values(oldKeys.stages))) {
+        const rename = new Map(Object.keys(oldKeys.stages).map((n) => [oldKeys.stages[n], newKeys.stages[n]]));
+        console.log(`${dry ? 'would rename' : 'rename'} the stage keys of run folder ${run}`);
+        if (!dry) renameRunStageKeys(run, rename);
+        moved++;
+      }
       const [oe, ne] = [evalDir(results, oldKeys.eval), evalDir(results, newKeys.eval)];
       move(`${cfg.method}/eval`, oe, ne, () => {
         const file = join(ne, 'predictions.jsonl');
         writeManifest(join(ne, 'manifest.json'), [file], { records: readRecords(join(ne, 'manifest.json')) });
       });
+    }
+  }
+  // the suite folder's shift.json is keyed by its run's stage keys (tract/distributionShift.ts suiteShift)
+  const out = values.out ?? suiteOutDir(values.suite, values.profile, results);
+  const shift = existsSync(join(out, 'shift.json')) ? readShiftFile(out) : null;
+  for (let seed = 0; shift && seed < Number(values.seeds); seed++) {
+    for (const cfg of loadSuite(values.suite, values.profile, seed).configs) {
+      if (runIdOf(cfg) !== shift.run) continue;
+      const key = (k: PlannedKeys) => contentKey({ stages: Object.values(k.stages), n: shift.n });
+      const [oldKey, newKey] = [key(plannedKeys(cfg, from)), key(plannedKeys(cfg, modelDigest(resolve(cfg.model))))];
+      if (shift.key !== oldKey || oldKey === newKey) continue;
+      console.log(`${dry ? 'would rekey' : 'rekey'} ${join(out, 'shift.json')}: ${oldKey} -> ${newKey}`);
+      moved++;
+      if (!dry) writeShiftFile(out, { ...shift, key: newKey });
     }
   }
   console.log(`${dry ? 'would move' : 'moved'} ${moved} entr${moved === 1 ? 'y' : 'ies'}`);

@@ -93,6 +93,9 @@ export const runCommand: CommandSpec = {
     jobs: { value: 'N', help: 'experiments run at once in worker processes (default: the cores; 1: in this process)' },
     results: { value: 'DIR', help: `results folder: runs and step cache (default ${DEFAULT_RESULTS_DIR})` },
     out: { value: 'DIR', help: 'folder of the summary and tables (default <results>/<suite>[-<profile>])' },
+    'reuse-runs': {
+      help: 'reuse complete run folders whose stage keys match, without their cached steps (a fresh clone)',
+    },
     'no-wait': { help: 'fail at once when another run holds the results folder (default: wait for it)' },
   },
   suggest(arg) {
@@ -125,7 +128,11 @@ export const runCommand: CommandSpec = {
     const wait = !values['no-wait'];
     // training progress every logEvery steps, from this process or (tagged with the job) from its workers
     const trainLog = progressLog;
-    const suite = { suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, trainLog, jobs, wait };
+    const reuseRunFolders = values['reuse-runs'] === true;
+    const suite = {
+      ...{ suiteFile, profile, seeds, resultsDir, outDir: out, backend: report, log, trainLog, jobs, wait },
+      reuseRunFolders,
+    };
     if (onlySeed !== undefined) {
       const runs = await withoutEmptyLeftovers(resultsDir, () => runSuiteSeed(suite, onlySeed));
       const minutes = ((Date.now() - t0) / 60000).toFixed(1);

@@ -167,6 +167,27 @@ export function readRunMetrics(dir: string): RunMetrics {
   return metrics;
 }
 
+/**
+ * Renames the stage cache keys a run folder records (in metrics.json and stages.json) by `rename`, as after the
+ * step cache was rekeyed (`tools/rekey_cache.ts`); every other field is kept as it is.
+ * @returns how many stage records changed (0: nothing written)
+ */
+export function renameRunStageKeys(dir: string, rename: ReadonlyMap<string, string>): number {
+  const metrics = readRunMetrics(dir);
+  let changed = 0;
+  const stages = metrics.stages.map((s) => {
+    const key = rename.get(s.key);
+    if (key === undefined || key === s.key) return s;
+    changed++;
+    return { ...s, key };
+  });
+  if (changed > 0) {
+    writeJson(join(dir, 'metrics.json'), { ...metrics, stages });
+    writeJson(join(dir, 'stages.json'), stages);
+  }
+  return changed;
+}
+
 /** Reads a run's `config.resolved.json`, checking the fields labels and tables read. */
 export function readRunConfig(dir: string): ExperimentConfig {
   const file = join(dir, 'config.resolved.json');

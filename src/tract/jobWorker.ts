@@ -26,7 +26,14 @@ async function serve(): Promise<void> {
         };
         for (const { index, cfg } of request.items) {
           log(`== ${cfg.method} (seed ${cfg.seed})`);
-          const summary = await runExperiment(cfg, { resultsDir: request.resultsDir, backend, log, trainLog });
+          const ctx = {
+            resultsDir: request.resultsDir,
+            backend,
+            log,
+            trainLog,
+            reuseRunFolders: request.reuseRunFolders,
+          };
+          const summary = await runExperiment(cfg, ctx);
           send({ type: 'result', index, summary });
           // the suite's shift measurement, cached here so that it overlaps the other jobs
           if (index === request.shiftItem) await suiteShift([summary], cfg.method, request.resultsDir, null, log);

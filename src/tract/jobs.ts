@@ -55,6 +55,8 @@ export interface JobRequest {
    * other jobs, and the parent's own measurement then reads the cache.
    */
   shiftItem?: number;
+  /** Reuse matching run folders without their cached steps (`PipelineContext.reuseRunFolders`). */
+  reuseRunFolders?: boolean;
 }
 
 /** What a worker sends back. */
@@ -163,6 +165,8 @@ export interface RunJobsOptions {
   trainLog?: (line: string, final: boolean) => void;
   /** The item whose run the suite's shift measures (see {@link JobRequest.shiftItem}); workers only. */
   shiftItem?: number;
+  /** Reuse matching run folders without their cached steps (`PipelineContext.reuseRunFolders`). */
+  reuseRunFolders?: boolean;
 }
 
 /** Runs the items in this process, one after another (the `--jobs 1` path). */
@@ -175,6 +179,7 @@ async function runHere(items: JobItem[], profile: string, opts: RunJobsOptions):
       backend: opts.backend,
       log: opts.log,
       trainLog: opts.trainLog,
+      reuseRunFolders: opts.reuseRunFolders,
     };
     out.push(await runExperiment(cfg, ctx));
   }
@@ -254,6 +259,7 @@ export async function runJobs(
         items: group.map((index) => ({ index, cfg: items[index].cfg })),
         resultsDir: opts.resultsDir,
         progress: opts.trainLog !== undefined,
+        reuseRunFolders: opts.reuseRunFolders,
         ...(opts.shiftItem !== undefined && group.includes(opts.shiftItem) ? { shiftItem: opts.shiftItem } : {}),
       };
       await runGroup(worker, request, out, opts);

@@ -33,7 +33,7 @@ import {
   type StageRecord,
 } from '../results/formats';
 import { evalDir, runDir, selfCotFile, stageDir, stageModelDir } from '../results/paths';
-import { readRunMetrics, writeRunFolder } from '../results/runFolder';
+import { type RunData, readRunFolder, readRunMetrics, runFolderProblem, writeRunFolder } from '../results/runFolder';
 import { readStageFile, stageFilePath, writeStageFile } from '../results/stageFile';
 import { emptyTruncationStats } from '../training/batches';
 import { train } from '../training/trainer';
@@ -53,6 +53,12 @@ export interface PipelineContext {
   log: (line: string) => void;
   /** Progress of training steps (default: the trainer's). */
   trainLog?: (line: string, final: boolean) => void;
+  /**
+   * Reuse a complete run folder of the experiment without its cached steps, when it records exactly the
+   * stage keys this config and seed model give ({@link reusableRunFolder}): the results of a clone that has
+   * the committed run folders but not the step cache. Default false: missing cache steps are recomputed.
+   */
+  reuseRunFolders?: boolean;
 }
 
 /** The objective of a stage kind with the experiment's λ, ramp and normalisation. */
@@ -372,6 +378,51 @@ function keepReusedFlags(stages: StageRecord[], dir: string): void {
   }
 }
 
+/**
+ * The run folder `dir` of `cfg` as a finished run, when it can stand for a computation now: complete and
+ * readable (`results/runFolder.ts` readRunFolder), made from the same resolved config, with one prediction per
+ * test example, and recording exactly the stage keys {@link plannedKeys} gives (so the same seed model and the
+ * same inputs to every stage). Otherwise null, with the reason logged when a folder exists.
+ */
+export function reusableRunFolder(
+  cfg: ExperimentConfig,
+  dir: string,
+  seedDigest: string,
+  log: (line: string) => void,
+): RunSummary | null {
+  if (!existsSync(dir)) return null;
+  const why = (reason: string) => {
+    log(`[${cfg.method}] run folder ${dir} not reused (${reason}): computing the run`);
+    return null;
+  };
+  const problem = runFolderProblem(dir);
+  if (problem) return why(problem);
+  let run: RunData;
+  try {
+    run = readRunFolder(dir);
+  } catch (err) {
+    return why((err as Error).message);
+  }
+  if (contentKey(run.config) !== contentKey(cfg)) return why('config.resolved.json differs from the config');
+  const data = experimentData(cfg);
+  const n = data.test.length + data.testOod.length;
+  if (run.predictions.length !== n) return why(`${run.predictions.length} predictions, not ${n}`);
+  const planned = Object.entries(plannedKeys(cfg, seedDigest).stages);
+  const stored = run.metrics.stages.map((s) => [s.name, s.key]);
+  if (JSON.stringify(stored) !== JSON.stringify(planned)) {
+    return why(`its stages ${JSON.stringify(stored)} are not the planned ${JSON.stringify(planned)}`);
+  }
+  log(`[${cfg.method}] reusing run folder ${dir} (its stage keys match; no cached step needed)`);
+  return {
+    runId: run.runId,
+    dir,
+    metrics: run.metrics,
+    predictions: run.predictions,
+    config: run.config,
+    computed: false,
+  };
+}
+
 /** The run id of an experiment: its method and a hash of the resolved config. */
 export function runIdOf(cfg: ExperimentConfig): string {
   return `${cfg.method}-${contentKey({ cfg, v: PIPELINE_VERSION }, 8)}`;
@@ -383,6 +434,10 @@ export function runIdOf(cfg: ExperimentConfig): string {
  */
 export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext): Promise<RunSummary> {
   const seedPath = resolve(cfg.model);
+  if (ctx.reuseRunFolders) {
+    const found = reusableRunFolder(cfg, runDir(ctx.resultsDir, runIdOf(cfg)), modelDigest(seedPath), ctx.log);
+    if (found) return found;
+  }
   const st: RunState = {
     cfg,
     ctx,

@@ -57,6 +57,8 @@ export interface SuiteOptions {
   wait?: boolean;
   /** Worker processes that run experiments at once (default 1: all in this process; see `tract/jobs.ts`). */
   jobs?: number;
+  /** Reuse matching run folders without their cached steps (`tract/pipeline.ts` reusableRunFolder). */
+  reuseRunFolders?: boolean;
 }
 
 /** The method a suite compares the others to when its file names none. */

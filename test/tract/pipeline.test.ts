@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLayer, loadExperiment } from '../../src/tract/config';
-import { plannedKeys, runExperiment } from '../../src/tract/pipeline';
+import { plannedKeys, reusableRunFolder, runExperiment } from '../../src/tract/pipeline';
 import { modelDigest } from '../../src/tract/provenance';
 import { useBackend } from '../helpers/backends';
 
@@ -108,6 +108,37 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     assert.ok(lines.some((l) => /self-CoTs reused/.test(l)));
     assert.ok(lines.some((l) => /reusing evaluation/.test(l)));
     assert.equal(readdirSync(join(results, 'cache', 'stages')).length, 2);
+  });
+
+  it('reuseRunFolders: a complete run folder with the planned stage keys stands in for a missing cache', async () => {
+    const cfg = toyConfig('tract');
+    const first = await runExperiment(cfg, ctx);
+    const bare = mkdtempSync(join(tmpdir(), 'tract-bare-'));
+    cpSync(join(results, 'runs'), join(bare, 'runs'), { recursive: true }); // the run folders, no cache
+    const log: string[] = [];
+    const bareCtx = { ...ctx, resultsDir: bare, log: (l: string) => log.push(l), reuseRunFolders: true };
+    const again = await runExperiment(cfg, bareCtx);
+    assert.equal(again.computed, false);
+    assert.deepEqual(again.predictions, first.predictions);
+    assert.deepEqual(again.metrics, JSON.parse(readFileSync(join(first.dir, 'metrics.json'), 'utf8')));
+    assert.ok(!existsSync(join(bare, 'cache')), 'nothing computed, nothing cached');
+    assert.match(log.join('\n'), /reusing run folder .* \(its stage keys match; no cached step needed\)/);
+    // another seed model (one tokenizer byte): the stage keys differ, so the run is computed
+    const model = mkdtempSync(join(tmpdir(), 'tract-model2-'));
+    cpSync(cfg.model, model, { recursive: true });
+    const tok = readFileSync(join(model, 'tok512.bin'));
+    tok[tok.length - 1] ^= 1;
+    writeFileSync(join(model, 'tok512.bin'), tok);
+    const found = reusableRunFolder(cfg, again.dir, modelDigest(model), (l) => log.push(l));
+    assert.equal(found, null);
+    assert.match(log[log.length - 1], /not reused \(its stages .* are not the planned .*\): computing the run/);
+    // a run folder missing a file is not reused either
+    rmSync(join(again.dir, 'predictions.jsonl'));
+    assert.equal(
+      reusableRunFolder(cfg, again.dir, modelDigest(cfg.model), (l) => log.push(l)),
+      null,
+    );
+    assert.match(log[log.length - 1], /no predictions\.jsonl/);
   });
 
   it('plannedKeys gives the keys the run used, and a model documentation edit moves no key', async () => {
