@@ -35,6 +35,7 @@ import { rmse } from '../metrics/correlation';
 import { loadModel, loadModelTokenizer } from '../model/checkpoint';
 import type { LlamaModel } from '../model/llama';
 import type { SelfCotRecord } from './judgeData';
+import { methodSpec } from './methods';
 import { experimentData } from './pipeline';
 import { sampleCots } from './selfCot';
 import type { TinyJudgeExample } from '../data/tinyJudge';
@@ -259,6 +260,26 @@ async function ownCots(
 /** Training examples the suite's shift measurement scores (fewer when the training split is smaller). */
 export const SHIFT_EXAMPLES = 500;
 
+/** The key of a shift measurement: the keys of the measured run's stages and the number of examples. */
+export function shiftKey(stageKeys: readonly string[], n: number): string {
+  return contentKey({ stages: stageKeys, n });
+}
+
+/**
+ * Which of a suite's runs (given by their method ids, in suite order) its shift summary measures: the first
+ * run of `compare` when that method trains a second stage on self-CoTs, else the first run of such a method;
+ * -1 when there is none. {@link suiteShift} picks with it from the runs, `tract/suite.ts` from the configs
+ * before they run.
+ */
+export function shiftRunIndex(methods: readonly string[], compare: string): number {
+  const twoStage = (m: string) => {
+    const stages = methodSpec(m).stages;
+    return stages.length === 2 && stages.some((s) => s.data === 'self' || s.data === 'mixed');
+  };
+  const own = methods.findIndex((m) => m === compare && twoStage(m));
+  return own >= 0 ? own : methods.findIndex(twoStage);
+}
+
 /**
  * The shift summary of a suite (`results/shiftFile.ts`): the distribution-shift RMSEs of its first
  * two-stage self-CoT run (the compared method's when it is one), reused while its stages and `n` are
@@ -271,11 +292,19 @@ export async function suiteShift(
   previous: ShiftSummary | null,
   log: (line: string) => void,
 ): Promise<ShiftSummary | null> {
-  const twoStage = (r: RunSummary) => r.metrics.selfCot !== null && r.metrics.stages.length === 2;
-  const run = runs.find((r) => r.metrics.method === compare && twoStage(r)) ?? runs.find(twoStage);
+  const run =
+    runs[
+      shiftRunIndex(
+        runs.map((r) => r.metrics.method),
+        compare,
+      )
+    ];
   if (!run?.metrics.selfCot) return null;
   const n = Math.min(SHIFT_EXAMPLES, run.config.data.train);
-  const key = contentKey({ stages: run.metrics.stages.map((s) => s.key), n });
+  const key = shiftKey(
+    run.metrics.stages.map((s) => s.key),
+    n,
+  );
   if (previous && previous.key === key) return previous;
   const cacheFile = shiftCacheFile(resultsDir, key);
   const cached = cachedShift(cacheFile, key, log);

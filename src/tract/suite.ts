@@ -21,11 +21,11 @@ import {
 } from '../results/formats';
 import { readShiftFile, writeShiftFile } from '../results/shiftFile';
 import { readSuiteSummary, summaryFile, writeSuiteSummary } from '../results/suiteFolder';
-import { suiteShift } from './distributionShift';
+import { shiftRunIndex, suiteShift } from './distributionShift';
 import { type ConfigLayer, checkExperiment, readConfigJson, readLayer, shownPath } from './config';
 import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
-import { METHODS, methodSpec } from './methods';
+import { METHODS } from './methods';
 import { type JobItem, planJobs, runJobs } from './jobs';
 import { experimentData, runIdOf } from './pipeline';
 import { checkProfile, profileFile } from './profiles';
@@ -244,19 +244,15 @@ function previousTiming(
 }
 
 /**
- * The item whose run `suiteShift` will measure, predicted from the configs as it picks from the runs: the
- * first seed's run of `compare` when that method trains a second stage on self-CoTs, else the first such
- * run of the first seed; -1 when there is none.
+ * The item whose run `suiteShift` will measure, picked from the first seed's configs as it picks from the runs
+ * (`distributionShift.ts` shiftRunIndex); -1 when there is none.
  */
 export function shiftItemOf(items: readonly JobItem[], compare: string): number {
-  const twoStage = (cfg: ExperimentConfig) => {
-    const stages = methodSpec(cfg.method).stages;
-    return stages.length === 2 && stages.some((s) => s.data === 'self' || s.data === 'mixed');
-  };
-  const first = items.map((it, i) => ({ it, i })).filter(({ it }) => it.seed === items[0]?.seed);
-  const pick =
-    first.find(({ it }) => it.cfg.method === compare && twoStage(it.cfg)) ?? first.find(({ it }) => twoStage(it.cfg));
-  return pick?.i ?? -1;
+  const first = items.filter((it) => it.seed === items[0]?.seed); // items are in seed order
+  return shiftRunIndex(
+    first.map((it) => it.cfg.method),
+    compare,
+  );
 }
 
 /** {@link runSuite} once the results folder is locked. */
