@@ -13,7 +13,7 @@ import { ablationBars, type Figure, type IntervalPoint } from '../report/figures
 import { figuresForResults, primaryPearson } from '../report/resultFigures';
 import { toMarkdown } from '../report/tables';
 import { profileFile } from '../tract/profiles';
-import { buildTables, DEFAULT_COMPARE, type SuiteTables } from '../tract/suiteTables';
+import { buildTables, DEFAULT_COMPARE, mean, sd, type SuiteTables } from '../tract/suiteTables';
 import type { SuiteResults } from './suites';
 
 /** A run of a suite with a label that tells it apart from the suite's other runs, and its config. */
@@ -177,12 +177,11 @@ function seedsReading(bySeed: readonly LabeledRun[][], compare: string): string[
         const r = rs.find((x) => x.label === label);
         return r ? primaryPearson(r.metrics, split).value : Number.NaN;
       });
-      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+      const m = mean(xs);
       return {
         label,
         m,
-        text: `${m.toFixed(3)} ± ${sd.toFixed(3)} (seeds: ${xs.map((x) => x.toFixed(3)).join(', ')})`,
+        text: `${m.toFixed(3)} ± ${sd(xs).toFixed(3)} (seeds: ${xs.map((x) => x.toFixed(3)).join(', ')})`,
       };
     });
     const valid = stats.filter((x) => Number.isFinite(x.m)).sort((a, b) => b.m - a.m);

@@ -51,11 +51,13 @@ const SECONDARY_COLUMNS = SPLITS.flatMap((split) =>
 type MetricKey = 'pearson' | (typeof SECONDARY_KEYS)[number];
 type Column = { group: string; metric: MetricKey; split: string };
 
-function mean(xs: number[]): number {
+/** The mean over seeds of a table cell. */
+export function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function sd(xs: number[]): number {
+/** The sample standard deviation over seeds of a table cell (n − 1; NaN for one seed). */
+export function sd(xs: readonly number[]): number {
   if (xs.length < 2) return NaN;
   const m = mean(xs);
   return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
@@ -90,7 +92,7 @@ function decodingName(m: RunSummary['metrics']): string {
 
 /** A number over seeds: the value itself for one seed, `mean ± sd` for several. */
 function overSeeds(xs: readonly number[]): string {
-  return xs.length === 1 ? xs[0].toFixed(3) : `${mean([...xs]).toFixed(3)} ± ${sd([...xs]).toFixed(3)}`;
+  return xs.length === 1 ? xs[0].toFixed(3) : `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 }
 
 /**
@@ -331,7 +333,7 @@ export function buildTables(
     columns: MAIN_COLUMNS.map(({ group, metric }) => ({ group, metric })),
     rows,
     notes: resultNotes(
-      labels.map((label) => labelled.flatMap((rs) => rs.filter((r) => r.label === label))),
+      groups.map((runs, i) => runs.map((run) => ({ label: labels[i], run }))),
       profile,
       nSeeds,
     ),
