@@ -404,8 +404,7 @@ export function reusableRunFolder(
     return why((err as Error).message);
   }
   if (contentKey(run.config) !== contentKey(cfg)) return why('config.resolved.json differs from the config');
-  const data = experimentData(cfg);
-  const n = data.test.length + data.testOod.length;
+  const n = cfg.data.test + cfg.data.testOod;
   if (run.predictions.length !== n) return why(`${run.predictions.length} predictions, not ${n}`);
   const planned = Object.entries(plannedKeys(cfg, seedDigest).stages);
   const stored = run.metrics.stages.map((s) => [s.name, s.key]);
@@ -434,8 +433,9 @@ export function runIdOf(cfg: ExperimentConfig): string {
  */
 export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext): Promise<RunSummary> {
   const seedPath = resolve(cfg.model);
+  const seedDigest = modelDigest(seedPath);
   if (ctx.reuseRunFolders) {
-    const found = reusableRunFolder(cfg, runDir(ctx.resultsDir, runIdOf(cfg)), modelDigest(seedPath), ctx.log);
+    const found = reusableRunFolder(cfg, runDir(ctx.resultsDir, runIdOf(cfg)), seedDigest, ctx.log);
     if (found) return found;
   }
   const st: RunState = {
@@ -445,7 +445,7 @@ export async function runExperiment(cfg: ExperimentConfig, ctx: PipelineContext)
     data: experimentData(cfg),
     jt: new JudgeTokens(loadModelTokenizer(seedPath)),
     seedPath,
-    seedDigest: modelDigest(seedPath),
+    seedDigest,
     stageKeys: {},
     stages: [],
     stageLogs: [],
