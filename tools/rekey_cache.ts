@@ -23,16 +23,17 @@
  * Each renamed entry's manifest is rewritten after its files, so an interrupted rename leaves either the
  * old entry or a complete new one (or an entry without a matching manifest, which `tract run` recomputes).
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeManifest } from '../src/io/manifest';
+import { readManifest, writeManifest } from '../src/io/manifest';
 import { evalDir, runDir, selfCotFile, stageDir, suiteOutDir } from '../src/results/paths';
 import { readShiftFile, writeShiftFile } from '../src/results/shiftFile';
 import { readRunMetrics, renameRunStageKeys } from '../src/results/runFolder';
 import { readStageFile, stageFilePath, writeStageFile } from '../src/results/stageFile';
-import { type PlannedKeys, plannedKeys, runIdOf } from '../src/tract/pipeline';
-import { contentKey, modelDigest } from '../src/tract/provenance';
+import { shiftKey } from '../src/tract/distributionShift';
+import { plannedKeys, runIdOf } from '../src/tract/pipeline';
+import { modelDigest } from '../src/tract/provenance';
 import { DEFAULT_SUITE, loadSuite } from '../src/tract/suite';
 
 function main(): void {
@@ -57,6 +58,9 @@ function main(): void {
   const renamed = new Map<string, string>(); // old key → new key, for stage.json's selfCot field
   const done = new Set<string>();
   let moved = 0;
+  // the suite folder's shift.json is keyed by its run's stage keys (tract/distributionShift.ts shiftKey)
+  const out = values.out ?? suiteOutDir(values.suite, values.profile, results);
+  const shift = existsSync(join(out, 'shift.json')) ? readShiftFile(out) : null;
   const move = (what: string, oldPath: string, newPath: string, after: () => void): void => {
     if (done.has(oldPath)) return;
     done.add(oldPath);
@@ -77,7 +81,7 @@ function main(): void {
         const [o, n] = [selfCotFile(results, oldKeys.selfCot), selfCotFile(results, newKeys.selfCot)];
         move('self-CoTs', o, n, () => {
           renameSync(`${o}.manifest.json`, `${n}.manifest.json`);
-          writeManifest(`${n}.manifest.json`, [n], { records: readRecords(`${n}.manifest.json`) });
+          writeManifest(`${n}.manifest.json`, [n], { records: readManifest(`${n}.manifest.json`).records });
         });
       }
       for (const [name, oldKey] of Object.entries(oldKeys.stages)) {
@@ -105,34 +109,22 @@ function main(): void {
         if (!dry) renameRunStageKeys(run, rename);
         moved++;
       }
+      if (shift && runIdOf(cfg) === shift.run) {
+        const [oldKey, newKey] = [oldKeys, newKeys].map((k) => shiftKey(Object.values(k.stages), shift.n));
+        if (shift.key === oldKey && oldKey !== newKey) {
+          console.log(`${dry ? 'would rekey' : 'rekey'} ${join(out, 'shift.json')}: ${oldKey} -> ${newKey}`);
+          moved++;
+          if (!dry) writeShiftFile(out, { ...shift, key: newKey });
+        }
+      }
       const [oe, ne] = [evalDir(results, oldKeys.eval), evalDir(results, newKeys.eval)];
       move(`${cfg.method}/eval`, oe, ne, () => {
         const file = join(ne, 'predictions.jsonl');
-        writeManifest(join(ne, 'manifest.json'), [file], { records: readRecords(join(ne, 'manifest.json')) });
+        writeManifest(join(ne, 'manifest.json'), [file], { records: readManifest(join(ne, 'manifest.json')).records });
       });
     }
   }
-  // the suite folder's shift.json is keyed by its run's stage keys (tract/distributionShift.ts suiteShift)
-  const out = values.out ?? suiteOutDir(values.suite, values.profile, results);
-  const shift = existsSync(join(out, 'shift.json')) ? readShiftFile(out) : null;
-  for (let seed = 0; shift && seed < Number(values.seeds); seed++) {
-    for (const cfg of loadSuite(values.suite, values.profile, seed).configs) {
-      if (runIdOf(cfg) !== shift.run) continue;
-      const key = (k: PlannedKeys) => contentKey({ stages: Object.values(k.stages), n: shift.n });
-      const [oldKey, newKey] = [key(plannedKeys(cfg, from)), key(plannedKeys(cfg, modelDigest(resolve(cfg.model))))];
-      if (shift.key !== oldKey || oldKey === newKey) continue;
-      console.log(`${dry ? 'would rekey' : 'rekey'} ${join(out, 'shift.json')}: ${oldKey} -> ${newKey}`);
-      moved++;
-      if (!dry) writeShiftFile(out, { ...shift, key: newKey });
-    }
-  }
   console.log(`${dry ? 'would move' : 'moved'} ${moved} entr${moved === 1 ? 'y' : 'ies'}`);
-}
-
-/** The record count a manifest states (kept when the manifest is rewritten). */
-function readRecords(manifestFile: string): number | undefined {
-  const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { records?: number };
-  return m.records;
 }
 
 main();

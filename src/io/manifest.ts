@@ -51,6 +51,11 @@ export function writeManifest(
   return manifest;
 }
 
+/** Reads a manifest file as written by {@link writeManifest} (not checked against its files). */
+export function readManifest(manifestFile: string): Manifest {
+  return parseJson<Manifest>(readFileSync(manifestFile, 'utf8'), manifestFile);
+}
+
 /**
  * Why a cache entry cannot be reused, or null when its manifest matches its files. `expect.records`
  * is checked against the manifest's count when given.
@@ -59,7 +64,7 @@ export function manifestProblem(manifestFile: string, expect: { records?: number
   if (!existsSync(manifestFile)) return `no manifest ${manifestFile} (the entry was never finished)`;
   let m: Manifest;
   try {
-    m = parseJson<Manifest>(readFileSync(manifestFile, 'utf8'), manifestFile);
+    m = readManifest(manifestFile);
   } catch (err) {
     return (err as Error).message;
   }
