@@ -139,14 +139,7 @@ describe('cli (npx tract)', () => {
   });
 
   it('run: the final message names the real output paths (--results, --out); stale temporaries go', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'tract-cli-run-'));
-    // a one-experiment suite (the untrained seed) with the ci profile: seconds
-    mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
-    mkdirSync(join(base, 'experiments', 'profiles'));
-    copyFileSync(join(ROOT, 'experiments', 'profiles', 'ci.json'), join(base, 'experiments', 'profiles', 'ci.json'));
-    const suite = join(base, 'experiments', 'suites', 'one.json');
-    const seed = join(ROOT, 'experiments', 'tinyjudge', 'seed.json');
-    writeFileSync(suite, JSON.stringify({ description: 'seed only', compare: 'seed', experiments: [seed] }));
+    const { base, suite } = seedOnlySuite('tract-cli-run-');
     const results = join(base, 'res');
     const out = join(base, 'out');
     plantDebris(results);
@@ -165,13 +158,7 @@ describe('cli (npx tract)', () => {
   });
 
   it('run --seed K: run folders of one seed, no tables; --seeds then reuses them', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'tract-cli-seed-'));
-    mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
-    mkdirSync(join(base, 'experiments', 'profiles'));
-    copyFileSync(join(ROOT, 'experiments', 'profiles', 'ci.json'), join(base, 'experiments', 'profiles', 'ci.json'));
-    const suite = join(base, 'experiments', 'suites', 'one.json');
-    const seed = join(ROOT, 'experiments', 'tinyjudge', 'seed.json');
-    writeFileSync(suite, JSON.stringify({ description: 'seed only', compare: 'seed', experiments: [seed] }));
+    const { base, suite } = seedOnlySuite('tract-cli-seed-');
     const [results, out] = [join(base, 'res'), join(base, 'out')];
     const common = ['--suite', suite, '--profile', 'ci', '--results', results, '--out', out, '--jobs', '1'];
     const one = await tract('run', ...common, '--seed', '1');
@@ -212,3 +199,18 @@ describe('cli (npx tract)', () => {
     assert.match(help.stdout, /^tract run: /);
   });
 });
+
+/**
+ * A temporary project with a one-experiment suite (the untrained seed) and the ci profile, which runs in
+ * seconds: `<base>/experiments/suites/one.json`.
+ */
+function seedOnlySuite(prefix: string): { base: string; suite: string } {
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(base, 'experiments', 'suites'), { recursive: true });
+  mkdirSync(join(base, 'experiments', 'profiles'));
+  copyFileSync(join(ROOT, 'experiments', 'profiles', 'ci.json'), join(base, 'experiments', 'profiles', 'ci.json'));
+  const suite = join(base, 'experiments', 'suites', 'one.json');
+  const seed = join(ROOT, 'experiments', 'tinyjudge', 'seed.json');
+  writeFileSync(suite, JSON.stringify({ description: 'seed only', compare: 'seed', experiments: [seed] }));
+  return { base, suite };
+}
