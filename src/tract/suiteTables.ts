@@ -21,6 +21,7 @@ import {
 import { compareRun, runLabel } from '../results/labels';
 import { DEFAULT_EXPERIMENT } from './config';
 import { paperNameOf } from './methods';
+import { contentKey } from './provenance';
 import { FULL_PROFILE } from './profiles';
 
 /** The λ and number of CoTs that pick a method's compared run (the experiment defaults). */
@@ -237,44 +238,61 @@ export function seedPairs<T extends { label: string }>(
   });
 }
 
+/** Runs with the same data settings are judged on the same test items (a sweep of `data.shift` is not). */
+function dataCondition(l: Labelled): string {
+  return contentKey(l.run.config.data ?? null);
+}
+
 /**
- * The verdict table: the compared run against every other run, per split, pooled over the seeds that have
- * both runs (one seed: the paired bootstrap of that seed).
+ * The verdict table: the compared run against every other run judged on the same test items, per split,
+ * pooled over the seeds that have both runs (one seed: the paired bootstrap of that seed). A suite whose
+ * runs differ in their data (a sweep of `data.shift`) is compared within each data condition: the compared
+ * method's run of that condition against the other runs of it, never across conditions, whose items differ.
  */
 function verdictTable(labelled: Labelled[][], compare: string, samples: number): Table {
   const first = labelled[0];
-  const found = compareRun(
-    first.map((r) => r.run),
-    first.map((r) => r.label),
-    compare,
-    DEFAULT_COMPARE,
-  );
-  const base = first.find((r) => r.run === found);
+  const conditions = [...new Set(first.map(dataCondition))];
   const rows: Table['rows'] = [];
   const notes: string[] = [];
+  const bases: string[] = [];
   let nSeeds = 1;
-  for (const other of base ? first.filter((r) => r !== base) : []) {
-    const pairs = seedPairs(labelled, (base as Labelled).label, other.label);
-    nSeeds = Math.max(nSeeds, pairs.length);
-    const label = `${(base as Labelled).label} vs ${other.label}`;
-    const per = SPLITS.map((split) =>
-      pairedCell(
-        pairs.map((p) => p.a),
-        pairs.map((p) => p.b),
-        split,
-        samples,
-      ),
+  for (const condition of conditions) {
+    const inCondition = (runs: Labelled[]) => runs.filter((r) => dataCondition(r) === condition);
+    const sub = labelled.map(inCondition);
+    const found = compareRun(
+      sub[0].map((r) => r.run),
+      sub[0].map((r) => r.label),
+      compare,
+      DEFAULT_COMPARE,
     );
-    rows.push({ labels: [label], cells: per.map((p) => p.cell) });
-    const withOther = labelled.filter((runs) => runs.some((r) => r.label === other.label)).length;
-    const seeds = pairs.length === withOther ? '' : ` (${pairs.length} seeds with both runs)`;
-    notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}${seeds}`);
+    const base = sub[0].find((r) => r.run === found);
+    if (!base) continue;
+    bases.push(base.label);
+    for (const other of sub[0].filter((r) => r !== base)) {
+      const pairs = seedPairs(sub, base.label, other.label);
+      nSeeds = Math.max(nSeeds, pairs.length);
+      const label = `${base.label} vs ${other.label}`;
+      const per = SPLITS.map((split) =>
+        pairedCell(
+          pairs.map((p) => p.a),
+          pairs.map((p) => p.b),
+          split,
+          samples,
+        ),
+      );
+      rows.push({ labels: [label], cells: per.map((p) => p.cell) });
+      const withOther = sub.filter((runs) => runs.some((r) => r.label === other.label)).length;
+      const seeds = pairs.length === withOther ? '' : ` (${pairs.length} seeds with both runs)`;
+      notes.push(`${label}: in-domain ${per[0].said}; out-of-domain ${per[1].said}${seeds}`);
+    }
   }
   const pooled = nSeeds > 1 ? `mean over ${nSeeds} seeds, items resampled jointly; ` : '';
+  const whom =
+    conditions.length > 1
+      ? `${compare} minus each run with the same data settings`
+      : `${bases[0] ?? compare} minus each run`;
   return {
-    title:
-      `Paired bootstrap: Pearson r of ${base?.label ?? compare} minus each run (${pooled}95% interval), ` +
-      'with the verdict per split',
+    title: `Paired bootstrap: Pearson r of ${whom} (${pooled}95% interval), with the verdict per split`,
     labelColumns: ['comparison'],
     columns: SPLITS.map((split) => ({ group: `${SPLIT_NAMES[split]} Δ`, metric: 'pearson' })),
     rows,

@@ -182,4 +182,33 @@ describe('tract/suiteTables buildTables', () => {
       ['TRACT (1 CoT)', 'TRACT (5 CoTs)', 'RAFT'],
     );
   });
+
+  it('compares a sweep of data.shift within each shift only: its test items differ between shifts', () => {
+    const at = (r: RunSummary, shift: number): RunSummary => ({
+      ...r,
+      config: { ...DEFAULT_EXPERIMENT, data: { ...DEFAULT_EXPERIMENT.data, shift } },
+    });
+    const sweep = [
+      [
+        at(run('cot-raft-ref', 0.9, 1), 0),
+        at(run('tract', 0.95, 0), 0),
+        at(run('cot-raft-ref', 0.5, 1), 0.2),
+        at(run('self-cot-ce', 0.6, 0.5), 0.2),
+        at(run('tract', 0.7, 0), 0.2),
+      ],
+    ];
+    const { verdicts } = buildTables(sweep, [], 'tract', 'full', 100);
+    assert.deepEqual(
+      verdicts.rows.map((r) => r.labels[0]),
+      [
+        'tract (shift=0) vs cot-raft-ref (shift=0)',
+        'tract (shift=0.2) vs cot-raft-ref (shift=0.2)',
+        'tract (shift=0.2) vs self-cot-ce',
+      ],
+    );
+    assert.match(verdicts.title, /Pearson r of tract minus each run with the same data settings/);
+    // one data condition: the title names the compared run, as before
+    const one = buildTables([sweep[0].slice(0, 2)], [], 'tract', 'full', 100).verdicts;
+    assert.match(one.title, /Pearson r of tract minus each run \(/);
+  });
 });
