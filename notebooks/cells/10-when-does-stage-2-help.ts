@@ -25,6 +25,12 @@ const rows = await stage2Help(res);
 
 // %% [markdown]
 // ## The sweep
+//
+// One row per slip rate. "Stage-1 RMSE own / reference": the stage-1 model's expected score on 500 training inputs
+// after its own sampled CoTs and after the reference CoTs (the suite's shift measurement, `shift.json`). "Prediction
+// sd": how much each judge's in-domain predictions vary, beside the labels' sd; a judge whose squared-error stage
+// never left the constant-score plateau gives every input the same expected score and has a spread near 0. The
+// differences are paired bootstraps on the same test items (95% intervals).
 
 // %%
 const warning = profileWarning(profile);

@@ -10,7 +10,7 @@
 import { IN_DOMAIN, type RunSummary, type Split } from '../results/formats';
 import { intervalScatter, type XIntervalPoint } from '../report/figures';
 import type { Figure } from '../report/plotly';
-import { distributionShiftRmse } from '../tract/distributionShift';
+import { runShift } from '../tract/distributionShift';
 import { pairedPearsonDiff } from '../tract/suiteTables';
 import { notebookResultsDir, type SuiteResults } from './suites';
 
@@ -35,6 +35,11 @@ export interface Stage2HelpRow {
   /** Stage-1 RMSE on training inputs with its own CoTs and with the reference CoTs (NaN without the cached models). */
   rmseSelf: number;
   rmseReference: number;
+  /**
+   * Standard deviation of each judge's predictions on the split (primary readout), and of the split's labels. A
+   * judge left on the squared-error plateau predicts one score for every input: its spread is about 0.
+   */
+  spread: { a1: number; tract: number; a2: number; labels: number };
 }
 
 const NONE: Gain | null = null;
@@ -46,12 +51,13 @@ function gain(a: RunSummary, b: RunSummary | undefined, split: Split, samples: n
 }
 
 /**
- * The rows of a shift sweep (seed 0), one per slip rate that has a TRACT run. The RMSE gap needs the
- * stage models in the step cache (`resultsDir`); without them it is NaN and `log` says why.
+ * The rows of a shift sweep (seed 0), one per slip rate that has a TRACT run. The RMSE gap is the suite's own
+ * shift measurement of that run (`tract/distributionShift.ts` runShift: cached, or measured from the stage models
+ * in the step cache, `resultsDir`); without them it is NaN and `log` says why.
  */
 export async function stage2Help(
   res: Pick<SuiteResults, 'runs'>,
-  opts: { split?: Split; resultsDir?: string; n?: number; log?: (line: string) => void } = {},
+  opts: { split?: Split; resultsDir?: string; log?: (line: string) => void } = {},
 ): Promise<Stage2HelpRow[]> {
   const split = opts.split ?? IN_DOMAIN;
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -82,13 +88,23 @@ export async function stage2Help(
       allCorrect: tract.metrics.selfCot.allCorrect,
       rmseSelf: NaN,
       rmseReference: NaN,
+      spread: {
+        a1: predictionSd(
+          at.find((r) => r.metrics.method === 'cot-raft-ref'),
+          split,
+        ),
+        tract: predictionSd(tract, split),
+        a2: predictionSd(
+          at.find((r) => r.metrics.method === 'self-cot-ce'),
+          split,
+        ),
+        labels: sd(tract.predictions.filter((p) => p.split === split).map((p) => p.gold)),
+      },
     };
     try {
-      const n = Math.min(opts.n ?? 200, tract.config.data.train);
-      const d = await distributionShiftRmse({ run: tract, n, resultsDir: opts.resultsDir ?? notebookResultsDir() });
-      const rmse = (cots: string) => d.rows.find((r) => r.model === 'stage1' && r.cots === cots)?.rmse ?? NaN;
-      row.rmseSelf = rmse('stage1-self');
-      row.rmseReference = rmse('reference');
+      const measured = await runShift(tract, opts.resultsDir ?? notebookResultsDir(), log);
+      row.rmseSelf = measured.stage1.rmseSelf;
+      row.rmseReference = measured.stage1.rmseReference;
     } catch (err) {
       log(`shift ${shift}: no RMSE gap (${(err as Error).message})`);
     }
@@ -96,6 +112,25 @@ export async function stage2Help(
   }
   return rows;
 }
+
+/** Population standard deviation (NaN when empty). */
+function sd(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+}
+
+/** The spread of a run's valid predictions on a split, read as the run's primary readout. */
+function predictionSd(run: RunSummary | undefined, split: Split): number {
+  if (!run) return Number.NaN;
+  const preds = run.predictions
+    .filter((p) => p.split === split)
+    .map((p) => (run.metrics.primary === 'rail' ? p.rail : p.standard));
+  return sd(preds.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)));
+}
+
+/** A readout this much narrower than the labels counts as constant (the plateau). */
+const CONSTANT_SPREAD = 0.05;
 
 function fmtGain(g: Gain | null): string {
   return g ? `${g.value.toFixed(3)} [${g.lo.toFixed(3)}, ${g.hi.toFixed(3)}] (p = ${g.p.toFixed(3)})` : 'n/a';
@@ -109,12 +144,13 @@ function fmt(x: number): string {
 export function stage2HelpTable(rows: readonly Stage2HelpRow[]): string {
   const lines = [
     '| data.shift | self-CoT clause accuracy | all clauses right | stage-1 RMSE own / reference | ' +
-      'TRACT − A.1 (Δr) | TRACT − A.2 (Δr) |',
-    '|---:|---:|---:|---|---|---|',
+      'prediction sd, A.1 / TRACT / A.2 (labels) | TRACT − A.1 (Δr) | TRACT − A.2 (Δr) |',
+    '|---:|---:|---:|---|---|---|---|',
     ...rows.map(
       (r) =>
         `| ${r.shift} | ${fmt(r.clauseAccuracy)} | ${fmt(r.allCorrect)} | ` +
         `${fmt(r.rmseSelf)} / ${fmt(r.rmseReference)} | ` +
+        `${fmt(r.spread.a1)} / ${fmt(r.spread.tract)} / ${fmt(r.spread.a2)} (${fmt(r.spread.labels)}) | ` +
         `${fmtGain(r.overA1)} | ${fmtGain(r.overA2)} |`,
     ),
   ];
@@ -164,14 +200,35 @@ export function stage2HelpReading(rows: readonly Stage2HelpRow[]): string {
     });
     lines.push(`- TRACT − ${name}: ${said.join('; ')}.`);
   }
-  const withGain = rows.filter((r) => r.overA1 && Number.isFinite(r.clauseAccuracy));
-  if (withGain.length >= 3) {
-    const lowest = withGain.reduce((a, b) => (b.clauseAccuracy < a.clauseAccuracy ? b : a));
-    const highest = withGain.reduce((a, b) => (b.clauseAccuracy > a.clauseAccuracy ? b : a));
+  const constant = rows.flatMap((r) => {
+    const judges = (
+      [
+        ['A.1', r.spread.a1],
+        ['TRACT', r.spread.tract],
+        ['A.2', r.spread.a2],
+      ] as const
+    ).filter(([, x]) => x < CONSTANT_SPREAD * r.spread.labels);
+    return judges.length > 0 ? [`shift ${r.shift} (${judges.map(([name]) => name).join(', ')})`] : [];
+  });
+  if (constant.length > 0) {
     lines.push(
-      `- From the most accurate self-CoTs (${fmt(highest.clauseAccuracy)}, shift ${highest.shift}) to the least ` +
-        `(${fmt(lowest.clauseAccuracy)}, shift ${lowest.shift}) the gain over A.1 goes from ` +
-        `${highest.overA1?.value.toFixed(3)} to ${lowest.overA1?.value.toFixed(3)}.`,
+      `- Constant readouts (prediction sd below ${CONSTANT_SPREAD} of the labels' sd): ${constant.join('; ')}. ` +
+        'These judges give almost the same expected score to every input, as a squared-error stage that never ' +
+        'left the plateau does; their r comes from small differences around that constant, and a difference ' +
+        'involving them compares plateaus rather than what stage 2 learnt from the self-CoTs.',
+    );
+  }
+  const varying = rows.filter(
+    (r) => r.overA1 && [r.spread.a1, r.spread.tract].every((x) => x >= CONSTANT_SPREAD * r.spread.labels),
+  );
+  if (varying.length > 0) {
+    const better = varying.filter((r) => (r.overA1 as Gain).lo > 0);
+    lines.push(
+      `- Where neither TRACT nor A.1 is constant (${varying.length} of ${rows.length} rates), TRACT − A.1 is ` +
+        `${varying.map((r) => `${(r.overA1 as Gain).value.toFixed(3)} at shift ${r.shift}`).join(', ')}: ` +
+        (better.length === 0
+          ? 'stage 2 beats its stage 1 significantly at none of them.'
+          : `significantly above 0 at shift ${better.map((r) => r.shift).join(', ')}.`),
     );
   }
   return `${lines.join('\n')}\n`;

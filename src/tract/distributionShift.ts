@@ -281,9 +281,58 @@ export function shiftRunIndex(methods: readonly string[], compare: string): numb
 }
 
 /**
- * The shift summary of a suite (`results/shiftFile.ts`): the distribution-shift RMSEs of its first
- * two-stage self-CoT run (the compared method's when it is one), reused while its stages and `n` are
- * unchanged. Null when the suite has no such run.
+ * The shift summary of one run of a method that trains a second stage on self-CoTs (`results/shiftFile.ts`): its
+ * distribution-shift RMSEs on min({@link SHIFT_EXAMPLES}, training size) training inputs. Reused from the step
+ * cache (`<resultsDir>/cache/shift/<key>.json`) while the run's stages and the number of examples are unchanged,
+ * else measured and cached, so a suite and notebook 10 report the same measurement of a run.
+ * @throws if the run has no self-CoTs, or lacks a cached stage model or its self-CoT file
+ */
+export async function runShift(
+  run: RunSummary,
+  resultsDir: string,
+  log: (line: string) => void,
+): Promise<ShiftSummary> {
+  const selfCot = run.metrics.selfCot;
+  if (!selfCot)
+    throw new Error(`${run.runId}: method ${run.metrics.method} trains on no self-CoTs, so it has no shift`);
+  const n = Math.min(SHIFT_EXAMPLES, run.config.data.train);
+  const key = runShiftKey(run);
+  const cacheFile = shiftCacheFile(resultsDir, key);
+  const cached = cachedShift(cacheFile, key, log);
+  if (cached) {
+    log(`[shift] reusing ${cacheFile}`);
+    return { ...cached, run: run.runId, method: run.metrics.method };
+  }
+  log(`[shift] distribution shift of ${run.runId} on ${n} training examples`);
+  const res = await distributionShiftRmse({ run, n, resultsDir, log });
+  const rmse = (model: ShiftCondition['model'], cots: ShiftCondition['cots']) =>
+    res.rows.find((r) => r.model === model && r.cots === cots)?.rmse ?? NaN;
+  const summary: ShiftSummary = {
+    stage1: { rmseReference: rmse('stage1', 'reference'), rmseSelf: rmse('stage1', 'stage1-self') },
+    stage2: { rmseReference: rmse('stage2', 'reference'), rmseSelf: rmse('stage2', 'stage2-own') },
+    selfCotClauseAccuracy: selfCot.clauseAccuracy,
+    selfCotAllCorrect: selfCot.allCorrect,
+    run: run.runId,
+    method: run.metrics.method,
+    n,
+    key,
+  };
+  writeShiftJson(cacheFile, summary);
+  return summary;
+}
+
+/** The key of {@link runShift}'s measurement of a run. */
+function runShiftKey(run: RunSummary): string {
+  return shiftKey(
+    run.metrics.stages.map((s) => s.key),
+    Math.min(SHIFT_EXAMPLES, run.config.data.train),
+  );
+}
+
+/**
+ * The shift summary of a suite: {@link runShift} of its first two-stage self-CoT run (the compared method's
+ * when it is one); `previous` (the suite's last summary) stands while its key holds. Null when the suite has
+ * no such run.
  */
 export async function suiteShift(
   runs: readonly RunSummary[],
@@ -300,34 +349,8 @@ export async function suiteShift(
       )
     ];
   if (!run?.metrics.selfCot) return null;
-  const n = Math.min(SHIFT_EXAMPLES, run.config.data.train);
-  const key = shiftKey(
-    run.metrics.stages.map((s) => s.key),
-    n,
-  );
-  if (previous && previous.key === key) return previous;
-  const cacheFile = shiftCacheFile(resultsDir, key);
-  const cached = cachedShift(cacheFile, key, log);
-  if (cached) {
-    log(`[shift] reusing ${cacheFile}`);
-    return { ...cached, run: run.runId, method: run.metrics.method };
-  }
-  log(`[shift] distribution shift of ${run.runId} on ${n} training examples`);
-  const res = await distributionShiftRmse({ run, n, resultsDir, log });
-  const rmse = (model: ShiftCondition['model'], cots: ShiftCondition['cots']) =>
-    res.rows.find((r) => r.model === model && r.cots === cots)?.rmse ?? NaN;
-  const summary: ShiftSummary = {
-    stage1: { rmseReference: rmse('stage1', 'reference'), rmseSelf: rmse('stage1', 'stage1-self') },
-    stage2: { rmseReference: rmse('stage2', 'reference'), rmseSelf: rmse('stage2', 'stage2-own') },
-    selfCotClauseAccuracy: run.metrics.selfCot.clauseAccuracy,
-    selfCotAllCorrect: run.metrics.selfCot.allCorrect,
-    run: run.runId,
-    method: run.metrics.method,
-    n,
-    key,
-  };
-  writeShiftJson(cacheFile, summary);
-  return summary;
+  if (previous && previous.key === runShiftKey(run)) return previous;
+  return runShift(run, resultsDir, log);
 }
 
 /** A cached measurement of `key`, or null (missing, unreadable or of another key: reported, then recomputed). */
