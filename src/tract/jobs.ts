@@ -8,7 +8,8 @@
  * through the evaluation of the seed model itself, so groups are the connected sets of experiments
  * whose seed-initialised stages (or seed evaluations) have the same inputs. Everything else about the
  * cache holds across processes by construction: step outputs are content-addressed, written atomically
- * and finished by a manifest (`tract/pipeline.ts`).
+ * and finished by a manifest (`tract/pipeline.ts`). Where the suite knows which steps are cached already
+ * (`JobItem.pending`), only the steps still to compute link experiments.
  *
  * The parent holds the results folder's lock (`io/lock.ts`, `tract/suite.ts` runSuite); workers never
  * take it. Each worker computes whole experiments with `runExperiment` and sends their summaries back
@@ -30,6 +31,12 @@ import { type PipelineContext, runExperiment, stageObjective } from './pipeline'
 export interface JobItem {
   seed: number;
   cfg: ExperimentConfig;
+  /**
+   * The keys of the item's steps not yet in the step cache (`pipeline.ts` pendingKeys). When given, items
+   * are grouped by these alone: steps already cached are only read, so experiments that share nothing
+   * else run in parallel (seed 1 of the ablations beside the default suite's cached seed 1).
+   */
+  pending?: readonly string[];
 }
 
 /** How a suite's experiments are spread over processes. */
@@ -91,8 +98,12 @@ function groupCost(items: JobItem[], group: number[]): number {
   return stages.size + group.reduce((n, i) => n + methodSpec(items[i].cfg.method).stages.length + 1, 0);
 }
 
-/** Groups of experiments that share a step (union of shared signatures), largest first, suite order inside. */
+/**
+ * Groups of experiments that may compute a common step, largest first, suite order inside: the union of their
+ * pending keys where every item has them, else of their shared signatures ({@link shareSignatures}).
+ */
 export function jobGroups(items: JobItem[]): number[][] {
+  const byPending = items.every((item) => item.pending !== undefined);
   const parent = items.map((_, i) => i);
   const find = (i: number): number => {
     let r = i;
@@ -101,7 +112,7 @@ export function jobGroups(items: JobItem[]): number[][] {
   };
   const owner = new Map<string, number>();
   items.forEach((item, i) => {
-    for (const sig of shareSignatures(item.cfg)) {
+    for (const sig of byPending ? (item.pending as readonly string[]) : shareSignatures(item.cfg)) {
       const j = owner.get(sig);
       if (j === undefined) owner.set(sig, i);
       else parent[find(i)] = find(j);

@@ -132,6 +132,30 @@ export function plannedKeys(cfg: ExperimentConfig, seedDigest: string): PlannedK
   return { stages, selfCot, eval: evalKey(cfg, method, last ? stages[last.name] : `seed:${seedDigest}`) };
 }
 
+/**
+ * The keys of an experiment's steps ({@link plannedKeys}, seed model `cfg.model`) that the step cache under
+ * `resultsDir` does not hold finished yet (no manifest): the steps a run of it may compute. Two experiments
+ * can compute the same step only through a key both have pending (`tract/jobs.ts` groups them by it).
+ */
+export function pendingKeys(
+  cfg: ExperimentConfig,
+  resultsDir: string,
+  seedDigest = modelDigest(resolve(cfg.model)),
+): string[] {
+  const keys = plannedKeys(cfg, seedDigest);
+  const steps: [string, string][] = [
+    ...Object.values(keys.stages).map((k): [string, string] => [
+      `stage:${k}`,
+      join(stageDir(resultsDir, k), 'manifest.json'),
+    ]),
+    ...(keys.selfCot
+      ? [[`selfcot:${keys.selfCot}`, `${selfCotFile(resultsDir, keys.selfCot)}.manifest.json`] as [string, string]]
+      : []),
+    [`eval:${keys.eval}`, join(evalDir(resultsDir, keys.eval), 'manifest.json')],
+  ];
+  return steps.filter(([, manifest]) => !existsSync(manifest)).map(([key]) => key);
+}
+
 /** The TinyJudge data of an experiment. */
 export function experimentData(cfg: ExperimentConfig): TinyJudgeData {
   const { kind: _kind, ...sizes } = cfg.data;

@@ -27,7 +27,8 @@ import { ConfigError, checkSchema, SUITE_SCHEMA } from './configSchema';
 import { splitMetrics } from './evaluate';
 import { METHODS } from './methods';
 import { type JobItem, planJobs, runJobs } from './jobs';
-import { experimentData, runIdOf } from './pipeline';
+import { experimentData, pendingKeys, runIdOf } from './pipeline';
+import { modelDigest } from './provenance';
 import { checkProfile, profileFile } from './profiles';
 import { buildTables, type SuiteTables, type TrivialBaseline } from './suiteTables';
 
@@ -210,6 +211,28 @@ async function withResultsLock<T>(opts: SuiteOptions, f: () => Promise<T>): Prom
 }
 
 /**
+ * The items with the keys of their steps still to compute (`pipeline.ts` pendingKeys), so that jobs are linked
+ * only by steps not cached yet. An item whose seed model cannot be read keeps none (the run reports it).
+ */
+function withPending(items: JobItem[], resultsDir: string): JobItem[] {
+  const digests = new Map<string, string | null>();
+  const digestOf = (path: string): string | null => {
+    if (!digests.has(path)) {
+      try {
+        digests.set(path, modelDigest(path));
+      } catch {
+        digests.set(path, null);
+      }
+    }
+    return digests.get(path) ?? null;
+  };
+  return items.map((item) => {
+    const digest = digestOf(resolve(item.cfg.model));
+    return digest === null ? item : { ...item, pending: pendingKeys(item.cfg, resultsDir, digest) };
+  });
+}
+
+/**
  * Runs one seed of a suite: its experiments' cached steps and run folders, but no summary, tables or
  * shift measurement (`opts.seeds` and `opts.outDir` are not used). Long multi-seed work is split this
  * way into parts that each finish on their own; {@link runSuite} with `seeds` > `seed` then reuses them.
@@ -217,7 +240,10 @@ async function withResultsLock<T>(opts: SuiteOptions, f: () => Promise<T>): Prom
  */
 export async function runSuiteSeed(opts: SuiteOptions, seed: number): Promise<RunSummary[]> {
   return withResultsLock(opts, async () => {
-    const items: JobItem[] = loadSuite(opts.suiteFile, opts.profile, seed).configs.map((cfg) => ({ seed, cfg }));
+    const items = withPending(
+      loadSuite(opts.suiteFile, opts.profile, seed).configs.map((cfg) => ({ seed, cfg })),
+      opts.resultsDir,
+    );
     const plan = planJobs(items, opts.jobs, opts.backend?.wasm?.threads ?? 1);
     return runJobs(items, plan, opts.profile, opts);
   });
@@ -267,7 +293,7 @@ async function runSuiteLocked(opts: SuiteOptions): Promise<SuiteRunResult> {
     firstCfg ??= configs[0];
     items.push(...configs.map((cfg) => ({ seed: s, cfg })));
   }
-  const plan = planJobs(items, opts.jobs, opts.backend?.wasm?.threads ?? 1);
+  const plan = planJobs(withPending(items, opts.resultsDir), opts.jobs, opts.backend?.wasm?.threads ?? 1);
   const shiftItem = shiftItemOf(items, compare);
   const summaries = await runJobs(items, plan, opts.profile, { ...opts, ...(shiftItem >= 0 ? { shiftItem } : {}) });
   const runsBySeed: RunSummary[][] = Array.from({ length: opts.seeds }, (_, s) =>

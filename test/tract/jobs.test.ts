@@ -3,10 +3,12 @@
  * more threads than cores, and a suite run with `--jobs 2` leaves exactly what `--jobs 1` leaves.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSuite, shiftItemOf } from '../../src/tract/suite';
 import { groupName, jobGroups, planJobs } from '../../src/tract/jobs';
+import { pendingKeys } from '../../src/tract/pipeline';
 import { makeProject, outcome, ROOT, tract } from '../faults/project';
 
 describe('tract/jobs', () => {
@@ -21,6 +23,32 @@ describe('tract/jobs', () => {
       'largest groups first',
     );
     assert.equal(groupName(items, jobGroups(items)[0]), 'ce-cot+self-cot-ce s0');
+  });
+
+  it('links experiments only by steps still to compute: a cached shared stage 1 lets the ablations run apart', () => {
+    const { configs } = loadSuite(join(ROOT, 'experiments', 'suites', 'ablations.json'), 'quick', 0);
+    const empty = mkdtempSync(join(tmpdir(), 'tract-jobs-'));
+    const items = configs.map((cfg) => ({ seed: 0, cfg, pending: pendingKeys(cfg, empty) }));
+    const methods = (groups: number[][]) => groups.map((g) => g.map((i) => items[i].cfg.method).join('+')).sort();
+    // nothing cached: the same groups as the shared signatures give
+    const bySignature = methods(jobGroups(items.map(({ seed, cfg }) => ({ seed, cfg }))));
+    assert.deepEqual(methods(jobGroups(items)), bySignature);
+    assert.ok(
+      bySignature.some((n) => n.split('+').length >= 4),
+      bySignature.join(' | '),
+    );
+    // stage 1 of cot-raft-ref, TRACT's self-CoTs and stage 2, and both evaluations cached (the default suite ran)
+    const done = new Set([...items[0].pending, ...items[1].pending]);
+    const later = items.map((it) => ({ ...it, pending: it.pending.filter((k) => !done.has(k)) }));
+    assert.deepEqual(methods(jobGroups(later)), [
+      'ce-then-raft',
+      'cot-raft-ref',
+      'cot-raft-then-ce',
+      'mixed-cot',
+      'tract',
+      'tract-stage2-from-stage1',
+    ]);
+    rmSync(empty, { recursive: true, force: true });
   });
 
   it('names groups of a sweep by the setting that tells them apart', () => {

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, readFileSync, readdirSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLayer, loadExperiment } from '../../src/tract/config';
-import { plannedKeys, reusableRunFolder, runExperiment } from '../../src/tract/pipeline';
+import { pendingKeys, plannedKeys, reusableRunFolder, runExperiment } from '../../src/tract/pipeline';
 import { modelDigest } from '../../src/tract/provenance';
 import { useBackend } from '../helpers/backends';
 
@@ -144,7 +144,14 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
   it('plannedKeys gives the keys the run used, and a model documentation edit moves no key', async () => {
     const cfg = toyConfig('tract');
     const keys = plannedKeys(cfg, modelDigest(cfg.model));
+    const all = [
+      ...Object.values(keys.stages).map((k) => `stage:${k}`),
+      `selfcot:${keys.selfCot}`,
+      `eval:${keys.eval}`,
+    ];
+    assert.deepEqual(pendingKeys(cfg, results).sort(), [...all].sort(), 'nothing cached: every step is pending');
     const run = await runExperiment(cfg, ctx);
+    assert.deepEqual(pendingKeys(cfg, results), [], 'after the run: nothing left to compute');
     assert.deepEqual(
       run.metrics.stages.map((s) => [s.name, s.key]),
       Object.entries(keys.stages),
