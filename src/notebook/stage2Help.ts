@@ -11,7 +11,7 @@ import { IN_DOMAIN, type RunSummary, type Split } from '../results/formats';
 import { intervalScatter, type XIntervalPoint } from '../report/figures';
 import type { Figure } from '../report/plotly';
 import { runShift } from '../tract/distributionShift';
-import { pairedPearsonDiff } from '../tract/suiteTables';
+import { mean, pairedPearsonDiff, primaryOf } from '../tract/suiteTables';
 import { notebookResultsDir, type SuiteResults } from './suites';
 
 /** A difference of Pearson r with its paired-bootstrap 95% interval and p-value. */
@@ -69,36 +69,22 @@ export async function stage2Help(
     const tract = at.find((r) => r.metrics.method === 'tract');
     if (!tract?.metrics.selfCot) continue;
     const samples = tract.config.eval.bootstrapSamples;
+    const a1 = at.find((r) => r.metrics.method === 'cot-raft-ref');
+    const a2 = at.find((r) => r.metrics.method === 'self-cot-ce');
     const row: Stage2HelpRow = {
       shift,
       tract: tract.runId,
-      overA1: gain(
-        tract,
-        at.find((r) => r.metrics.method === 'cot-raft-ref'),
-        split,
-        samples,
-      ),
-      overA2: gain(
-        tract,
-        at.find((r) => r.metrics.method === 'self-cot-ce'),
-        split,
-        samples,
-      ),
+      overA1: gain(tract, a1, split, samples),
+      overA2: gain(tract, a2, split, samples),
       clauseAccuracy: tract.metrics.selfCot.clauseAccuracy,
       allCorrect: tract.metrics.selfCot.allCorrect,
       rmseSelf: NaN,
       rmseReference: NaN,
       spread: {
-        a1: predictionSd(
-          at.find((r) => r.metrics.method === 'cot-raft-ref'),
-          split,
-        ),
+        a1: predictionSd(a1, split),
         tract: predictionSd(tract, split),
-        a2: predictionSd(
-          at.find((r) => r.metrics.method === 'self-cot-ce'),
-          split,
-        ),
-        labels: sd(tract.predictions.filter((p) => p.split === split).map((p) => p.gold)),
+        a2: predictionSd(a2, split),
+        labels: populationSd(primaryOf(tract, split).gold),
       },
     };
     try {
@@ -113,20 +99,19 @@ export async function stage2Help(
   return rows;
 }
 
-/** Population standard deviation (NaN when empty). */
-function sd(xs: readonly number[]): number {
+/** Population standard deviation (NaN when empty); `suiteTables.ts` sd is the sample one, over seeds. */
+function populationSd(xs: readonly number[]): number {
   if (xs.length === 0) return Number.NaN;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
 }
 
 /** The spread of a run's valid predictions on a split, read as the run's primary readout. */
 function predictionSd(run: RunSummary | undefined, split: Split): number {
   if (!run) return Number.NaN;
-  const preds = run.predictions
-    .filter((p) => p.split === split)
-    .map((p) => (run.metrics.primary === 'rail' ? p.rail : p.standard));
-  return sd(preds.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)));
+  return populationSd(
+    primaryOf(run, split).pred.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)),
+  );
 }
 
 /** A readout this much narrower than the labels counts as constant (the plateau). */

@@ -167,8 +167,8 @@ function whatWasLearnt(groups: readonly Labelled[][], nSeeds: number): string {
   );
 }
 
-/** The primary readout of each prediction of a split. */
-function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (number | null)[]; gold: number[] } {
+/** The primary readout of each prediction of a split, with the items' ids and labels. */
+export function primaryOf(run: RunSummary, split: string): { ids: string[]; pred: (number | null)[]; gold: number[] } {
   const ps = run.predictions.filter((p: Prediction) => p.split === split);
   const pred = ps.map((p) => (run.metrics.primary === 'rail' ? p.rail : p.standard));
   return { ids: ps.map((p) => p.id), pred, gold: ps.map((p) => p.gold) };
