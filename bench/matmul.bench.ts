@@ -1,12 +1,14 @@
 /**
  * The wasm BatchMatMul kernel, stock against engine/wasmKernels, on the shapes that matter
- * (a linear layer and its two backward products, batched attention, a tied output head).
+ * (a linear layer and its two backward products, batched attention and its backward, a tied output head).
+ * The last column turns off the transposed-product kernel (kernels/transposedProduct.ts), which only
+ * the attention-backward row uses.
  *
  *   npx tsx bench/matmul.bench.ts
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installFastWasmMatMul, uninstallFastWasmMatMul } from '../src/engine/wasmKernels';
+import { installFastWasmMatMul, uninstallFastWasmMatMul, useTransposedProduct } from '../src/engine/wasmKernels';
 
 function gflops(f: () => tf.Tensor, flops: number): number {
   for (let i = 0; i < 2; i++) f().dispose();
@@ -31,19 +33,31 @@ function gflops(f: () => tf.Tensor, flops: number): number {
   const k = tf.randomNormal([64, 256, 8]);
   const x = tf.randomNormal([64, 512]);
   const e = tf.randomNormal([4096, 512]);
+  const probs = tf.randomUniform([64, 512, 256]);
+  const dctx = tf.randomNormal([64, 512, 8]);
   const cases: [string, () => tf.Tensor, number][] = [
     ['x·W (2048×256·256×256)', () => tf.matMul(a, b), 2 * M * K * N],
     ['xᵀ·dy (transposeA)', () => tf.matMul(at, b, true, false), 2 * M * K * N],
     ['dy·Wᵀ (transposeB)', () => tf.matMul(a, bt, false, true), 2 * M * K * N],
     ['attention q·kᵀ, 64 × (512×8·8×256)', () => tf.matMul(q, k, false, true), 2 * 64 * 512 * 8 * 256],
+    [
+      'attention backward probsᵀ·dctx, 64 × (512×256ᵀ·512×8)',
+      () => tf.matMul(probs, dctx, true, false),
+      2 * 64 * 512 * 256 * 8,
+    ],
     ['tied head x·Eᵀ (64×512·512×4096)', () => tf.matMul(x, e, false, true), 2 * 64 * 512 * 4096],
   ];
-  console.log('| product | stock GFLOP/s | engine/wasmKernels GFLOP/s |\n|---|---|---|');
+  console.log(
+    '| product | stock GFLOP/s | engine/wasmKernels GFLOP/s | without the transposed product |\n|---|---|---|---|',
+  );
   for (const [name, f, fl] of cases) {
     uninstallFastWasmMatMul();
     const stock = gflops(f, fl);
     installFastWasmMatMul();
     const fast = gflops(f, fl);
-    console.log(`| ${name} | ${stock.toFixed(2)} | ${fast.toFixed(2)} |`);
+    useTransposedProduct(false);
+    const copied = gflops(f, fl);
+    useTransposedProduct(true);
+    console.log(`| ${name} | ${stock.toFixed(2)} | ${fast.toFixed(2)} | ${copied.toFixed(2)} |`);
   }
 })();

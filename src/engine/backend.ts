@@ -18,7 +18,7 @@
  * @module engine/backend
  */
 import * as tf from '@tensorflow/tfjs';
-import { installFastWasmMatMul } from './wasmKernels';
+import { installFastWasmMatMul, useTransposedProduct } from './wasmKernels';
 import { initWasmBackend, type WasmBuildReport } from './wasmThreads';
 import {
   describeAdapterReport,
@@ -163,6 +163,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       if (name === 'wasm' && env.TRACT_WASM_STOCK_MATMUL !== '1') {
         installFastWasmMatMul();
         kernels.push('BatchMatMul: engine/wasmKernels (set TRACT_WASM_STOCK_MATMUL=1 for the stock kernel)');
+        const transposed = env.TRACT_WASM_TRANSPOSED_PRODUCT !== '0';
+        useTransposedProduct(transposed);
+        kernels.push(
+          transposed
+            ? 'Aᵀ·B with narrow B: kernels/transposedProduct.ts (TRACT_WASM_TRANSPOSED_PRODUCT=0 turns it off)'
+            : 'Aᵀ·B with narrow B: transposed copy and XNNPACK (TRACT_WASM_TRANSPOSED_PRODUCT=0)',
+        );
       }
       if (name === 'webgpu') kernels.push(...WEBGPU_KERNEL_NOTES);
       const report: BackendReport = {

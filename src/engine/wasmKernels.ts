@@ -11,7 +11,10 @@
  *  - folds a batch against a shared right operand into one tall 2-D product, through the stock
  *    kernel with the real tensor ids so that XNNPACK's packed-weight cache keeps working;
  *  - runs a batch of products as one fast 2-D product per batch entry on zero-copy views of the
- *    operands (temporary tensor ids registered on offsets inside the existing buffers).
+ *    operands (temporary tensor ids registered on offsets inside the existing buffers);
+ *  - computes Aᵀ·B with a narrow B (attention's backward products at a small head dimension) with its own
+ *    SIMD kernel (kernels/transposedProduct.ts, compiled into {@link TRANSPOSED_PRODUCT_WASM}) that reads A in
+ *    place in the backend's memory, where XNNPACK would need a transposed copy of the large A first.
  *
  * It relies on tfjs-backend-wasm internals (`dataIdMap`, `tfjs.registerTensor`), so the package
  * version is pinned and `test/engine/wasmKernels.test.ts` checks it against the stock kernels.
@@ -19,8 +22,25 @@
  * @module engine/wasmKernels
  */
 import * as tf from '@tensorflow/tfjs';
+import { TRANSPOSED_PRODUCT_WASM, TRANSPOSED_PRODUCT_WASM_SHARED } from './transposedProductWasm';
 
 type TensorInfo = tf.TensorInfo;
+
+/** A `WebAssembly.Memory` (the project's `lib`, ES2022, does not declare the WebAssembly API). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/** The parts of the global `WebAssembly` object used here. */
+const WebAssemblyApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: abstract new (...args: never[]) => WasmMemory;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+    };
+  }
+).WebAssembly;
 
 /** The wasm module's `BatchMatMul` export, as `cwrap` wraps it (shapes as Int32 bytes, ranks, flags). */
 type WasmBatchMatMul = (
@@ -42,6 +62,9 @@ interface WasmBackendInternals {
   disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   wasm: {
+    /** The module's memory: `asm.memory` in the single-threaded build, `wasmMemory` in the threaded one. */
+    asm?: { memory?: WasmMemory };
+    wasmMemory?: WasmMemory;
     /** Emscripten's `cwrap`, typed for the one export this file wraps. */
     cwrap(name: 'BatchMatMul', returnType: null, argTypes: string[]): WasmBatchMatMul;
     tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
@@ -108,8 +131,76 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     return stock!.kernelFunc(args) as TensorInfo;
   }
   const call: MatMulCall = { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB };
+  if (transposedProductOn && transposeA && !transposeB && sameOuter && narrowRight(call)) {
+    const out = transposedProduct(call);
+    if (out) return out;
+  }
   if (!transposeA && !transposeB && batchB === 1) return foldedProduct(call, args.attrs);
   return viewedProducts(call);
+}
+
+/** The widest right operand {@link transposedProduct} takes (columns; a multiple of 4). */
+export const NARROW_COLUMNS = 16;
+
+/** Whether B of Aᵀ·B is narrow enough for {@link transposedProduct}: N columns, a multiple of 4, at most 16. */
+function narrowRight(call: MatMulCall): boolean {
+  const n = call.b.shape[call.b.shape.length - 1];
+  return n % 4 === 0 && n <= NARROW_COLUMNS;
+}
+
+let transposedProductOn = true;
+let transposedProductCount = 0;
+
+/** How many products the transposed-product kernel has computed in this process (for tests and profiles). */
+export function transposedProductCalls(): number {
+  return transposedProductCount;
+}
+
+/**
+ * Turns the transposed-product kernel on or off (on by default); off, Aᵀ·B with a narrow B takes the transposed
+ * copy and XNNPACK like the other products. For benchmarks and equivalence tests. Returns the previous setting.
+ */
+export function useTransposedProduct(on: boolean): boolean {
+  const before = transposedProductOn;
+  transposedProductOn = on;
+  return before;
+}
+
+/** The instantiated transposed-product kernel, per wasm memory (one backend has one memory). */
+const transposedKernels = new WeakMap<WasmMemory, TransposedProductFn>();
+type TransposedProductFn = (a: number, b: number, c: number, batch: number, t: number, s: number, n: number) => void;
+
+/** The kernel of kernels/transposedProduct.ts bound to the backend's memory, or null where none is found. */
+function transposedKernel(backend: WasmBackendInternals): TransposedProductFn | null {
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssemblyApi.Memory)) return null;
+  let kernel = transposedKernels.get(memory);
+  if (!kernel) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = Buffer.from(shared ? TRANSPOSED_PRODUCT_WASM_SHARED : TRANSPOSED_PRODUCT_WASM, 'base64');
+    const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), { env: { memory } });
+    kernel = instance.exports.transposedProduct as TransposedProductFn;
+    transposedKernels.set(memory, kernel);
+  }
+  return kernel;
+}
+
+/**
+ * C = Aᵀ·B, A [..., T, S] and B [..., T, N] with the same batch axes and N narrow, as C [..., S, N], by the kernel
+ * of kernels/transposedProduct.ts: it streams A row by row from where it lies, so the [T, S] operand (attention's
+ * probabilities or their gradient, in the backward pass) is never copied. Null when the kernel cannot be loaded.
+ */
+function transposedProduct(call: MatMulCall): TensorInfo | null {
+  const { backend, a, b } = call;
+  const kernel = transposedKernel(backend);
+  if (!kernel) return null;
+  const { m, k, n } = productDims(call); // m = S, k = T
+  const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., S, N]
+  // offsets are read after makeOutput: allocating may grow the memory, but offsets stay valid
+  const offset = (x: TensorInfo) => backend.dataIdMap.get(x.dataId).memoryOffset;
+  kernel(offset(a), offset(b), offset(out), call.batchA, k, m, n);
+  transposedProductCount++;
+  return out;
 }
 
 /**

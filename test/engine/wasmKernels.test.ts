@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
-import { fastWasmMatMulInstalled, installFastWasmMatMul, uninstallFastWasmMatMul } from '../../src/engine/wasmKernels';
+import {
+  fastWasmMatMulInstalled,
+  installFastWasmMatMul,
+  transposedProductCalls,
+  uninstallFastWasmMatMul,
+  useTransposedProduct,
+} from '../../src/engine/wasmKernels';
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
@@ -37,6 +45,19 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     ['batched', [4, 5, 7], [4, 7, 3], false, false],
     ['batched transposeB (attention scores)', [2, 3, 6, 4], [2, 3, 5, 4], false, true],
     ['batched transposeA (attention backward)', [2, 3, 6, 4], [2, 3, 6, 5], true, false],
+    // Aᵀ·B with a narrow B (N a multiple of 4, at most 16): kernels/transposedProduct.ts
+    [
+      'transposed product, head dim 8, T = 9 (two blocks of 4 rows and one more)',
+      [2, 3, 9, 5],
+      [2, 3, 9, 8],
+      true,
+      false,
+    ],
+    ['transposed product, head dim 8, T = 3 (rows one at a time)', [2, 3, 3, 6], [2, 3, 3, 8], true, false],
+    ['transposed product, N = 4', [3, 7, 6], [3, 7, 4], true, false],
+    ['transposed product, N = 16', [2, 10, 33], [2, 10, 16], true, false],
+    ['transposed product, 2-D', [11, 5], [11, 12], true, false],
+    ['transposed product, N = 20 (too wide: XNNPACK)', [2, 6, 5], [2, 6, 20], true, false],
     ['batch against a shared matrix', [4, 5, 7], [7, 3], false, false],
     ['batch against a shared transposed matrix', [4, 5, 7], [3, 7], false, true],
     ['shared left operand', [5, 7], [4, 7, 3], false, false],
@@ -55,6 +76,21 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     });
   }
 
+  it('the transposed product equals the transposed copy through XNNPACK on attention-sized operands', () => {
+    const a = tf.randomNormal([2, 4, 64, 32], 0, 1, 'float32', 3); // probabilities-like [B, H, T, S]
+    const b = tf.randomNormal([2, 4, 64, 8], 0, 1, 'float32', 4); // [B, H, T, 8]
+    const calls = transposedProductCalls();
+    const own = tf.matMul(a, b, true, false); // [B, H, S, 8]
+    assert.equal(transposedProductCalls(), calls + 1, 'the own kernel computed it');
+    const was = useTransposedProduct(false);
+    const viaCopy = tf.matMul(a, b, true, false);
+    useTransposedProduct(was);
+    assert.equal(transposedProductCalls(), calls + 1, 'switched off, XNNPACK computed it');
+    assert.deepEqual(own.shape, [2, 4, 32, 8]);
+    assertClose(own, viaCopy, { atol: 1e-5, rtol: 1e-5 });
+    tf.dispose([a, b, own, viaCopy]);
+  });
+
   it('gives the same values as the stock kernel, and can be switched off', async () => {
     const a = tf.randomNormal([3, 4, 8, 6], 0, 1, 'float32', 1);
     const b = tf.randomNormal([3, 4, 5, 6], 0, 1, 'float32', 2);
@@ -65,5 +101,49 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     installFastWasmMatMul();
     assertClose(fast, slow, { atol: 1e-5, rtol: 1e-5 });
     tf.dispose([a, b, fast, slow]);
+  });
+
+  it('runs in the threaded build too (shared memory), with the values of the single-threaded one', function () {
+    this.timeout(120000);
+    const script = [
+      "const tf = require('@tensorflow/tfjs');",
+      "const { initBackend } = require('./src/engine/backend.ts');",
+      "const { transposedProductCalls } = require('./src/engine/wasmKernels.ts');",
+      '(async () => {',
+      '  const report = await initBackend();',
+      '  const a = tf.randomNormal([2, 4, 64, 32], 0, 1, "float32", 3);',
+      '  const b = tf.randomNormal([2, 4, 64, 8], 0, 1, "float32", 4);',
+      '  const c = tf.matMul(a, b, true, false);',
+      '  console.log(JSON.stringify({ build: report.wasm.build, calls: transposedProductCalls(),',
+      '    values: Array.from(c.dataSync()) }));',
+      '  process.exit(0);',
+      '})();',
+    ].join('\n');
+    const run = (threads: string) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, TRACT_THREADS: threads },
+        timeout: 90000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; values: number[] };
+    };
+    const two = run('2');
+    const one = run('1');
+    assert.equal(two.build, 'threaded-simd');
+    assert.equal(one.build, 'simd');
+    assert.equal(two.calls, 1);
+    assert.equal(one.calls, 1);
+    assert.deepEqual(two.values, one.values);
+  });
+
+  it('the committed kernel binaries are a fresh build of kernels/transposedProduct.ts', function () {
+    this.timeout(120000);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/build_kernels.ts', '--check'], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
   });
 });
