@@ -1,4 +1,4 @@
-// AssemblyScript, compiled to src/engine/transposedProductWasm.ts by `npm run build:kernels`
+// AssemblyScript, compiled with kernels/softmaxBackward.ts into src/engine/kernelsWasm.ts by `npm run build:kernels`
 // (tools/build_kernels.ts). Not TypeScript: `usize`, `f32`, `v128` are AssemblyScript's types.
 //
 // C = Aᵀ·B for a batch of products whose right operand is narrow: per batch entry

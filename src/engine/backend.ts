@@ -12,13 +12,14 @@
  * The two native packages cannot be installed on machines without access to their download host,
  * so they are never dependencies of this package: they are loaded by a guarded `require` when the
  * user has installed them. The environment variable `TRACT_BACKEND` overrides everything; naming a
- * backend that cannot load is an error, not a silent fallback. On wasm, a faster `BatchMatMul`
- * kernel is installed (`engine/wasmKernels.ts`; `TRACT_WASM_STOCK_MATMUL=1` keeps the stock one).
+ * backend that cannot load is an error, not a silent fallback. On wasm, the project's own kernels are
+ * installed (`engine/wasmKernels.ts`: BatchMatMul, the transposed product, the softmax gradient, a sharing
+ * Identity); `TRACT_WASM_OFF=all` or a comma-separated list of their names keeps the stock ones.
  *
  * @module engine/backend
  */
 import * as tf from '@tensorflow/tfjs';
-import { installFastWasmMatMul, useTransposedProduct } from './wasmKernels';
+import { installWasmKernels, wasmKernelsOff } from './wasmKernels';
 import { initWasmBackend, type WasmBuildReport } from './wasmThreads';
 import {
   describeAdapterReport,
@@ -160,17 +161,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const failure = await tryBackend(name, Boolean(forced) || options.prefer !== undefined, env);
     if (failure === null) {
       const kernels: string[] = [];
-      if (name === 'wasm' && env.TRACT_WASM_STOCK_MATMUL !== '1') {
-        installFastWasmMatMul();
-        kernels.push('BatchMatMul: engine/wasmKernels (set TRACT_WASM_STOCK_MATMUL=1 for the stock kernel)');
-        const transposed = env.TRACT_WASM_TRANSPOSED_PRODUCT !== '0';
-        useTransposedProduct(transposed);
-        kernels.push(
-          transposed
-            ? 'Aᵀ·B with narrow B: kernels/transposedProduct.ts (TRACT_WASM_TRANSPOSED_PRODUCT=0 turns it off)'
-            : 'Aᵀ·B with narrow B: transposed copy and XNNPACK (TRACT_WASM_TRANSPOSED_PRODUCT=0)',
-        );
-      }
+      if (name === 'wasm') kernels.push(...installWasmKernels(wasmKernelsOff(env)));
       if (name === 'webgpu') kernels.push(...WEBGPU_KERNEL_NOTES);
       const report: BackendReport = {
         chosen: name,

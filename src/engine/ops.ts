@@ -1,13 +1,15 @@
 /**
- * Tensor ops whose stock TF.js form has no gradient kernel on the `wasm` backend.
+ * Tensor ops whose stock TF.js form lacks a gradient kernel on the `wasm` backend, or is slow there.
  *
  * The gradient of `tf.gather` is built on `UnsortedSegmentSum`, which the wasm backend lacks, so a
  * plain `tf.gather` inside a loss or an embedding lookup fails at backward time on wasm. The ops
  * here give the same forward result with a custom gradient made of kernels wasm has (`ScatterNd`).
+ * {@link softmaxLastAxis} is `tf.softmax` with its gradient in one fused kernel on wasm.
  *
  * @module engine/ops
  */
 import * as tf from '@tensorflow/tfjs';
+import { SOFTMAX_BACKWARD, softmaxBackwardAvailable } from './wasmKernels';
 
 /**
  * Rows of a matrix, differentiable on every backend: `out[i] = x[rows[i]]`.
@@ -43,4 +45,27 @@ export function gatherRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
  */
 export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
   return tf.tidy(() => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D);
+}
+
+/**
+ * Softmax over the last axis, `tf.softmax(x)`. Where the fused gradient kernel is installed (wasm, engine/wasmKernels
+ * `SoftmaxBackward`), the gradient dx = y ⊙ (dy − Σ dy ⊙ y) is that one kernel instead of TF.js's four passes over
+ * the tensor; elsewhere this is `tf.softmax` with TF.js's gradient. Same formula either way.
+ *
+ * @param x [..., C] float32
+ * @returns [..., C]; the caller owns it.
+ */
+export function softmaxLastAxis<T extends tf.Tensor>(x: T): T {
+  if (!softmaxBackwardAvailable()) return tf.softmax(x);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = tf.softmax(input); // [..., C]
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(SOFTMAX_BACKWARD, { dy, y: saved[0] }) as tf.Tensor, // [..., C]
+    };
+  });
+  return op(x) as T;
 }

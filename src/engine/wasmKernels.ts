@@ -1,5 +1,6 @@
 /**
- * A faster `BatchMatMul` kernel for the TF.js `wasm` backend.
+ * Faster kernels for the TF.js `wasm` backend: `BatchMatMul`, a fused softmax gradient, and an `Identity` that
+ * shares the buffer.
  *
  * The stock wasm kernel (tfjs-backend-wasm 4.22) reaches XNNPACK's fast GEMM (~26 GFLOP/s per core
  * here) only for a single non-transposed product; a transposed operand or a batch of products
@@ -13,16 +14,27 @@
  *  - runs a batch of products as one fast 2-D product per batch entry on zero-copy views of the
  *    operands (temporary tensor ids registered on offsets inside the existing buffers);
  *  - computes Aᵀ·B with a narrow B (attention's backward products at a small head dimension) with its own
- *    SIMD kernel (kernels/transposedProduct.ts, compiled into {@link TRANSPOSED_PRODUCT_WASM}) that reads A in
- *    place in the backend's memory, where XNNPACK would need a transposed copy of the large A first.
+ *    SIMD kernel (kernels/transposedProduct.ts, compiled into engine/kernelsWasm) that reads A in place in the
+ *    backend's memory, where XNNPACK would need a transposed copy of the large A first.
  *
+ * The softmax gradient dx = y ⊙ (dy − rowsum(dy ⊙ y)) is the kernel `SoftmaxBackward` (kernels/softmaxBackward.ts:
+ * one pass where TF.js's composed gradient makes four), used by {@link softmaxLastAxis} in engine/ops.
+ *
+ * `Identity` (what `tf.clone` runs, and what the engine runs on every tensor an op saves for its gradient) copies
+ * the whole buffer in tfjs-backend-wasm 4.22; the cpu, webgl and webgpu backends share the buffer and count a
+ * reference instead, which is what {@link sharedIdentity} does here. TF.js tensors are immutable (a variable's
+ * `assign` swaps buffers), so a shared buffer is never written through the clone.
+ *
+ * The own kernels (kernels/*.ts, AssemblyScript) are one small WebAssembly module that imports the backend's memory
+ * and works on tensors where they lie, by byte offset.
+
  * It relies on tfjs-backend-wasm internals (`dataIdMap`, `tfjs.registerTensor`), so the package
  * version is pinned and `test/engine/wasmKernels.test.ts` checks it against the stock kernels.
  *
  * @module engine/wasmKernels
  */
 import * as tf from '@tensorflow/tfjs';
-import { TRANSPOSED_PRODUCT_WASM, TRANSPOSED_PRODUCT_WASM_SHARED } from './transposedProductWasm';
+import { KERNELS_WASM, KERNELS_WASM_SHARED } from './kernelsWasm';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -60,6 +72,7 @@ interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   dataIdNextNumber: number;
   disposeData(dataId: object): void;
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   wasm: {
     /** The module's memory: `asm.memory` in the single-threaded build, `wasmMemory` in the threaded one. */
@@ -166,23 +179,33 @@ export function useTransposedProduct(on: boolean): boolean {
   return before;
 }
 
-/** The instantiated transposed-product kernel, per wasm memory (one backend has one memory). */
-const transposedKernels = new WeakMap<WasmMemory, TransposedProductFn>();
-type TransposedProductFn = (a: number, b: number, c: number, batch: number, t: number, s: number, n: number) => void;
+/** The exports of the own kernels' module (kernels/*.ts); arguments are byte offsets and sizes. */
+interface OwnKernels {
+  transposedProduct(a: number, b: number, c: number, batch: number, t: number, s: number, n: number): void;
+  softmaxBackward(dy: number, y: number, dx: number, rows: number, cols: number): void;
+}
 
-/** The kernel of kernels/transposedProduct.ts bound to the backend's memory, or null where none is found. */
-function transposedKernel(backend: WasmBackendInternals): TransposedProductFn | null {
+/** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
+const ownKernelsByMemory = new WeakMap<WasmMemory, OwnKernels>();
+
+/** The own kernels bound to the backend's memory, or null where its memory is not found. */
+function ownKernels(backend: WasmBackendInternals): OwnKernels | null {
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!(memory instanceof WebAssemblyApi.Memory)) return null;
-  let kernel = transposedKernels.get(memory);
-  if (!kernel) {
+  let kernels = ownKernelsByMemory.get(memory);
+  if (!kernels) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = Buffer.from(shared ? TRANSPOSED_PRODUCT_WASM_SHARED : TRANSPOSED_PRODUCT_WASM, 'base64');
+    const bytes = Buffer.from(shared ? KERNELS_WASM_SHARED : KERNELS_WASM, 'base64');
     const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), { env: { memory } });
-    kernel = instance.exports.transposedProduct as TransposedProductFn;
-    transposedKernels.set(memory, kernel);
+    kernels = instance.exports as unknown as OwnKernels;
+    ownKernelsByMemory.set(memory, kernels);
   }
-  return kernel;
+  return kernels;
+}
+
+/** A tensor's byte offset in the backend's memory. */
+function offsetOf(backend: WasmBackendInternals, x: TensorInfo): number {
+  return backend.dataIdMap.get(x.dataId).memoryOffset;
 }
 
 /**
@@ -192,13 +215,11 @@ function transposedKernel(backend: WasmBackendInternals): TransposedProductFn | 
  */
 function transposedProduct(call: MatMulCall): TensorInfo | null {
   const { backend, a, b } = call;
-  const kernel = transposedKernel(backend);
-  if (!kernel) return null;
+  const kernels = ownKernels(backend);
+  if (!kernels) return null;
   const { m, k, n } = productDims(call); // m = S, k = T
   const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., S, N]
-  // offsets are read after makeOutput: allocating may grow the memory, but offsets stay valid
-  const offset = (x: TensorInfo) => backend.dataIdMap.get(x.dataId).memoryOffset;
-  kernel(offset(a), offset(b), offset(out), call.batchA, k, m, n);
+  kernels.transposedProduct(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), call.batchA, k, m, n);
   transposedProductCount++;
   return out;
 }
@@ -342,9 +363,114 @@ function runOnViews(backend: WasmBackendInternals, o: Oriented, k: number, batch
   }
 }
 
+/** The name of the fused softmax-gradient kernel (registered on wasm by {@link installWasmKernels}). */
+export const SOFTMAX_BACKWARD = 'SoftmaxBackward';
+
+/**
+ * The kernel {@link SOFTMAX_BACKWARD}: inputs `dy` and `y` (the softmax's output), same shape, float32, softmax over
+ * the last axis; output dx = y ⊙ (dy − Σ_last dy ⊙ y).
+ */
+function softmaxBackwardKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const dy = args.inputs.dy!;
+  const y = args.inputs.y!;
+  if (dy.shape.length === 0 || dy.shape.join() !== y.shape.join() || dy.dtype !== 'float32' || y.dtype !== 'float32') {
+    throw new Error(
+      `${SOFTMAX_BACKWARD}: dy [${dy.shape}] ${dy.dtype} and y [${y.shape}] ${y.dtype} must be equal float32`,
+    );
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${SOFTMAX_BACKWARD}: the wasm backend's memory was not found`);
+  const cols = y.shape[y.shape.length - 1];
+  const rows = size(y.shape) / Math.max(cols, 1);
+  const out = backend.makeOutput(y.shape, 'float32');
+  if (rows > 0 && cols > 0) {
+    kernels.softmaxBackward(offsetOf(backend, dy), offsetOf(backend, y), offsetOf(backend, out), rows, cols);
+  }
+  return out;
+}
+
+/** Whether the fused softmax gradient kernel is registered on the active backend. */
+export function softmaxBackwardAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(SOFTMAX_BACKWARD, 'wasm') !== undefined;
+}
+
+/** An `Identity` that shares the input's buffer (a reference count more) instead of copying it. */
+function sharedIdentity(args: KernelArgs): TensorInfo {
+  const x = args.inputs.x!;
+  if (x.dtype === 'string') return stockIdentity!.kernelFunc(args) as TensorInfo;
+  (args.backend as WasmBackendInternals).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let stockIdentity: tf.KernelConfig | null = null;
+
+/** The own wasm kernels, by the names `TRACT_WASM_OFF` uses. */
+export const WASM_KERNELS = {
+  matmul: 'BatchMatMul: engine/wasmKernels (transposed operands, batches, shared weights)',
+  transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
+  softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
+  identity: 'Identity: shared buffer instead of a copy',
+} as const;
+export type WasmKernelName = keyof typeof WASM_KERNELS;
+
+/**
+ * The own kernels to leave off, from `TRACT_WASM_OFF` (a comma-separated list of {@link WASM_KERNELS} names, or
+ * `all`); `TRACT_WASM_STOCK_MATMUL=1` (older name) means `all`.
+ * @throws naming the variable and the unknown name
+ */
+export function wasmKernelsOff(env: Record<string, string | undefined>): Set<WasmKernelName> {
+  const names = Object.keys(WASM_KERNELS) as WasmKernelName[];
+  if (env.TRACT_WASM_STOCK_MATMUL === '1') return new Set(names);
+  const text = env.TRACT_WASM_OFF?.trim() ?? '';
+  if (text === '') return new Set();
+  if (text === 'all') return new Set(names);
+  const off = new Set<WasmKernelName>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (!(names as string[]).includes(part)) {
+      throw new Error(`TRACT_WASM_OFF: unknown kernel '${part}' (expected all or a list of: ${names.join(', ')})`);
+    }
+    off.add(part as WasmKernelName);
+  }
+  return off;
+}
+
+/**
+ * Installs the own wasm kernels except those in `off` (called by `initBackend` when it picks wasm) and returns a
+ * line per kernel for `tract info`. Installing again first restores the stock kernels.
+ */
+export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set()): string[] {
+  uninstallWasmKernels();
+  if (!off.has('matmul')) installFastWasmMatMul();
+  useTransposedProduct(!off.has('transposed'));
+  if (!off.has('softmax')) {
+    tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
+  }
+  if (!off.has('identity')) {
+    stockIdentity = tf.getKernel('Identity', 'wasm')!;
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity });
+  }
+  const names = Object.keys(WASM_KERNELS) as WasmKernelName[];
+  const on = (n: WasmKernelName) => !off.has(n) && (n !== 'transposed' || !off.has('matmul'));
+  return names.map((n) => `${WASM_KERNELS[n]}${on(n) ? '' : ' [off: stock TF.js]'}`);
+}
+
+/** Restores every stock kernel that {@link installWasmKernels} replaced. */
+export function uninstallWasmKernels(): void {
+  uninstallFastWasmMatMul();
+  if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
+  if (stockIdentity) {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stockIdentity);
+    stockIdentity = null;
+  }
+  useTransposedProduct(true);
+}
+
 /**
  * Replaces the wasm backend's `BatchMatMul` kernel with {@link fastBatchMatMul} (idempotent).
- * Called by `initBackend` when it picks wasm; `TRACT_WASM_STOCK_MATMUL=1` keeps the stock kernel.
+ * Part of {@link installWasmKernels}; tests and benchmarks switch it alone.
  */
 export function installFastWasmMatMul(): void {
   if (stock) return;

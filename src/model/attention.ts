@@ -10,6 +10,7 @@
  * @module model/attention
  */
 import * as tf from '@tensorflow/tfjs';
+import { softmaxLastAxis } from '../engine/ops';
 
 /** [B, T] 1 for real tokens, 0 for padding. */
 export type Mask = readonly (readonly number[])[];
@@ -84,22 +85,27 @@ export function keyPaddingBias(
 }
 
 /**
- * Scaled dot-product attention of G·T query rows per KV head, with the causal and key-padding biases.
- * @param qg [B, KV, G·T, hd]; kt, vt [B, KV, Tk, hd]
+ * The causal and key-padding biases as one tensor, so that each layer adds one bias to its scores.
+ * @param causalBias [1, 1, G·T, Tk]
+ * @param keyBias [B, 1, 1, Tk] or null
+ * @returns [B, 1, G·T, Tk], or `causalBias` itself without a key bias; the caller owns a new tensor.
+ */
+export function attentionBias(causalBias: tf.Tensor4D, keyBias: tf.Tensor4D | null): tf.Tensor4D {
+  return keyBias ? tf.add(causalBias, keyBias) : causalBias;
+}
+
+/**
+ * Scaled dot-product attention of G·T query rows per KV head, with a bias (causal and key padding, from
+ * {@link attentionBias}). The scale 1/√hd multiplies the queries (hd per row) rather than the scores (Tk per row),
+ * and the softmax's gradient is one fused kernel on wasm (engine/ops `softmaxLastAxis`): the [G·T, Tk] tensors are
+ * the large ones at a small head dimension.
+ * @param qg [B, KV, G·T, hd]; kt, vt [B, KV, Tk, hd]; bias broadcastable to [B, KV, G·T, Tk]
  * @returns [B, KV, G·T, hd]
  */
-export function causalAttention(
-  qg: tf.Tensor4D,
-  kt: tf.Tensor4D,
-  vt: tf.Tensor4D,
-  causalBias: tf.Tensor4D,
-  keyBias: tf.Tensor4D | null,
-): tf.Tensor4D {
+export function causalAttention(qg: tf.Tensor4D, kt: tf.Tensor4D, vt: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D {
   const scale = 1 / Math.sqrt(kt.shape[3]);
-  let scores = tf.mul(tf.matMul(qg, kt, false, true), scale); // [B, KV, G·T, Tk]
-  scores = tf.add(scores, causalBias);
-  if (keyBias) scores = tf.add(scores, keyBias);
-  const probs = tf.softmax(scores); // [B, KV, G·T, Tk]
+  const scores = tf.add(tf.matMul(tf.mul(qg, scale), kt, false, true), bias); // [B, KV, G·T, Tk]
+  const probs = softmaxLastAxis(scores); // [B, KV, G·T, Tk]
   return tf.matMul(probs, vt); // [B, KV, G·T, hd]
 }
 

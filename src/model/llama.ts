@@ -23,6 +23,7 @@ import { Rng } from '../engine/rng';
 import { gatherRows } from '../engine/ops';
 import { validateConfig, type LlamaConfig } from './config';
 import {
+  attentionBias,
   causalAttention,
   causalAttentionBias,
   decodeStepAttention,
@@ -229,7 +230,9 @@ export class LlamaModel {
     const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, c.headDim]) as tf.Tensor4D;
     const causalBias = causalAttentionBias(c.nHeads / c.nKvHeads, t, past); // [1, 1, G·T, Tk]
     const keyBias = keyPaddingBias(b, t, past, attentionMask, cache); // [B, 1, 1, Tk] or null
-    return { b, t, cache, training, cos, sin, causalBias, keyBias };
+    // a decoding step (one new token) uses the key bias alone (model/attention decodeStepAttention)
+    const bias = t === 1 && cache ? causalBias : attentionBias(causalBias, keyBias); // [B or 1, 1, G·T, Tk]
+    return { b, t, cache, training, cos, sin, bias, keyBias };
   }
 
   /** Token embeddings: ids [B][T] → x [N, D], N = B·T. */
@@ -266,9 +269,8 @@ export class LlamaModel {
       vt = tf.concat([cache.v[l], vt], 2);
     }
     const attended =
-      t === 1 && cache
-        ? decodeStepAttention(qg, kt, vt, fwd.keyBias)
-        : causalAttention(qg, kt, vt, fwd.causalBias, fwd.keyBias); // [B, KV, G·T, hd]
+      // [B, KV, G·T, hd]
+      t === 1 && cache ? decodeStepAttention(qg, kt, vt, fwd.keyBias) : causalAttention(qg, kt, vt, fwd.bias);
     const byToken = tf.transpose(tf.reshape(attended, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]); // [B, T, KV, G, hd]
     const merged = tf.reshape(byToken, [b * t, h * hd]); // [N, H·hd]
     return { x: tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training)), k: kt, v: vt };
@@ -307,8 +309,8 @@ interface ForwardContext {
   /** Rotary tables at each token's position, [B, T, 1, hd]. */
   cos: tf.Tensor4D;
   sin: tf.Tensor4D;
-  /** 0 where a query may attend to a key, a large negative bias after it: [1, 1, G·T, Tk]. */
-  causalBias: tf.Tensor4D;
+  /** The causal and key-padding biases in one: [1 or B, 1, G·T, Tk] (0 where a query may attend to a key). */
+  bias: tf.Tensor4D;
   /** Large negative on padded keys (mask or cache), [B, 1, 1, Tk]; null without mask and cache. */
   keyBias: tf.Tensor4D | null;
 }

@@ -6,10 +6,14 @@ import { assertClose } from '../../src/engine/asserts';
 import {
   fastWasmMatMulInstalled,
   installFastWasmMatMul,
+  installWasmKernels,
+  softmaxBackwardAvailable,
   transposedProductCalls,
   uninstallFastWasmMatMul,
   useTransposedProduct,
+  wasmKernelsOff,
 } from '../../src/engine/wasmKernels';
+import { softmaxLastAxis } from '../../src/engine/ops';
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
@@ -138,7 +142,55 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.deepEqual(two.values, one.values);
   });
 
-  it('the committed kernel binaries are a fresh build of kernels/transposedProduct.ts', function () {
+  it('softmaxLastAxis: the fused gradient equals TF.js softmax gradient (rows with and without a SIMD tail)', () => {
+    assert.ok(softmaxBackwardAvailable());
+    for (const shape of [
+      [2, 3, 5, 16],
+      [4, 7],
+      [3, 1],
+    ]) {
+      const x = tf.randomNormal(shape, 0, 2, 'float32', 5);
+      const w = tf.randomNormal(shape, 0, 1, 'float32', 6);
+      const before = tf.memory().numTensors;
+      const fused = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(softmaxLastAxis(v), w)))(x);
+      const stock = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.softmax(v), w)))(x);
+      assertClose(fused, stock, { atol: 1e-6, rtol: 1e-5 });
+      assertClose(softmaxLastAxis(x), tf.softmax(x), { atol: 0, rtol: 0 });
+      tf.dispose([fused, stock]);
+      assert.ok(tf.memory().numTensors <= before + 4, 'the gradient leaves no tensor behind');
+      tf.dispose([x, w]);
+    }
+  });
+
+  it('Identity shares the buffer: a clone is not a copy, and disposing either leaves the other intact', () => {
+    const x = tf.tensor([1, 2, 3, 4]);
+    const y = tf.clone(x);
+    assert.equal(y.dataId, x.dataId, 'the same buffer');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    y.dispose();
+    const s = tf.tensor(['a', 'b']);
+    const t = tf.clone(s);
+    s.dispose();
+    assert.deepEqual(t.dataSync(), ['a', 'b']);
+    t.dispose();
+  });
+
+  it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
+    assert.deepEqual([...wasmKernelsOff({})], []);
+    assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 4);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 4);
+    assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
+    const lines = installWasmKernels(new Set(['softmax']));
+    assert.ok(!softmaxBackwardAvailable());
+    assert.ok(lines.some((l) => l.startsWith('softmax gradient') && l.endsWith('[off: stock TF.js]')));
+    assert.ok(lines.some((l) => l.startsWith('BatchMatMul') && !l.includes('[off')));
+    installWasmKernels();
+    assert.ok(softmaxBackwardAvailable());
+  });
+
+  it('the committed kernel binaries are a fresh build of kernels/*.ts', function () {
     this.timeout(120000);
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/build_kernels.ts', '--check'], {
       cwd: join(__dirname, '..', '..'),
