@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../src/io/atomic';
 
 const ROOT = join(__dirname, '..');
-const SOURCES = ['kernels/transposedProduct.ts', 'kernels/softmaxBackward.ts'];
+const SOURCES = ['kernels/transposedProduct.ts', 'kernels/softmaxBackward.ts', 'kernels/decodeAttention.ts'];
 const TARGET = 'src/engine/kernelsWasm.ts';
 
 /** The compiler flags both variants share: imported memory, no runtime, no assertions, SIMD. */

@@ -18,7 +18,9 @@
  *    backend's memory, where XNNPACK would need a transposed copy of the large A first.
  *
  * The softmax gradient dx = y ⊙ (dy − rowsum(dy ⊙ y)) is the kernel `SoftmaxBackward` (kernels/softmaxBackward.ts:
- * one pass where TF.js's composed gradient makes four), used by {@link softmaxLastAxis} in engine/ops.
+ * one pass where TF.js's composed gradient makes four), used by `softmaxLastAxis` in engine/ops. The attention of a
+ * decoding step is the kernel `DecodeAttention` (kernels/decodeAttention.ts: one call where TF.js composes about ten),
+ * used by model/attention.
  *
  * `Identity` (what `tf.clone` runs, and what the engine runs on every tensor an op saves for its gradient) copies
  * the whole buffer in tfjs-backend-wasm 4.22; the cpu, webgl and webgpu backends share the buffer and count a
@@ -183,6 +185,19 @@ export function useTransposedProduct(on: boolean): boolean {
 interface OwnKernels {
   transposedProduct(a: number, b: number, c: number, batch: number, t: number, s: number, n: number): void;
   softmaxBackward(dy: number, y: number, dx: number, rows: number, cols: number): void;
+  decodeAttention(
+    q: number,
+    k: number,
+    v: number,
+    bias: number,
+    out: number,
+    b: number,
+    kvh: number,
+    g: number,
+    tk: number,
+    hd: number,
+    scale: number,
+  ): void;
 }
 
 /** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
@@ -390,6 +405,45 @@ function softmaxBackwardKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the one-call decoding-step attention kernel (registered on wasm by {@link installWasmKernels}). */
+export const DECODE_ATTENTION = 'DecodeAttention';
+
+/**
+ * The kernel {@link DECODE_ATTENTION} (kernels/decodeAttention.ts): inputs `q` [B, KV, G, hd], `k` and `v`
+ * [B, KV, Tk, hd], optionally `bias` [B, 1, 1, Tk]; attribute `scale`; output [B, KV, G, hd] =
+ * softmax(scale · q·kᵀ + bias)·v over the Tk keys. No gradient: it serves decoding only.
+ */
+function decodeAttentionKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const { q, k, v, bias } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { scale } = args.attrs as { scale: number };
+  if (!q || !k || !v || q.shape.length !== 4 || k.shape.length !== 4 || v.shape.join() !== k.shape.join()) {
+    throw new Error(`${DECODE_ATTENTION}: q [B, KV, G, hd] and k, v [B, KV, Tk, hd] are required`);
+  }
+  const [b, kvh, g, hd] = q.shape;
+  const tk = k.shape[2];
+  if (k.shape[0] !== b || k.shape[1] !== kvh || k.shape[3] !== hd) {
+    throw new Error(`${DECODE_ATTENTION}: q [${q.shape}] and k [${k.shape}] do not agree`);
+  }
+  if (bias && bias.shape.join() !== [b, 1, 1, tk].join()) {
+    throw new Error(`${DECODE_ATTENTION}: bias must be [${[b, 1, 1, tk]}], got [${bias.shape}]`);
+  }
+  for (const x of [q, k, v, bias]) {
+    if (x && x.dtype !== 'float32') throw new Error(`${DECODE_ATTENTION}: float32 inputs only, got ${x.dtype}`);
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${DECODE_ATTENTION}: the wasm backend's memory was not found`);
+  const out = backend.makeOutput(q.shape, 'float32'); // [B, KV, G, hd]
+  const at = (x: TensorInfo) => offsetOf(backend, x);
+  kernels.decodeAttention(at(q), at(k), at(v), bias ? at(bias) : 0, at(out), b, kvh, g, tk, hd, scale);
+  return out;
+}
+
+/** Whether the one-call decoding-step attention kernel is registered on the active backend. */
+export function decodeAttentionAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(DECODE_ATTENTION, 'wasm') !== undefined;
+}
+
 /** Whether the fused softmax gradient kernel is registered on the active backend. */
 export function softmaxBackwardAvailable(): boolean {
   return tf.getBackend() === 'wasm' && tf.getKernel(SOFTMAX_BACKWARD, 'wasm') !== undefined;
@@ -411,6 +465,7 @@ export const WASM_KERNELS = {
   transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
   identity: 'Identity: shared buffer instead of a copy',
+  decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
 } as const;
 export type WasmKernelName = keyof typeof WASM_KERNELS;
 
@@ -446,6 +501,9 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   if (!off.has('softmax')) {
     tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
   }
+  if (!off.has('decode')) {
+    tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
+  }
   if (!off.has('identity')) {
     stockIdentity = tf.getKernel('Identity', 'wasm')!;
     tf.unregisterKernel('Identity', 'wasm');
@@ -460,6 +518,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
 export function uninstallWasmKernels(): void {
   uninstallFastWasmMatMul();
   if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
+  if (tf.getKernel(DECODE_ATTENTION, 'wasm')) tf.unregisterKernel(DECODE_ATTENTION, 'wasm');
   if (stockIdentity) {
     tf.unregisterKernel('Identity', 'wasm');
     tf.registerKernel(stockIdentity);

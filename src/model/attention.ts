@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
+import { DECODE_ATTENTION, decodeAttentionAvailable } from '../engine/wasmKernels';
 
 /** [B, T] 1 for real tokens, 0 for padding. */
 export type Mask = readonly (readonly number[])[];
@@ -111,7 +112,8 @@ export function causalAttention(qg: tf.Tensor4D, kt: tf.Tensor4D, vt: tf.Tensor4
 
 /**
  * Attention of one decoding step (T = 1, every key is in the past or the token itself, so no causal
- * bias): G query rows per KV head; broadcast products beat B·KV tiny matmuls.
+ * bias): G query rows per KV head. On wasm one kernel call (engine/wasmKernels `DecodeAttention`); elsewhere
+ * broadcast products, which beat B·KV tiny matmuls. Not differentiable on wasm (decoding only).
  * @param qg [B, KV, G, hd]; kt, vt [B, KV, Tk, hd]
  * @returns [B, KV, G, hd]
  */
@@ -123,6 +125,11 @@ export function decodeStepAttention(
 ): tf.Tensor4D {
   const [b, kvh, g, hd] = qg.shape;
   const scale = 1 / Math.sqrt(hd);
+  if (decodeAttentionAvailable()) {
+    const inputs: tf.NamedTensorMap = { q: qg, k: kt, v: vt };
+    if (keyBias) inputs.bias = keyBias;
+    return tf.engine().runKernel(DECODE_ATTENTION, inputs, { scale }) as tf.Tensor4D; // [B, KV, G, hd]
+  }
   const q5 = tf.reshape(qg, [b, kvh, g, 1, hd]); // [B, KV, G, 1, hd]
   let scores = tf.mul(tf.sum(tf.mul(q5, tf.expandDims(kt, 2)), -1), scale); // [B, KV, G, Tk]
   if (keyBias) scores = tf.add(scores, keyBias);

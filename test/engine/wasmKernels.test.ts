@@ -6,6 +6,7 @@ import { assertClose } from '../../src/engine/asserts';
 import {
   fastWasmMatMulInstalled,
   installFastWasmMatMul,
+  decodeAttentionAvailable,
   installWasmKernels,
   softmaxBackwardAvailable,
   transposedProductCalls,
@@ -14,6 +15,7 @@ import {
   wasmKernelsOff,
 } from '../../src/engine/wasmKernels';
 import { softmaxLastAxis } from '../../src/engine/ops';
+import { decodeStepAttention } from '../../src/model/attention';
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
@@ -162,6 +164,35 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     }
   });
 
+  it('DecodeAttention equals the broadcast products it replaces (with and without padded keys)', () => {
+    for (const [b, kvh, g, tk, hd, padded] of [
+      [2, 3, 2, 7, 8, true],
+      [1, 1, 1, 1, 4, false],
+      [3, 2, 3, 33, 12, true],
+    ] as [number, number, number, number, number, boolean][]) {
+      const q = tf.randomNormal([b, kvh, g, hd], 0, 1, 'float32', 7) as tf.Tensor4D;
+      const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 8) as tf.Tensor4D;
+      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 9) as tf.Tensor4D;
+      // row i pads its first i keys (left padding of a prompt batch)
+      const bias = padded
+        ? tf.tensor4d(
+            Array.from({ length: b * tk }, (_, n) => (n % tk < Math.floor(n / tk) ? -1e9 : 0)),
+            [b, 1, 1, tk],
+          )
+        : null;
+      assert.ok(decodeAttentionAvailable());
+      const own = decodeStepAttention(q, k, v, bias);
+      installWasmKernels(new Set(['decode']));
+      assert.ok(!decodeAttentionAvailable());
+      const composed = decodeStepAttention(q, k, v, bias);
+      installWasmKernels();
+      assert.deepEqual(own.shape, [b, kvh, g, hd]);
+      assertClose(own, composed, { atol: 1e-6, rtol: 1e-5 });
+      tf.dispose([q, k, v, own, composed]);
+      if (bias) bias.dispose();
+    }
+  });
+
   it('Identity shares the buffer: a clone is not a copy, and disposing either leaves the other intact', () => {
     const x = tf.tensor([1, 2, 3, 4]);
     const y = tf.clone(x);
@@ -179,8 +210,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 4);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 4);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 5);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 5);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     const lines = installWasmKernels(new Set(['softmax']));
     assert.ok(!softmaxBackwardAvailable());
