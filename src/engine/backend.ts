@@ -13,8 +13,9 @@
  * so they are never dependencies of this package: they are loaded by a guarded `require` when the
  * user has installed them. The environment variable `TRACT_BACKEND` overrides everything; naming a
  * backend that cannot load is an error, not a silent fallback. On wasm, the project's own kernels are
- * installed (`engine/wasmKernels.ts`: BatchMatMul, the transposed product, the softmax gradient, a sharing
- * Identity); `TRACT_WASM_OFF=all` or a comma-separated list of their names keeps the stock ones.
+ * installed (`engine/wasmKernels.ts`: BatchMatMul, the transposed product, the softmax gradient, the
+ * decoding-step attention, a sharing Identity); `TRACT_WASM_OFF=all` or a comma-separated list of their
+ * names keeps the stock ones.
  *
  * @module engine/backend
  */

@@ -1,6 +1,6 @@
 /**
- * Faster kernels for the TF.js `wasm` backend: `BatchMatMul`, a fused softmax gradient, and an `Identity` that
- * shares the buffer.
+ * Faster kernels for the TF.js `wasm` backend: `BatchMatMul`, a fused softmax gradient, the attention of a decoding
+ * step in one call, and an `Identity` that shares the buffer.
  *
  * The stock wasm kernel (tfjs-backend-wasm 4.22) reaches XNNPACK's fast GEMM (~26 GFLOP/s per core
  * here) only for a single non-transposed product; a transposed operand or a batch of products
@@ -157,10 +157,17 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
 /** The widest right operand {@link transposedProduct} takes (columns; a multiple of 4). */
 export const NARROW_COLUMNS = 16;
 
-/** Whether B of Aᵀ·B is narrow enough for {@link transposedProduct}: N columns, a multiple of 4, at most 16. */
+/** The largest C (S × N floats per batch entry) {@link transposedProduct} takes: it should stay in the L1/L2 cache. */
+export const NARROW_OUTPUT_FLOATS = 8192;
+
+/**
+ * Whether Aᵀ·B suits {@link transposedProduct}: N columns, a multiple of 4, at most {@link NARROW_COLUMNS}, and C
+ * small enough to stay in cache while A streams past (attention's backward: S = T keys × N = head dim).
+ */
 function narrowRight(call: MatMulCall): boolean {
   const n = call.b.shape[call.b.shape.length - 1];
-  return n % 4 === 0 && n <= NARROW_COLUMNS;
+  const s = call.a.shape[call.a.shape.length - 1];
+  return n % 4 === 0 && n <= NARROW_COLUMNS && s * n <= NARROW_OUTPUT_FLOATS;
 }
 
 let transposedProductOn = true;
@@ -422,6 +429,7 @@ function decodeAttentionKernel(args: KernelArgs): TensorInfo {
   }
   const [b, kvh, g, hd] = q.shape;
   const tk = k.shape[2];
+  if (tk < 1) throw new Error(`${DECODE_ATTENTION}: no keys (k [${k.shape}])`);
   if (k.shape[0] !== b || k.shape[1] !== kvh || k.shape[3] !== hd) {
     throw new Error(`${DECODE_ATTENTION}: q [${q.shape}] and k [${k.shape}] do not agree`);
   }
@@ -496,12 +504,17 @@ export function wasmKernelsOff(env: Record<string, string | undefined>): Set<Was
  */
 export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set()): string[] {
   uninstallWasmKernels();
-  if (!off.has('matmul')) installFastWasmMatMul();
-  useTransposedProduct(!off.has('transposed'));
-  if (!off.has('softmax')) {
+  // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
+  // stay off, and tract info says so
+  const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
+  const skip = new Set<WasmKernelName>(off);
+  if (missing) for (const n of ['transposed', 'softmax', 'decode'] as const) skip.add(n);
+  if (!skip.has('matmul')) installFastWasmMatMul();
+  useTransposedProduct(!skip.has('transposed'));
+  if (!skip.has('softmax')) {
     tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
   }
-  if (!off.has('decode')) {
+  if (!skip.has('decode')) {
     tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
   }
   if (!off.has('identity')) {
@@ -510,8 +523,10 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity });
   }
   const names = Object.keys(WASM_KERNELS) as WasmKernelName[];
-  const on = (n: WasmKernelName) => !off.has(n) && (n !== 'transposed' || !off.has('matmul'));
-  return names.map((n) => `${WASM_KERNELS[n]}${on(n) ? '' : ' [off: stock TF.js]'}`);
+  const on = (n: WasmKernelName) => !skip.has(n) && (n !== 'transposed' || !skip.has('matmul'));
+  const why = (n: WasmKernelName) =>
+    off.has(n) || (n === 'transposed' && off.has('matmul')) ? 'TRACT_WASM_OFF' : "the backend's memory was not found";
+  return names.map((n) => `${WASM_KERNELS[n]}${on(n) ? '' : ` [off (${why(n)}): stock TF.js]`}`);
 }
 
 /** Restores every stock kernel that {@link installWasmKernels} replaced. */

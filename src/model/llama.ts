@@ -228,10 +228,10 @@ export class LlamaModel {
     const posT = tf.tensor1d(positions, 'int32');
     const cos = tf.reshape(tf.gather(this.rope.cos, posT), [b, t, 1, c.headDim]) as tf.Tensor4D; // [B, T, 1, hd]
     const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, c.headDim]) as tf.Tensor4D;
-    const causalBias = causalAttentionBias(c.nHeads / c.nKvHeads, t, past); // [1, 1, G·T, Tk]
     const keyBias = keyPaddingBias(b, t, past, attentionMask, cache); // [B, 1, 1, Tk] or null
     // a decoding step (one new token) uses the key bias alone (model/attention decodeStepAttention)
-    const bias = t === 1 && cache ? causalBias : attentionBias(causalBias, keyBias); // [B or 1, 1, G·T, Tk]
+    const g = c.nHeads / c.nKvHeads;
+    const bias = t === 1 && cache ? null : attentionBias(causalAttentionBias(g, t, past), keyBias); // [B|1, 1, G·T, Tk]
     return { b, t, cache, training, cos, sin, bias, keyBias };
   }
 
@@ -270,7 +270,7 @@ export class LlamaModel {
     }
     const attended =
       // [B, KV, G·T, hd]
-      t === 1 && cache ? decodeStepAttention(qg, kt, vt, fwd.keyBias) : causalAttention(qg, kt, vt, fwd.bias);
+      fwd.bias ? causalAttention(qg, kt, vt, fwd.bias) : decodeStepAttention(qg, kt, vt, fwd.keyBias);
     const byToken = tf.transpose(tf.reshape(attended, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]); // [B, T, KV, G, hd]
     const merged = tf.reshape(byToken, [b * t, h * hd]); // [N, H·hd]
     return { x: tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training)), k: kt, v: vt };
@@ -309,8 +309,11 @@ interface ForwardContext {
   /** Rotary tables at each token's position, [B, T, 1, hd]. */
   cos: tf.Tensor4D;
   sin: tf.Tensor4D;
-  /** The causal and key-padding biases in one: [1 or B, 1, G·T, Tk] (0 where a query may attend to a key). */
-  bias: tf.Tensor4D;
+  /**
+   * The causal and key-padding biases in one: [1 or B, 1, G·T, Tk] (0 where a query may attend to a key); null on a
+   * decoding step (one new token after a cache), which needs the key bias alone.
+   */
+  bias: tf.Tensor4D | null;
   /** Large negative on padded keys (mask or cache), [B, 1, 1, Tk]; null without mask and cache. */
   keyBias: tf.Tensor4D | null;
 }
