@@ -35,7 +35,7 @@ export {
 } from './engine/backend';
 export { Rng, type RngState } from './engine/rng';
 export { assertClose, assertShape, type CloseOptions } from './engine/asserts';
-export { gatherRows, oneHotFloat } from './engine/ops';
+export { gatherRows, oneHotFloat, softmaxLastAxis } from './engine/ops';
 
 // metrics
 export {
