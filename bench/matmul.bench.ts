@@ -35,6 +35,8 @@ function gflops(f: () => tf.Tensor, flops: number): number {
   const e = tf.randomNormal([4096, 512]);
   const probs = tf.randomUniform([64, 512, 256]);
   const dctx = tf.randomNormal([64, 512, 8]);
+  const narrow4 = tf.randomNormal([64, 512, 4]);
+  const narrow16 = tf.randomNormal([64, 512, 16]);
   const cases: [string, () => tf.Tensor, number][] = [
     ['x·W (2048×256·256×256)', () => tf.matMul(a, b), 2 * M * K * N],
     ['xᵀ·dy (transposeA)', () => tf.matMul(at, b, true, false), 2 * M * K * N],
@@ -45,6 +47,8 @@ function gflops(f: () => tf.Tensor, flops: number): number {
       () => tf.matMul(probs, dctx, true, false),
       2 * 64 * 512 * 256 * 8,
     ],
+    ['Aᵀ·B, N = 4: 64 × (512×256ᵀ·512×4)', () => tf.matMul(probs, narrow4, true, false), 2 * 64 * 512 * 256 * 4],
+    ['Aᵀ·B, N = 16: 64 × (512×256ᵀ·512×16)', () => tf.matMul(probs, narrow16, true, false), 2 * 64 * 512 * 256 * 16],
     ['tied head x·Eᵀ (64×512·512×4096)', () => tf.matMul(x, e, false, true), 2 * 64 * 512 * 4096],
   ];
   console.log(
