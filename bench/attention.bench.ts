@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend';
 import { installWasmKernels, type WasmKernelName } from '../src/engine/wasmKernels';
-import { attentionBias, causalAttention, causalAttentionBias } from '../src/model/attention';
+import { attentionBias, causalAttention, causalAttentionBias, keyPaddingBias } from '../src/model/attention';
 
 const SETTINGS: [string, WasmKernelName[]][] = [
   ['all own kernels', []],
@@ -34,11 +34,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
   const w = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 4); // weights of the scalar loss
   // padded keys: row i has its last 4·i positions padded
   const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (j < t - 4 * i ? 1 : 0)));
-  const keyBias = tf.tensor4d(
-    mask.flat().map((m) => (m ? 0 : -1e9)),
-    [b, 1, 1, t],
-  );
-  const bias = attentionBias(causalAttentionBias(g, t, 0), keyBias); // [B, 1, G·T, T]
+  const bias = attentionBias(causalAttentionBias(g, t, 0), keyPaddingBias(b, t, 0, mask, null)); // [B, 1, G·T, T]
   const loss = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
     tf.sum(tf.mul(causalAttention(qq as tf.Tensor4D, kk as tf.Tensor4D, vv as tf.Tensor4D, bias), w));
   const grads = tf.grads(loss);

@@ -1,8 +1,8 @@
 /**
  * The wasm BatchMatMul kernel, stock against engine/wasmKernels, on the shapes that matter
  * (a linear layer and its two backward products, batched attention and its backward, a tied output head).
- * The last column turns off the transposed-product kernel (kernels/transposedProduct.ts), which only
- * the attention-backward row uses.
+ * The last column turns off the transposed-product kernel (kernels/transposedProduct.ts), which the
+ * Aᵀ·B rows with a narrow B use (attention's backward, N = 4, N = 16); elsewhere it changes nothing.
  *
  *   npx tsx bench/matmul.bench.ts
  */

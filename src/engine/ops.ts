@@ -9,7 +9,7 @@
  * @module engine/ops
  */
 import * as tf from '@tensorflow/tfjs';
-import { SOFTMAX_BACKWARD, softmaxBackwardAvailable } from './wasmKernels';
+import { ownKernelAvailable, SOFTMAX_BACKWARD } from './wasmKernels';
 
 /**
  * Rows of a matrix, differentiable on every backend: `out[i] = x[rows[i]]`.
@@ -56,7 +56,7 @@ export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
  * @returns [..., C]; the caller owns it.
  */
 export function softmaxLastAxis<T extends tf.Tensor>(x: T): T {
-  if (!softmaxBackwardAvailable()) return tf.softmax(x);
+  if (!ownKernelAvailable(SOFTMAX_BACKWARD)) return tf.softmax(x);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const y = tf.softmax(input); // [..., C]

@@ -29,7 +29,7 @@
  *
  * The own kernels (kernels/*.ts, AssemblyScript) are one small WebAssembly module that imports the backend's memory
  * and works on tensors where they lie, by byte offset.
-
+ *
  * It relies on tfjs-backend-wasm internals (`dataIdMap`, `tfjs.registerTensor`), so the package
  * version is pinned and `test/engine/wasmKernels.test.ts` checks it against the stock kernels.
  *
@@ -447,14 +447,9 @@ function decodeAttentionKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
-/** Whether the one-call decoding-step attention kernel is registered on the active backend. */
-export function decodeAttentionAvailable(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(DECODE_ATTENTION, 'wasm') !== undefined;
-}
-
-/** Whether the fused softmax gradient kernel is registered on the active backend. */
-export function softmaxBackwardAvailable(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(SOFTMAX_BACKWARD, 'wasm') !== undefined;
+/** Whether an own kernel ({@link SOFTMAX_BACKWARD}, {@link DECODE_ATTENTION}) is registered on the active backend. */
+export function ownKernelAvailable(name: typeof SOFTMAX_BACKWARD | typeof DECODE_ATTENTION): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(name, 'wasm') !== undefined;
 }
 
 /** An `Identity` that shares the input's buffer (a reference count more) instead of copying it. */
@@ -504,17 +499,22 @@ export function wasmKernelsOff(env: Record<string, string | undefined>): Set<Was
  */
 export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set()): string[] {
   uninstallWasmKernels();
+  // why each own kernel stays off, for those that do
+  const offBecause = new Map<WasmKernelName, string>();
+  for (const n of off) offBecause.set(n, 'TRACT_WASM_OFF');
+  if (off.has('matmul')) offBecause.set('transposed', 'TRACT_WASM_OFF'); // it runs inside the engine's BatchMatMul
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  const skip = new Set<WasmKernelName>(off);
-  if (missing) for (const n of ['transposed', 'softmax', 'decode'] as const) skip.add(n);
-  if (!skip.has('matmul')) installFastWasmMatMul();
-  useTransposedProduct(!skip.has('transposed'));
-  if (!skip.has('softmax')) {
+  for (const n of ['transposed', 'softmax', 'decode'] as const) {
+    if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
+  }
+  if (!off.has('matmul')) installFastWasmMatMul();
+  useTransposedProduct(!off.has('transposed') && !missing);
+  if (!offBecause.has('softmax')) {
     tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
   }
-  if (!skip.has('decode')) {
+  if (!offBecause.has('decode')) {
     tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
   }
   if (!off.has('identity')) {
@@ -522,11 +522,10 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.unregisterKernel('Identity', 'wasm');
     tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity });
   }
-  const names = Object.keys(WASM_KERNELS) as WasmKernelName[];
-  const on = (n: WasmKernelName) => !skip.has(n) && (n !== 'transposed' || !skip.has('matmul'));
-  const why = (n: WasmKernelName) =>
-    off.has(n) || (n === 'transposed' && off.has('matmul')) ? 'TRACT_WASM_OFF' : "the backend's memory was not found";
-  return names.map((n) => `${WASM_KERNELS[n]}${on(n) ? '' : ` [off (${why(n)}): stock TF.js]`}`);
+  return (Object.keys(WASM_KERNELS) as WasmKernelName[]).map((n) => {
+    const why = offBecause.get(n);
+    return `${WASM_KERNELS[n]}${why ? ` [off (${why}): stock TF.js]` : ''}`;
+  });
 }
 
 /** Restores every stock kernel that {@link installWasmKernels} replaced. */

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
-import { DECODE_ATTENTION, decodeAttentionAvailable } from '../engine/wasmKernels';
+import { DECODE_ATTENTION, ownKernelAvailable } from '../engine/wasmKernels';
 
 /** [B, T] 1 for real tokens, 0 for padding. */
 export type Mask = readonly (readonly number[])[];
@@ -125,7 +125,7 @@ export function decodeStepAttention(
 ): tf.Tensor4D {
   const [b, kvh, g, hd] = qg.shape;
   const scale = 1 / Math.sqrt(hd);
-  if (decodeAttentionAvailable()) {
+  if (ownKernelAvailable(DECODE_ATTENTION)) {
     const inputs: tf.NamedTensorMap = { q: qg, k: kt, v: vt };
     if (keyBias) inputs.bias = keyBias;
     return tf.engine().runKernel(DECODE_ATTENTION, inputs, { scale }) as tf.Tensor4D; // [B, KV, G, hd]

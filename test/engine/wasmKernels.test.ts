@@ -6,16 +6,17 @@ import { assertClose } from '../../src/engine/asserts';
 import {
   fastWasmMatMulInstalled,
   installFastWasmMatMul,
-  decodeAttentionAvailable,
+  DECODE_ATTENTION,
   installWasmKernels,
-  softmaxBackwardAvailable,
+  ownKernelAvailable,
+  SOFTMAX_BACKWARD,
   transposedProductCalls,
   uninstallFastWasmMatMul,
   useTransposedProduct,
   wasmKernelsOff,
 } from '../../src/engine/wasmKernels';
 import { softmaxLastAxis } from '../../src/engine/ops';
-import { decodeStepAttention } from '../../src/model/attention';
+import { decodeStepAttention, keyPaddingBias } from '../../src/model/attention';
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
@@ -155,7 +156,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   });
 
   it('softmaxLastAxis: the fused gradient equals TF.js softmax gradient (rows with and without a SIMD tail)', () => {
-    assert.ok(softmaxBackwardAvailable());
+    assert.ok(ownKernelAvailable(SOFTMAX_BACKWARD));
     for (const shape of [
       [2, 3, 5, 16],
       [4, 7],
@@ -188,18 +189,14 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 8) as tf.Tensor4D;
       const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 9) as tf.Tensor4D;
       // row i pads its first i keys (left padding of a prompt batch)
-      const bias = padded
-        ? tf.tensor4d(
-            Array.from({ length: b * tk }, (_, n) => (n % tk < Math.floor(n / tk) ? -1e9 : 0)),
-            [b, 1, 1, tk],
-          )
-        : null;
-      assert.ok(decodeAttentionAvailable());
+      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: tk }, (_, j) => (j < i ? 0 : 1)));
+      const bias = padded ? keyPaddingBias(b, tk, 0, mask, null) : null; // [B, 1, 1, Tk]
+      assert.ok(ownKernelAvailable(DECODE_ATTENTION));
       const own = decodeStepAttention(q, k, v, bias);
       let composed: tf.Tensor4D;
       installWasmKernels(new Set(['decode']));
       try {
-        assert.ok(!decodeAttentionAvailable());
+        assert.ok(!ownKernelAvailable(DECODE_ATTENTION));
         composed = decodeStepAttention(q, k, v, bias);
       } finally {
         installWasmKernels();
@@ -233,7 +230,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
-      assert.ok(!softmaxBackwardAvailable());
+      assert.ok(!ownKernelAvailable(SOFTMAX_BACKWARD));
       assert.ok(
         lines.some((l) => l.startsWith('softmax gradient') && l.endsWith('[off (TRACT_WASM_OFF): stock TF.js]')),
       );
@@ -241,7 +238,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     } finally {
       installWasmKernels();
     }
-    assert.ok(softmaxBackwardAvailable());
+    assert.ok(ownKernelAvailable(SOFTMAX_BACKWARD));
   });
 
   it('the committed kernel binaries are a fresh build of kernels/*.ts', function () {
