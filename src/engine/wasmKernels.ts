@@ -150,8 +150,75 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     const out = transposedProduct(call);
     if (out) return out;
   }
+  if (rowsProductOn && !transposeA && batchB === 1 && fewRows(call)) {
+    const out = rowsProduct(call);
+    if (out) return out;
+  }
   if (!transposeA && !transposeB && batchB === 1) return foldedProduct(call, args.attrs);
   return viewedProducts(call);
+}
+
+/**
+ * The most rows (batch entries × M) {@link rowsProduct} takes: decoding one or a few sequences. (At 16 rows XNNPACK
+ * with two threads was as fast or faster.)
+ */
+export const FEW_ROWS = 4;
+
+/** The most multiply-adds {@link rowsProduct} takes; larger products are worth XNNPACK's call and thread pool. */
+export const FEW_ROWS_MACS = 1 << 16;
+
+/**
+ * The largest W (floats) {@link rowsProduct} takes: 128 KB, which stays in the L2 cache; XNNPACK's packed copy of a
+ * larger W streams better (measured: 7M batch 1, [1, 256] × [256, 256], was slower here).
+ */
+export const FEW_ROWS_WEIGHTS = 1 << 15;
+
+/**
+ * Whether X·op(W) suits {@link rowsProduct}: at most {@link FEW_ROWS} rows, {@link FEW_ROWS_MACS} multiply-adds and a
+ * W of {@link FEW_ROWS_WEIGHTS} floats.
+ */
+function fewRows(call: MatMulCall): boolean {
+  const { m, k, n } = productDims(call);
+  const rows = call.batchA * m;
+  return rows <= FEW_ROWS && rows * k * n <= FEW_ROWS_MACS && k * n <= FEW_ROWS_WEIGHTS;
+}
+
+/**
+ * C = X·W or X·Wᵀ (W shared by the batch) with few rows, on the calling thread by kernels/rowsProduct.ts: the
+ * products of a decoding step, where a call into XNNPACK and its thread pool costs more than the arithmetic. Null
+ * when the kernel cannot be loaded.
+ */
+function rowsProduct(call: MatMulCall): TensorInfo | null {
+  const { backend, a, b, transposeB } = call;
+  const kernels = ownKernels(backend);
+  if (!kernels) return null;
+  const { m, k, n } = productDims(call);
+  const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., M, N]
+  const rows = call.batchA * m;
+  if (rows > 0 && n > 0) {
+    const run = transposeB ? kernels.rowsProductT : kernels.rowsProduct;
+    run(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), rows, k, n);
+  }
+  rowsProductCount++;
+  return out;
+}
+
+let rowsProductOn = true;
+let rowsProductCount = 0;
+
+/** How many products {@link rowsProduct} has computed in this process (for tests and profiles). */
+export function rowsProductCalls(): number {
+  return rowsProductCount;
+}
+
+/**
+ * Turns the few-rows product on or off (on by default); off, such products go to XNNPACK like the others. For
+ * benchmarks and equivalence tests. Returns the previous setting.
+ */
+export function useRowsProduct(on: boolean): boolean {
+  const before = rowsProductOn;
+  rowsProductOn = on;
+  return before;
 }
 
 /** The widest right operand {@link transposedProduct} takes (columns; a multiple of 4). */
@@ -205,6 +272,28 @@ interface OwnKernels {
     hd: number,
     scale: number,
   ): void;
+  rmsNorm(x: number, w: number, out: number, rows: number, d: number, eps: number): void;
+  ropeAppend(
+    q: number,
+    k: number,
+    v: number,
+    cos: number,
+    sin: number,
+    pastK: number,
+    pastV: number,
+    qOut: number,
+    kOut: number,
+    vOut: number,
+    b: number,
+    h: number,
+    kvh: number,
+    tp: number,
+    hd: number,
+    halfSplit: number,
+  ): void;
+  swiGlu(gate: number, up: number, out: number, n: number): void;
+  rowsProduct(x: number, w: number, c: number, m: number, k: number, n: number): void;
+  rowsProductT(x: number, w: number, c: number, m: number, k: number, n: number): void;
 }
 
 /** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
@@ -447,8 +536,129 @@ function decodeAttentionKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
-/** Whether an own kernel ({@link SOFTMAX_BACKWARD}, {@link DECODE_ATTENTION}) is registered on the active backend. */
-export function ownKernelAvailable(name: typeof SOFTMAX_BACKWARD | typeof DECODE_ATTENTION): boolean {
+/** The name of the one-call RMSNorm of a decoding step (registered on wasm by {@link installWasmKernels}). */
+export const RMS_NORM = 'RmsNorm';
+
+/**
+ * The kernel {@link RMS_NORM} (kernels/rmsNorm.ts): inputs `x` [N, D] and `w` [D]; attribute `eps`; output [N, D] =
+ * x · rsqrt(mean(x²) + eps) · w over the last axis. No gradient: it serves decoding only.
+ */
+function rmsNormKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const { x, w } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { eps } = args.attrs as { eps: number };
+  if (!x || !w || x.shape.length !== 2 || w.shape.length !== 1 || w.shape[0] !== x.shape[1]) {
+    throw new Error(`${RMS_NORM}: x [N, D] and w [D] are required, got [${x?.shape}] and [${w?.shape}]`);
+  }
+  if (x.dtype !== 'float32' || w.dtype !== 'float32') throw new Error(`${RMS_NORM}: float32 inputs only`);
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${RMS_NORM}: the wasm backend's memory was not found`);
+  const [n, d] = x.shape;
+  const out = backend.makeOutput(x.shape, 'float32'); // [N, D]
+  if (n > 0 && d > 0) {
+    kernels.rmsNorm(offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out), n, d, eps);
+  }
+  return out;
+}
+
+/** The name of the one-call rotary embedding and cache append of a decoding step (see {@link installWasmKernels}). */
+export const ROPE_APPEND = 'RopeAppend';
+
+/**
+ * The kernel {@link ROPE_APPEND} (kernels/ropeAppend.ts): inputs `q` [B, H·hd], `k` and `v` [B, KV·hd] (one new token
+ * per row), `cos` and `sin` [B, hd] (each row's position), optionally `pastK` and `pastV` [B, KV, Tp, hd];
+ * attributes `heads`, `kvHeads`, `halfSplit`. Outputs: the rotated queries [B, KV, G, hd] (G = H / KV) and the
+ * keys and values with the new token appended, [B, KV, Tp + 1, hd] each, the keys rotated. The same bits as TF.js's
+ * composition. No gradient: it serves decoding only.
+ */
+function ropeAppendKernel(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendInternals;
+  const { q, k, v, cos, sin, pastK, pastV } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { heads: h, kvHeads: kvh, halfSplit } = args.attrs as { heads: number; kvHeads: number; halfSplit: boolean };
+  if (!q || !k || !v || !cos || !sin || q.shape.length !== 2 || cos.shape.length !== 2) {
+    throw new Error(`${ROPE_APPEND}: q [B, H·hd], k and v [B, KV·hd], cos and sin [B, hd] are required`);
+  }
+  const [b, hd] = cos.shape;
+  const agree =
+    q.shape.join() === [b, h * hd].join() &&
+    k.shape.join() === [b, kvh * hd].join() &&
+    v.shape.join() === k.shape.join() &&
+    sin.shape.join() === cos.shape.join() &&
+    h % kvh === 0 &&
+    hd % 2 === 0;
+  if (!agree) {
+    throw new Error(
+      `${ROPE_APPEND}: shapes do not agree: q [${q.shape}], k [${k.shape}], v [${v.shape}], cos [${cos.shape}], ` +
+        `sin [${sin.shape}] with ${h} heads, ${kvh} key/value heads`,
+    );
+  }
+  if (!pastK !== !pastV) throw new Error(`${ROPE_APPEND}: pastK and pastV come together`);
+  const tp = pastK ? pastK.shape[2] : 0;
+  if (pastK && (pastK.shape.join() !== [b, kvh, tp, hd].join() || pastV!.shape.join() !== pastK.shape.join())) {
+    throw new Error(`${ROPE_APPEND}: pastK and pastV must be [${[b, kvh, 'Tp', hd]}], got [${pastK.shape}]`);
+  }
+  for (const x of [q, k, v, cos, sin, pastK, pastV]) {
+    if (x && x.dtype !== 'float32') throw new Error(`${ROPE_APPEND}: float32 inputs only, got ${x.dtype}`);
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${ROPE_APPEND}: the wasm backend's memory was not found`);
+  const qOut = backend.makeOutput([b, kvh, h / kvh, hd], 'float32'); // [B, KV, G, hd]
+  const kOut = backend.makeOutput([b, kvh, tp + 1, hd], 'float32'); // [B, KV, Tp + 1, hd]
+  const vOut = backend.makeOutput([b, kvh, tp + 1, hd], 'float32');
+  const at = (x: TensorInfo | undefined) => (x ? offsetOf(backend, x) : 0);
+  kernels.ropeAppend(
+    at(q),
+    at(k),
+    at(v),
+    at(cos),
+    at(sin),
+    at(pastK),
+    at(pastV),
+    at(qOut),
+    at(kOut),
+    at(vOut),
+    b,
+    h,
+    kvh,
+    tp,
+    hd,
+    halfSplit ? 1 : 0,
+  );
+  return [qOut, kOut, vOut];
+}
+
+/** The name of the one-call SwiGLU gate of a decoding step (see {@link installWasmKernels}). */
+export const SWIGLU = 'SwiGlu';
+
+/**
+ * The kernel {@link SWIGLU} (kernels/swiGlu.ts): inputs `gate` and `up` of one shape; output silu(gate) ⊙ up =
+ * gate · σ(gate) · up, elementwise. No gradient: it serves decoding only.
+ */
+function swiGluKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const { gate, up } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (!gate || !up || gate.shape.join() !== up.shape.join()) {
+    throw new Error(`${SWIGLU}: gate and up of one shape are required, got [${gate?.shape}] and [${up?.shape}]`);
+  }
+  if (gate.dtype !== 'float32' || up.dtype !== 'float32') throw new Error(`${SWIGLU}: float32 inputs only`);
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${SWIGLU}: the wasm backend's memory was not found`);
+  const out = backend.makeOutput(gate.shape, 'float32');
+  const n = size(gate.shape);
+  if (n > 0) kernels.swiGlu(offsetOf(backend, gate), offsetOf(backend, up), offsetOf(backend, out), n);
+  return out;
+}
+
+/** The own kernels that a caller picks by name (the others replace stock kernels). */
+export type OwnKernelName =
+  | typeof SOFTMAX_BACKWARD
+  | typeof DECODE_ATTENTION
+  | typeof RMS_NORM
+  | typeof ROPE_APPEND
+  | typeof SWIGLU;
+
+/** Whether an own kernel ({@link OwnKernelName}) is registered on the active backend. */
+export function ownKernelAvailable(name: OwnKernelName): boolean {
   return tf.getBackend() === 'wasm' && tf.getKernel(name, 'wasm') !== undefined;
 }
 
@@ -466,9 +676,12 @@ let stockIdentity: tf.KernelConfig | null = null;
 export const WASM_KERNELS = {
   matmul: 'BatchMatMul: engine/wasmKernels (transposed operands, batches, shared weights)',
   transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
+  rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
   identity: 'Identity: shared buffer instead of a copy',
-  decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
+  decode:
+    'decoding step: attention, RMSNorm, rotary embedding with the cache append, SwiGLU gate, one call each: ' +
+    'kernels/decodeAttention.ts, rmsNorm.ts, ropeAppend.ts, swiGlu.ts',
 } as const;
 export type WasmKernelName = keyof typeof WASM_KERNELS;
 
@@ -502,20 +715,25 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // why each own kernel stays off, for those that do
   const offBecause = new Map<WasmKernelName, string>();
   for (const n of off) offBecause.set(n, 'TRACT_WASM_OFF');
-  if (off.has('matmul')) offBecause.set('transposed', 'TRACT_WASM_OFF'); // it runs inside the engine's BatchMatMul
+  // these run inside the engine's BatchMatMul
+  if (off.has('matmul')) for (const n of ['transposed', 'rows'] as const) offBecause.set(n, 'TRACT_WASM_OFF');
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'softmax', 'decode'] as const) {
+  for (const n of ['transposed', 'rows', 'softmax', 'decode'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   if (!off.has('matmul')) installFastWasmMatMul();
   useTransposedProduct(!off.has('transposed') && !missing);
+  useRowsProduct(!off.has('rows') && !missing);
   if (!offBecause.has('softmax')) {
     tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
   }
   if (!offBecause.has('decode')) {
     tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
+    tf.registerKernel({ kernelName: RMS_NORM, backendName: 'wasm', kernelFunc: rmsNormKernel });
+    tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
+    tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
   }
   if (!off.has('identity')) {
     stockIdentity = tf.getKernel('Identity', 'wasm')!;
@@ -532,13 +750,16 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
 export function uninstallWasmKernels(): void {
   uninstallFastWasmMatMul();
   if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
-  if (tf.getKernel(DECODE_ATTENTION, 'wasm')) tf.unregisterKernel(DECODE_ATTENTION, 'wasm');
+  for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU]) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
   if (stockIdentity) {
     tf.unregisterKernel('Identity', 'wasm');
     tf.registerKernel(stockIdentity);
     stockIdentity = null;
   }
   useTransposedProduct(true);
+  useRowsProduct(true);
 }
 
 /**

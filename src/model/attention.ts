@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
-import { DECODE_ATTENTION, ownKernelAvailable } from '../engine/wasmKernels';
+import { DECODE_ATTENTION, ownKernelAvailable, RMS_NORM, ROPE_APPEND, SWIGLU } from '../engine/wasmKernels';
 
 /** [B, T] 1 for real tokens, 0 for padding. */
 export type Mask = readonly (readonly number[])[];
@@ -135,6 +135,40 @@ export function decodeStepAttention(
   if (keyBias) scores = tf.add(scores, keyBias);
   const probs = tf.softmax(scores); // [B, KV, G, Tk]
   return tf.sum(tf.mul(tf.expandDims(probs, -1), tf.expandDims(vt, 2)), 3); // [B, KV, G, hd]
+}
+
+/**
+ * Whether a decoding step can run on the own one-call kernels (wasm): the rotary embedding with the cache append
+ * ({@link decodeStepRopeAppend}), the attention, the RMSNorm and the SwiGLU gate. Elsewhere the step composes TF.js
+ * ops.
+ */
+export function fusedDecodingAvailable(): boolean {
+  return ([ROPE_APPEND, DECODE_ATTENTION, RMS_NORM, SWIGLU] as const).every((name) => ownKernelAvailable(name));
+}
+
+/**
+ * The rotary embedding of a decoding step's queries and keys, and its keys and values appended to the cache, in one
+ * call (the wasm kernel `RopeAppend`; check {@link fusedDecodingAvailable} first). The same bits as rotating with
+ * `applyRope` (model/rope), transposing and concatenating.
+ * @param q [B, H·hd] the step's query projections (one new token per row)
+ * @param k [B, KV·hd] and `v` the key and value projections
+ * @param cos [B, hd] and `sin` each row's rotary table at its position
+ * @param pastK [B, KV, Tp, hd] and `pastV` the cache of this layer
+ * @returns the rotated queries [B, KV, G, hd] and the keys (rotated) and values [B, KV, Tp + 1, hd]
+ */
+export function decodeStepRopeAppend(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  cos: tf.Tensor2D,
+  sin: tf.Tensor2D,
+  pastK: tf.Tensor4D,
+  pastV: tf.Tensor4D,
+  heads: { heads: number; kvHeads: number; halfSplit: boolean },
+): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  const inputs: tf.NamedTensorMap = { q, k, v, cos, sin, pastK, pastV };
+  const [qr, kr, vr] = tf.engine().runKernel(ROPE_APPEND, inputs, { ...heads }) as tf.Tensor4D[];
+  return { q: qr, k: kr, v: vr };
 }
 
 /**

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/rng';
+import { RMS_NORM, SWIGLU } from '../engine/wasmKernels';
 import { gatherRows } from '../engine/ops';
 import { validateConfig, type LlamaConfig } from './config';
 import {
@@ -27,7 +28,9 @@ import {
   causalAttention,
   causalAttentionBias,
   decodeStepAttention,
+  decodeStepRopeAppend,
   extendCache,
+  fusedDecodingAvailable,
   keyPaddingBias,
   tokenPositions,
   type KvCache,
@@ -130,8 +133,11 @@ export class LlamaModel {
     return this.lora ? this.lora.apply(path, x, y, training) : y;
   }
 
-  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. */
-  private rmsNorm(x: tf.Tensor2D, weight: string): tf.Tensor2D {
+  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w; one kernel call on a fused decoding step. */
+  private rmsNorm(x: tf.Tensor2D, weight: string, fused = false): tf.Tensor2D {
+    if (fused) {
+      return tf.engine().runKernel(RMS_NORM, { x, w: this.param(weight) }, { eps: this.config.normEps }) as tf.Tensor2D;
+    }
     const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.normEps))), this.param(weight));
   }
@@ -186,9 +192,9 @@ export class LlamaModel {
       const attention = this.attentionBlock(x, l, fwd);
       ks.push(attention.k);
       vs.push(attention.v);
-      x = this.mlpBlock(attention.x, l, training);
+      x = this.mlpBlock(attention.x, l, training, fwd.fused);
     }
-    return { logits: this.head(x, fwd.b, fwd.t), k: ks, v: vs };
+    return { logits: this.head(x, fwd.b, fwd.t, fwd.fused), k: ks, v: vs };
   }
 
   /** Rejects a cache, mask or token id that does not fit the batch or the vocabulary. */
@@ -226,13 +232,18 @@ export class LlamaModel {
     const maxPos = positions.reduce((m, p) => Math.max(m, p), 0);
     if (maxPos >= c.maxSeqLen) throw new Error(`forward: position ${maxPos} exceeds maxSeqLen ${c.maxSeqLen}`);
     const posT = tf.tensor1d(positions, 'int32');
-    const cos = tf.reshape(tf.gather(this.rope.cos, posT), [b, t, 1, c.headDim]) as tf.Tensor4D; // [B, T, 1, hd]
-    const sin = tf.reshape(tf.gather(this.rope.sin, posT), [b, t, 1, c.headDim]) as tf.Tensor4D;
+    const cosRows = tf.gather(this.rope.cos, posT) as tf.Tensor2D; // [B·T, hd]
+    const sinRows = tf.gather(this.rope.sin, posT) as tf.Tensor2D;
     const keyBias = keyPaddingBias(b, t, past, attentionMask, cache); // [B, 1, 1, Tk] or null
     // a decoding step (one new token) uses the key bias alone (model/attention decodeStepAttention)
+    const decoding = t === 1 && cache !== null;
+    const fused = decoding && !training && past > 0 && fusedDecodingAvailable();
+    if (fused) return { b, t, cache, training, fused, cosRows, sinRows, cos: null, sin: null, bias: null, keyBias };
+    const cos = tf.reshape(cosRows, [b, t, 1, c.headDim]) as tf.Tensor4D; // [B, T, 1, hd]
+    const sin = tf.reshape(sinRows, [b, t, 1, c.headDim]) as tf.Tensor4D;
     const g = c.nHeads / c.nKvHeads;
-    const bias = t === 1 && cache ? null : attentionBias(causalAttentionBias(g, t, past), keyBias); // [B|1, 1, G·T, Tk]
-    return { b, t, cache, training, cos, sin, bias, keyBias };
+    const bias = decoding ? null : attentionBias(causalAttentionBias(g, t, past), keyBias); // [B|1, 1, G·T, Tk]
+    return { b, t, cache, training, fused, cosRows, sinRows, cos, sin, bias, keyBias };
   }
 
   /** Token embeddings: ids [B][T] → x [N, D], N = B·T. */
@@ -253,7 +264,24 @@ export class LlamaModel {
     const { b, t, cache, training } = fwd;
     const { nHeads: h, nKvHeads: kvh, headDim: hd } = this.config;
     const g = h / kvh;
-    const xn = this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`); // [N, D]
+    const xn = this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`, fwd.fused); // [N, D]
+    if (fwd.fused && cache) {
+      // a decoding step on the own kernels: rotary embedding and cache append in one call, then the attention
+      const step = decodeStepRopeAppend(
+        this.linear(xn, l, 'q_proj', false), // [B, H·hd]
+        this.linear(xn, l, 'k_proj', false), // [B, KV·hd]
+        this.linear(xn, l, 'v_proj', false),
+        fwd.cosRows,
+        fwd.sinRows,
+        cache.k[l],
+        cache.v[l],
+        { heads: h, kvHeads: kvh, halfSplit: this.config.ropeStyle === 'halfSplit' },
+      ); // q [B, KV, G, hd], k and v [B, KV, Tk, hd]
+      const attended = decodeStepAttention(step.q, step.k, step.v, fwd.keyBias); // [B, KV, G, hd]
+      const merged = tf.reshape(attended, [b, h * hd]) as tf.Tensor2D; // [B, H·hd]: h = kv·G + g
+      return { x: tf.add(x, this.linear(merged, l, 'o_proj', false)), k: step.k, v: step.v };
+    }
+    if (!fwd.cos || !fwd.sin) throw new Error('forward: rotary tables missing');
     let q = tf.reshape(this.linear(xn, l, 'q_proj', training), [b, t, h, hd]) as tf.Tensor4D; // [B, T, H, hd]
     let k = tf.reshape(this.linear(xn, l, 'k_proj', training), [b, t, kvh, hd]) as tf.Tensor4D; // [B, T, KV, hd]
     const v = tf.reshape(this.linear(xn, l, 'v_proj', training), [b, t, kvh, hd]) as tf.Tensor4D;
@@ -280,18 +308,20 @@ export class LlamaModel {
    * Layer `l`'s SwiGLU MLP with its residual: x + down(silu(gate(xn)) ⊙ up(xn)), xn = RMSNorm(x);
    * [N, D] → [N, D].
    */
-  private mlpBlock(x: tf.Tensor2D, l: number, training: boolean): tf.Tensor2D {
-    const xm = this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`); // [N, D]
+  private mlpBlock(x: tf.Tensor2D, l: number, training: boolean, fused: boolean): tf.Tensor2D {
+    const xm = this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`, fused); // [N, D]
     const gate = this.linear(xm, l, 'gate_proj', training); // [N, hidden]
     const up = this.linear(xm, l, 'up_proj', training); // [N, hidden]
-    const act: tf.Tensor2D = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
+    const act: tf.Tensor2D = fused
+      ? (tf.engine().runKernel(SWIGLU, { gate, up }) as tf.Tensor2D) // one call on a fused decoding step
+      : tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
     return tf.add(x, this.linear(act, l, 'down_proj', training));
   }
 
   /** Final RMSNorm and output head (tied to the embedding or separate): x [N, D] → logits [B, T, V]. */
-  private head(x: tf.Tensor2D, b: number, t: number): tf.Tensor3D {
+  private head(x: tf.Tensor2D, b: number, t: number, fused: boolean): tf.Tensor3D {
     const c = this.config;
-    const xf = this.rmsNorm(x, 'model.norm.weight'); // [N, D]
+    const xf = this.rmsNorm(x, 'model.norm.weight', fused); // [N, D]
     const logits = c.tiedEmbeddings
       ? tf.matMul(xf, this.param('model.embed_tokens.weight'), false, true) // [N, V]
       : tf.matMul(xf, this.param('lm_head.weight'));
@@ -306,9 +336,17 @@ interface ForwardContext {
   t: number;
   cache: KvCache | null;
   training: boolean;
-  /** Rotary tables at each token's position, [B, T, 1, hd]. */
-  cos: tf.Tensor4D;
-  sin: tf.Tensor4D;
+  /**
+   * A decoding step on the own one-call kernels (wasm; one new token per row after a non-empty cache, no gradient):
+   * fused RMSNorm, rotary embedding with the cache append, and attention.
+   */
+  fused: boolean;
+  /** Rotary tables at each token's position, [B·T, hd]. */
+  cosRows: tf.Tensor2D;
+  sinRows: tf.Tensor2D;
+  /** The same as [B, T, 1, hd]; null on a fused decoding step, which reads the rows. */
+  cos: tf.Tensor4D | null;
+  sin: tf.Tensor4D | null;
   /**
    * The causal and key-padding biases in one: [1 or B, 1, G·T, Tk] (0 where a query may attend to a key); null on a
    * decoding step (one new token after a cache), which needs the key bias alone.

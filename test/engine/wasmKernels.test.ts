@@ -9,14 +9,22 @@ import {
   DECODE_ATTENTION,
   installWasmKernels,
   ownKernelAvailable,
+  RMS_NORM,
+  ROPE_APPEND,
+  rowsProductCalls,
   SOFTMAX_BACKWARD,
+  SWIGLU,
   transposedProductCalls,
   uninstallFastWasmMatMul,
+  useRowsProduct,
   useTransposedProduct,
   wasmKernelsOff,
 } from '../../src/engine/wasmKernels';
 import { softmaxLastAxis } from '../../src/engine/ops';
-import { decodeStepAttention, keyPaddingBias } from '../../src/model/attention';
+import { decodeStepAttention, decodeStepRopeAppend, keyPaddingBias } from '../../src/model/attention';
+import { makeConfig } from '../../src/model/config';
+import { disposeCache, type KvCache, LlamaModel } from '../../src/model/llama';
+import { applyRope, ropeTables } from '../../src/model/rope';
 import { useBackend } from '../helpers/backends';
 
 /** matMul on the cpu backend (the reference) for the same values. */
@@ -69,6 +77,12 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     ['batch against a shared transposed matrix', [4, 5, 7], [3, 7], false, true],
     ['shared left operand', [5, 7], [4, 7, 3], false, false],
     ['one row (generation)', [1, 7], [7, 9], false, false],
+    // few rows: kernels/rowsProduct.ts
+    ['few rows: 4 rows × (8 + 4 + 1) columns', [4, 11], [11, 13], false, false],
+    ['few rows: 3 rows × (16 + 4 + 1) columns, one at a time', [3, 20], [20, 21], false, false],
+    ['few rows against a transposed matrix (a tied head)', [3, 10], [6, 10], false, true],
+    ['few rows: a batch of one-row products against a shared matrix', [4, 1, 8], [8, 12], false, false],
+    ['5 rows (too many: XNNPACK)', [5, 7], [7, 3], false, false],
   ];
   for (const [name, aShape, bShape, ta, tb] of cases) {
     it(`${name}: equals the cpu backend`, async () => {
@@ -82,6 +96,31 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       assert.equal(tf.memory().numTensors, before + 2, 'only the two inputs remain');
     });
   }
+
+  it("the few-rows product equals XNNPACK on a decoding step's operands, and can be switched off", () => {
+    for (const [m, k, n, tb] of [
+      [1, 64, 172, false],
+      [4, 64, 64, false],
+      [1, 64, 512, true],
+      [3, 128, 100, false],
+    ] as [number, number, number, boolean][]) {
+      const x = tf.randomNormal([m, k], 0, 1, 'float32', 22);
+      const w = tf.randomNormal(tb ? [n, k] : [k, n], 0, 0.1, 'float32', 23);
+      const calls = rowsProductCalls();
+      const own = tf.matMul(x, w, false, tb);
+      assert.equal(rowsProductCalls(), calls + 1, `the own kernel computed [${m}, ${k}] × [${k}, ${n}]`);
+      const was = useRowsProduct(false);
+      let xnnpack: tf.Tensor;
+      try {
+        xnnpack = tf.matMul(x, w, false, tb);
+      } finally {
+        useRowsProduct(was);
+      }
+      assert.equal(rowsProductCalls(), calls + 1, 'switched off, XNNPACK computed it');
+      assertClose(own, xnnpack, { atol: 1e-5, rtol: 1e-5 });
+      tf.dispose([x, w, own, xnnpack]);
+    }
+  });
 
   it('the transposed product equals the transposed copy through XNNPACK on attention-sized operands', () => {
     const a = tf.randomNormal([2, 4, 64, 32], 0, 1, 'float32', 3); // probabilities-like [B, H, T, S]
@@ -208,6 +247,152 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     }
   });
 
+  it('RmsNorm equals the six kernels it replaces (within float32 rounding)', () => {
+    for (const [n, d] of [
+      [3, 64],
+      [1, 7],
+      [16, 256],
+    ]) {
+      const x = tf.randomNormal([n, d], 0, 3, 'float32', 11) as tf.Tensor2D;
+      const w = tf.randomNormal([d], 1, 0.2, 'float32', 12) as tf.Tensor1D;
+      const own = tf.engine().runKernel(RMS_NORM, { x, w }, { eps: 1e-5 }) as tf.Tensor2D;
+      const composed = tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-5))), w));
+      assertClose(own, composed, { atol: 1e-6, rtol: 1e-5 });
+      tf.dispose([x, w, own, composed]);
+    }
+    const x = tf.zeros([2, 3]);
+    assert.throws(() => tf.engine().runKernel(RMS_NORM, { x, w: tf.ones([4]) }, { eps: 1e-5 }), /RmsNorm: x \[N, D\]/);
+    x.dispose();
+  });
+
+  it('SwiGlu equals the three kernels it replaces (within float32 rounding)', () => {
+    for (const shape of [
+      [3, 172],
+      [1, 5],
+      [16, 768],
+    ]) {
+      const gate = tf.randomNormal(shape, 0, 4, 'float32', 18);
+      const up = tf.randomNormal(shape, 0, 1, 'float32', 19);
+      const own = tf.engine().runKernel(SWIGLU, { gate, up }) as tf.Tensor;
+      const composed = tf.tidy(() => tf.mul(tf.mul(gate, tf.sigmoid(gate)), up));
+      assertClose(own, composed, { atol: 1e-6, rtol: 1e-5 });
+      tf.dispose([gate, up, own, composed]);
+    }
+    const extreme = tf.tensor([-100, -30, 0, 30, 100]);
+    const ones = tf.onesLike(extreme);
+    const own = tf.engine().runKernel(SWIGLU, { gate: extreme, up: ones }) as tf.Tensor;
+    assertClose(own, [0, -30 / (1 + Math.exp(30)), 0, 30, 100], { atol: 1e-6, rtol: 1e-6 });
+    tf.dispose([extreme, ones, own]);
+  });
+
+  it('RopeAppend gives the same bits as rotating, transposing and concatenating (both rotary layouts)', () => {
+    for (const [ropeStyle, b, h, kvh, tp, hd] of [
+      ['halfSplit', 2, 4, 2, 5, 8],
+      ['interleaved', 3, 6, 3, 1, 6],
+      ['halfSplit', 1, 2, 2, 9, 4],
+    ] as ['halfSplit' | 'interleaved', number, number, number, number, number][]) {
+      const config = makeConfig({ dim: h * hd, nLayers: 1, nHeads: h, nKvHeads: kvh, hiddenDim: 8, vocabSize: 9 });
+      const rope = ropeTables({ ...config, ropeStyle });
+      const positions = tf.tensor1d(
+        Array.from({ length: b }, (_, i) => tp + i),
+        'int32',
+      );
+      const cos = tf.gather(rope.cos, positions) as tf.Tensor2D; // [B, hd]
+      const sin = tf.gather(rope.sin, positions) as tf.Tensor2D;
+      const q = tf.randomNormal([b, h * hd], 0, 1, 'float32', 13) as tf.Tensor2D;
+      const k = tf.randomNormal([b, kvh * hd], 0, 1, 'float32', 14) as tf.Tensor2D;
+      const v = tf.randomNormal([b, kvh * hd], 0, 1, 'float32', 15) as tf.Tensor2D;
+      const pastK = tf.randomNormal([b, kvh, tp, hd], 0, 1, 'float32', 16) as tf.Tensor4D;
+      const pastV = tf.randomNormal([b, kvh, tp, hd], 0, 1, 'float32', 17) as tf.Tensor4D;
+      assert.ok(ownKernelAvailable(ROPE_APPEND));
+      const own = decodeStepRopeAppend(q, k, v, cos, sin, pastK, pastV, {
+        heads: h,
+        kvHeads: kvh,
+        halfSplit: ropeStyle === 'halfSplit',
+      });
+      const composed = tf.tidy(() => {
+        const c4 = tf.reshape(cos, [b, 1, 1, hd]) as tf.Tensor4D;
+        const s4 = tf.reshape(sin, [b, 1, 1, hd]) as tf.Tensor4D;
+        const qr = applyRope(tf.reshape(q, [b, 1, h, hd]) as tf.Tensor4D, c4, s4, rope.rot); // [B, 1, H, hd]
+        const kr = applyRope(tf.reshape(k, [b, 1, kvh, hd]) as tf.Tensor4D, c4, s4, rope.rot);
+        return {
+          q: tf.reshape(qr, [b, kvh, h / kvh, hd]),
+          k: tf.concat([pastK, tf.transpose(kr, [0, 2, 1, 3])], 2),
+          v: tf.concat([pastV, tf.transpose(tf.reshape(v, [b, 1, kvh, hd]), [0, 2, 1, 3])], 2),
+        };
+      });
+      for (const key of ['q', 'k', 'v'] as const) {
+        assert.deepEqual(own[key].shape, composed[key].shape, key);
+        assert.deepEqual(Array.from(own[key].dataSync()), Array.from(composed[key].dataSync()), `${key}: same bits`);
+      }
+      tf.dispose([positions, cos, sin, q, k, v, pastK, pastV, rope.cos, rope.sin, rope.rot]);
+      tf.dispose([...Object.values(own), ...Object.values(composed)]);
+    }
+  });
+
+  it('a decoding step on the own kernels equals the composed (padded rows, grouped heads, both ropes)', async () => {
+    for (const ropeStyle of ['halfSplit', 'interleaved'] as const) {
+      const config = makeConfig({
+        dim: 24,
+        nLayers: 2,
+        nHeads: 6,
+        nKvHeads: 2,
+        hiddenDim: 40,
+        vocabSize: 31,
+        maxSeqLen: 32,
+        ropeStyle,
+      });
+      const model = LlamaModel.init(config, 21);
+      const prompts = [
+        [0, 0, 3, 7, 1],
+        [4, 9, 2, 8, 6],
+      ];
+      const mask = [
+        [0, 0, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+      ];
+      /** Logits of three decoding steps after the prompts, and the final cache's keys. */
+      const decode = (): { logits: number[][]; keys: number[] } => {
+        const first = model.forwardWithCache(prompts, null, { attentionMask: mask });
+        first.logits.dispose();
+        let cache: KvCache = first.cache;
+        const logits: number[][] = [];
+        for (const next of [[5], [11], [2]]) {
+          const step = model.forwardWithCache([next, next], cache);
+          disposeCache(cache);
+          cache = step.cache;
+          logits.push(Array.from(step.logits.dataSync()));
+          step.logits.dispose();
+        }
+        const keys = Array.from(cache.k[1].dataSync());
+        disposeCache(cache);
+        return { logits, keys };
+      };
+      const before = tf.memory().numTensors;
+      let own = { logits: [] as number[][], keys: [] as number[] };
+      const profile = await tf.profile(() => {
+        own = decode();
+      });
+      assert.equal(tf.memory().numTensors, before, 'the fused steps leave no tensor behind');
+      const calls = (name: string) => profile.kernels.filter((k) => k.name === name).length;
+      // 3 steps × 2 layers; the prompt (5 tokens) runs the composed forward
+      assert.equal(calls(ROPE_APPEND), 6);
+      assert.equal(calls(RMS_NORM), 3 * (2 * 2 + 1));
+      assert.equal(calls(SWIGLU), 6);
+      assert.equal(calls('Sigmoid'), 2, 'only the prompt runs the composed MLP');
+      installWasmKernels(new Set(['decode']));
+      let composed: { logits: number[][]; keys: number[] };
+      try {
+        composed = decode();
+      } finally {
+        installWasmKernels();
+      }
+      for (const [i, row] of own.logits.entries()) assertClose(row, composed.logits[i], { atol: 1e-5, rtol: 1e-5 });
+      assertClose(own.keys, composed.keys, { atol: 1e-5, rtol: 1e-5 });
+      model.dispose();
+    }
+  });
+
   it('Identity shares the buffer: a clone is not a copy, and disposing either leaves the other intact', () => {
     const x = tf.tensor([1, 2, 3, 4]);
     const y = tf.clone(x);
@@ -225,8 +410,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 5);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 5);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 6);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 6);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
