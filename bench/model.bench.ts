@@ -86,6 +86,14 @@ function trainer(model: LlamaModel, b: number, t: number): (steps: number) => Pr
   };
 }
 
+/**
+ * Tokens generated once per model and batch size before timing, on both sides (bench/reference/llama_bench.py has
+ * the same). The JavaScript of a decoding step reaches steady speed only after some tens of tokens (JIT): three runs
+ * of 200 stories260K tokens in one process gave 825, 1,497 and 1,865 tokens/s, so 4 warm-up tokens (before
+ * 2026-12-06) timed a cold JIT in the quick run's 3 × 32 tokens.
+ */
+const GEN_WARMUP = 64;
+
 /** Generated tokens per second with the KV cache (16-token prompt, random next tokens, logits read each step). */
 function generator(model: LlamaModel, b: number): (n: number) => number {
   const rng = new Rng('bench/gen');
@@ -109,7 +117,7 @@ function generator(model: LlamaModel, b: number): (n: number) => number {
   };
   let warm = false;
   return (n) => {
-    if (!warm) run(4);
+    if (!warm) run(GEN_WARMUP);
     warm = true;
     return (b * n) / (run(n) / 1000);
   };

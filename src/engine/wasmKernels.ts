@@ -679,9 +679,10 @@ export const WASM_KERNELS = {
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
   identity: 'Identity: shared buffer instead of a copy',
-  decode:
-    'decoding step: attention, RMSNorm, rotary embedding with the cache append, SwiGLU gate, one call each: ' +
-    'kernels/decodeAttention.ts, rmsNorm.ts, ropeAppend.ts, swiGlu.ts',
+  decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
+  step:
+    'decoding step: RMSNorm, rotary embedding with the cache append, SwiGLU gate, one call each (with decode): ' +
+    'kernels/rmsNorm.ts, ropeAppend.ts, swiGlu.ts',
 } as const;
 export type WasmKernelName = keyof typeof WASM_KERNELS;
 
@@ -720,7 +721,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'rows', 'softmax', 'decode'] as const) {
+  for (const n of ['transposed', 'rows', 'softmax', 'decode', 'step'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   if (!off.has('matmul')) installFastWasmMatMul();
@@ -731,6 +732,8 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   }
   if (!offBecause.has('decode')) {
     tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
+  }
+  if (!offBecause.has('step')) {
     tf.registerKernel({ kernelName: RMS_NORM, backendName: 'wasm', kernelFunc: rmsNormKernel });
     tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });

@@ -380,7 +380,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       assert.equal(calls(RMS_NORM), 3 * (2 * 2 + 1));
       assert.equal(calls(SWIGLU), 6);
       assert.equal(calls('Sigmoid'), 2, 'only the prompt runs the composed MLP');
-      installWasmKernels(new Set(['decode']));
+      installWasmKernels(new Set(['step']));
       let composed: { logits: number[][]; keys: number[] };
       try {
         composed = decode();
@@ -410,8 +410,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 6);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 6);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 7);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 7);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
