@@ -24,6 +24,8 @@ const SOURCES = [
   'kernels/ropeAppend.ts',
   'kernels/swiGlu.ts',
   'kernels/rowsProduct.ts',
+  'kernels/swapAxes.ts',
+  'kernels/exp.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

@@ -294,6 +294,8 @@ interface OwnKernels {
   swiGlu(gate: number, up: number, out: number, n: number): void;
   rowsProduct(x: number, w: number, c: number, m: number, k: number, n: number): void;
   rowsProductT(x: number, w: number, c: number, m: number, k: number, n: number): void;
+  swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
+  exp(x: number, y: number, n: number): void;
 }
 
 /** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
@@ -662,6 +664,91 @@ export function ownKernelAvailable(name: OwnKernelName): boolean {
   return tf.getBackend() === 'wasm' && tf.getKernel(name, 'wasm') !== undefined;
 }
 
+/**
+ * A permutation as a swap of two adjacent axis groups, dst[o, j, i, :] = src[o, i, j, :] with src [outer, a, b, inner],
+ * after dropping axes of size 1 and merging axes that stay neighbours; null when it is another permutation.
+ */
+export function swapOfAxisGroups(shape: readonly number[], perm: readonly number[]): SwapOfAxes | null {
+  const kept = perm.filter((p) => shape[p] !== 1); // axes of size 1 do not move data
+  // runs of input axes that stay consecutive in the output
+  const runs: number[][] = [];
+  for (const p of kept) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] + 1 === p) last.push(p);
+    else runs.push([p]);
+  }
+  const sizeOf = (run: number[]) => run.reduce((n, p) => n * shape[p], 1);
+  const order = runs.map((r) => r[0]); // each run by its first input axis, in output order
+  const sorted = [...order].sort((x, y) => x - y);
+  const rank = order.map((o) => sorted.indexOf(o)); // the permutation of the runs
+  // the runs' permutation must be the identity but for one adjacent swap
+  const swapped = rank.findIndex((r, i) => r !== i);
+  if (swapped < 0) return { outer: 1, a: 1, b: 1, inner: 1, identity: true };
+  const ok = rank.every((r, i) => (i === swapped ? r === i + 1 : i === swapped + 1 ? r === i - 1 : r === i));
+  if (!ok) return null;
+  const outer = runs.slice(0, swapped).reduce((n, r) => n * sizeOf(r), 1);
+  const inner = runs.slice(swapped + 2).reduce((n, r) => n * sizeOf(r), 1);
+  // output order: runs[swapped] (input group B) then runs[swapped + 1] (input group A)
+  return { outer, a: sizeOf(runs[swapped + 1]), b: sizeOf(runs[swapped]), inner, identity: false };
+}
+
+/** A transpose as {@link swapOfAxisGroups} reads it. */
+export interface SwapOfAxes {
+  outer: number;
+  a: number;
+  b: number;
+  inner: number;
+  /** No data moves (only axes of size 1 move, or none): a copy. */
+  identity: boolean;
+}
+
+/**
+ * `Transpose` for float32 permutations that swap two adjacent axis groups (every transpose of a Llama step), by
+ * kernels/swapAxes.ts in cache-sized tiles; others go to the stock kernel.
+ */
+function swapAxesTranspose(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const x = args.inputs.x!;
+  const { perm } = args.attrs as { perm: number[] };
+  const swap = x.dtype === 'float32' ? swapOfAxisGroups(x.shape, perm) : null;
+  const kernels = swap && !swap.identity ? ownKernels(backend) : null;
+  if (!swap || swap.identity || !kernels) return stockTranspose!.kernelFunc(args) as TensorInfo;
+  const out = backend.makeOutput(
+    perm.map((p) => x.shape[p]),
+    'float32',
+  );
+  if (size(x.shape) > 0) {
+    kernels.swapAxes(offsetOf(backend, x), offsetOf(backend, out), swap.outer, swap.a, swap.b, swap.inner);
+  }
+  swapAxesCount++;
+  return out;
+}
+
+/**
+ * `Exp` for float32 by kernels/exp.ts (SIMD, within 2 ulp; tfjs-backend-wasm calls the C library once per float); other
+ * dtypes go to the stock kernel.
+ */
+function simdExp(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const x = args.inputs.x!;
+  const kernels = x.dtype === 'float32' ? ownKernels(backend) : null;
+  if (!kernels) return stockExp!.kernelFunc(args) as TensorInfo;
+  const out = backend.makeOutput(x.shape, 'float32');
+  const n = size(x.shape);
+  if (n > 0) kernels.exp(offsetOf(backend, x), offsetOf(backend, out), n);
+  return out;
+}
+
+let stockExp: tf.KernelConfig | null = null;
+
+let stockTranspose: tf.KernelConfig | null = null;
+let swapAxesCount = 0;
+
+/** How many transposes {@link swapAxesTranspose} has done in this process (for tests). */
+export function swapAxesCalls(): number {
+  return swapAxesCount;
+}
+
 /** An `Identity` that shares the input's buffer (a reference count more) instead of copying it. */
 function sharedIdentity(args: KernelArgs): TensorInfo {
   const x = args.inputs.x!;
@@ -677,6 +764,8 @@ export const WASM_KERNELS = {
   matmul: 'BatchMatMul: engine/wasmKernels (transposed operands, batches, shared weights)',
   transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
+  transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
+  exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
   identity: 'Identity: shared buffer instead of a copy',
   decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
@@ -721,7 +810,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'rows', 'softmax', 'decode', 'step'] as const) {
+  for (const n of ['transposed', 'rows', 'transpose', 'exp', 'softmax', 'decode', 'step'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   if (!off.has('matmul')) installFastWasmMatMul();
@@ -737,6 +826,16 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: RMS_NORM, backendName: 'wasm', kernelFunc: rmsNormKernel });
     tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
+  }
+  if (!offBecause.has('exp')) {
+    stockExp = tf.getKernel('Exp', 'wasm')!;
+    tf.unregisterKernel('Exp', 'wasm');
+    tf.registerKernel({ kernelName: 'Exp', backendName: 'wasm', kernelFunc: simdExp });
+  }
+  if (!offBecause.has('transpose')) {
+    stockTranspose = tf.getKernel('Transpose', 'wasm')!;
+    tf.unregisterKernel('Transpose', 'wasm');
+    tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: swapAxesTranspose });
   }
   if (!off.has('identity')) {
     stockIdentity = tf.getKernel('Identity', 'wasm')!;
@@ -755,6 +854,16 @@ export function uninstallWasmKernels(): void {
   if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
   for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
+  if (stockExp) {
+    tf.unregisterKernel('Exp', 'wasm');
+    tf.registerKernel(stockExp);
+    stockExp = null;
+  }
+  if (stockTranspose) {
+    tf.unregisterKernel('Transpose', 'wasm');
+    tf.registerKernel(stockTranspose);
+    stockTranspose = null;
   }
   if (stockIdentity) {
     tf.unregisterKernel('Identity', 'wasm');

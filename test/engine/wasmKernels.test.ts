@@ -13,6 +13,8 @@ import {
   ROPE_APPEND,
   rowsProductCalls,
   SOFTMAX_BACKWARD,
+  swapAxesCalls,
+  swapOfAxisGroups,
   SWIGLU,
   transposedProductCalls,
   uninstallFastWasmMatMul,
@@ -393,6 +395,107 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     }
   });
 
+  it('reads a permutation as a swap of two adjacent axis groups, or not', () => {
+    assert.deepEqual(swapOfAxisGroups([4096, 64], [1, 0]), { outer: 1, a: 4096, b: 64, inner: 1, identity: false });
+    // attention: [B, T, KV, G, hd] → [B, KV, G, T, hd]
+    assert.deepEqual(swapOfAxisGroups([16, 256, 4, 2, 8], [0, 2, 3, 1, 4]), {
+      outer: 16,
+      a: 256,
+      b: 8,
+      inner: 8,
+      identity: false,
+    });
+    assert.deepEqual(swapOfAxisGroups([2, 3, 5], [2, 0, 1]), { outer: 1, a: 6, b: 5, inner: 1, identity: false });
+    assert.equal(swapOfAxisGroups([2, 1, 3], [1, 0, 2])?.identity, true, 'only an axis of size 1 moves');
+    assert.equal(swapOfAxisGroups([2, 3, 5], [2, 1, 0]), null, 'a reversal is not one swap');
+    assert.equal(swapOfAxisGroups([2, 3, 5, 7], [1, 0, 3, 2]), null, 'two swaps');
+  });
+
+  it('Transpose by swapped axis groups equals the stock kernel (ragged matrices, rows of floats, batches)', () => {
+    const cases: [number[], number[]][] = [
+      [
+        [37, 70],
+        [1, 0],
+      ],
+      [
+        [4096, 172],
+        [1, 0],
+      ],
+      [
+        [3, 9, 5],
+        [0, 2, 1],
+      ],
+      [
+        [2, 33, 4, 2, 8],
+        [0, 2, 3, 1, 4],
+      ],
+      [
+        [2, 4, 2, 33, 8],
+        [0, 3, 1, 2, 4],
+      ],
+      [
+        [5, 6, 3],
+        [1, 0, 2],
+      ],
+      [
+        [2, 3, 5],
+        [2, 0, 1],
+      ],
+      [
+        [2, 3, 5, 7],
+        [1, 0, 3, 2],
+      ], // not one swap: the stock kernel
+      [
+        [4, 1, 6],
+        [1, 0, 2],
+      ], // only a size-1 axis moves
+    ];
+    for (const [shape, perm] of cases) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 24);
+      const calls = swapAxesCalls();
+      const own = tf.transpose(x, perm);
+      const swap = swapOfAxisGroups(shape, perm);
+      assert.equal(swapAxesCalls(), calls + (swap && !swap.identity ? 1 : 0), `[${shape}] by [${perm}]`);
+      installWasmKernels(new Set(['transpose']));
+      let stock: tf.Tensor;
+      try {
+        stock = tf.transpose(x, perm);
+      } finally {
+        installWasmKernels();
+      }
+      assert.deepEqual(own.shape, stock.shape);
+      assert.deepEqual(own.dataSync(), stock.dataSync(), `[${shape}] by [${perm}]: the same floats`);
+      tf.dispose([x, own, stock]);
+    }
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    const t = tf.transpose(ints);
+    assert.deepEqual(Array.from(t.dataSync()), [1, 4, 2, 5, 3, 6], 'int32 goes to the stock kernel');
+    tf.dispose([ints, t]);
+  });
+
+  it('Exp is within 2 ulp of the exact value (SIMD lanes and tail alike), with +∞, 0 and NaN at the edges', () => {
+    const xs: number[] = [];
+    for (let i = 0; i < 20001; i++) xs.push(-87 + (176 * i) / 20000); // -87 … 89
+    xs.push(0, -0, 1e-30, -1e-30, 88.72, 88.73, -87.3, -87.4, -1000, 1000, Number.NaN, 0.5, 1, 2);
+    const x = tf.tensor1d(xs);
+    const y = tf.exp(x);
+    const got = y.dataSync();
+    xs.forEach((v, i) => {
+      const want = Math.fround(Math.exp(Math.fround(v))); // the tensor holds v in float32
+      if (Number.isNaN(v)) assert.ok(Number.isNaN(got[i]), 'NaN');
+      else if (want === Number.POSITIVE_INFINITY || v > 88.7228) assert.equal(got[i], want, `e^${v}`);
+      else if (v < -87.3365) assert.ok(got[i] === 0 && want < 1.2e-38, `e^${v} flushed to 0`);
+      else {
+        const ulp = 2 ** (Math.floor(Math.log2(want)) - 23);
+        assert.ok(Math.abs(got[i] - want) <= 2 * ulp, `e^${v}: ${got[i]} vs ${want}`);
+      }
+    });
+    // the value of an element does not depend on whether it falls in a SIMD lane or the tail
+    const one = tf.exp(tf.tensor1d([xs[5]]));
+    assert.equal(one.dataSync()[0], got[5]);
+    tf.dispose([x, y, one]);
+  });
+
   it('Identity shares the buffer: a clone is not a copy, and disposing either leaves the other intact', () => {
     const x = tf.tensor([1, 2, 3, 4]);
     const y = tf.clone(x);
@@ -410,8 +513,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 7);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 7);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 9);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 9);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
