@@ -15,10 +15,12 @@ import { attentionBias, causalAttention, causalAttentionBias, keyPaddingBias } f
 
 const SETTINGS: [string, WasmKernelName[]][] = [
   ['all own kernels', []],
+  ['causal probabilities off', ['causal']],
+  ['own transpose off', ['transpose']],
   ['transposed product off', ['transposed']],
   ['softmax gradient off', ['softmax']],
   ['sharing Identity off', ['identity']],
-  ['all three off', ['transposed', 'softmax', 'identity']],
+  ['all five off', ['causal', 'transpose', 'transposed', 'softmax', 'identity']],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -34,9 +36,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
   const w = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 4); // weights of the scalar loss
   // padded keys: row i has its last 4·i positions padded
   const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (j < t - 4 * i ? 1 : 0)));
-  const bias = attentionBias(causalAttentionBias(g, t, 0), keyPaddingBias(b, t, 0, mask, null)); // [B, 1, G·T, T]
+  const keyBias = keyPaddingBias(b, t, 0, mask, null); // [B, 1, 1, T]
+  const bias = attentionBias(causalAttentionBias(g, t, 0), keyBias); // [B, 1, G·T, T]
+  const layout = { t, past: 0, keyBias }; // what the model passes (the causal kernel reads it; off, the bias is used)
   const loss = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
-    tf.sum(tf.mul(causalAttention(qq as tf.Tensor4D, kk as tf.Tensor4D, vv as tf.Tensor4D, bias), w));
+    tf.sum(tf.mul(causalAttention(qq as tf.Tensor4D, kk as tf.Tensor4D, vv as tf.Tensor4D, bias, layout), w));
   const grads = tf.grads(loss);
   const step = () => {
     const t0 = performance.now();

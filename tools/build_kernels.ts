@@ -26,6 +26,8 @@ const SOURCES = [
   'kernels/rowsProduct.ts',
   'kernels/swapAxes.ts',
   'kernels/exp.ts',
+  'kernels/causalSoftmax.ts',
+  'kernels/causalAttentionBackward.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

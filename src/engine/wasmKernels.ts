@@ -296,6 +296,37 @@ interface OwnKernels {
   rowsProductT(x: number, w: number, c: number, m: number, k: number, n: number): void;
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
   exp(x: number, y: number, n: number): void;
+  causalSoftmax(
+    q: number,
+    kT: number,
+    bias: number,
+    p: number,
+    b: number,
+    kvh: number,
+    rows: number,
+    t: number,
+    past: number,
+    tk: number,
+    hd: number,
+  ): void;
+  causalAttentionBackward(
+    q: number,
+    k: number,
+    vT: number,
+    p: number,
+    dy: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    scratch: number,
+    b: number,
+    kvh: number,
+    rows: number,
+    t: number,
+    past: number,
+    tk: number,
+    hd: number,
+  ): void;
 }
 
 /** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
@@ -651,13 +682,122 @@ function swiGluKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the causal attention-probabilities kernel (registered on wasm by {@link installWasmKernels}). */
+export const CAUSAL_SOFTMAX = 'CausalSoftmax';
+
+/**
+ * The kernel {@link CAUSAL_SOFTMAX} (kernels/causalSoftmax.ts): inputs `q` [B, KV, R, hd] (scaled by 1/√hd), `kT`
+ * [B, KV, hd, Tk] (the keys transposed), optionally `bias` [B, 1, 1, Tk] (key padding); attributes `t` (tokens per
+ * query group: R = G·t) and `past` (cached keys before them). Output P [B, KV, R, Tk] = softmax(q·kᵀ + bias) over the
+ * keys j ≤ past + (r mod t) of row r, 0 beyond: the causal mask is the loop bound, so the masked half is never
+ * computed. No gradient of its own: `causalAttention` (model/attention) wraps it with the softmax's.
+ */
+function causalSoftmaxKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const { q, kT, bias } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { t, past } = args.attrs as { t: number; past: number };
+  if (!q || !kT || q.shape.length !== 4 || kT.shape.length !== 4) {
+    throw new Error(`${CAUSAL_SOFTMAX}: q [B, KV, R, hd] and kT [B, KV, hd, Tk] are required`);
+  }
+  const [b, kvh, rows, hd] = q.shape;
+  const tk = kT.shape[3];
+  if (kT.shape[0] !== b || kT.shape[1] !== kvh || kT.shape[2] !== hd || rows % t !== 0 || past + t !== tk) {
+    throw new Error(`${CAUSAL_SOFTMAX}: q [${q.shape}], kT [${kT.shape}], t ${t} and past ${past} do not agree`);
+  }
+  if (bias && bias.shape.join() !== [b, 1, 1, tk].join()) {
+    throw new Error(`${CAUSAL_SOFTMAX}: bias must be [${[b, 1, 1, tk]}], got [${bias.shape}]`);
+  }
+  for (const x of [q, kT, bias]) {
+    if (x && x.dtype !== 'float32') throw new Error(`${CAUSAL_SOFTMAX}: float32 inputs only, got ${x.dtype}`);
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${CAUSAL_SOFTMAX}: the wasm backend's memory was not found`);
+  const out = backend.makeOutput([b, kvh, rows, tk], 'float32'); // [B, KV, R, Tk]
+  if (size(out.shape) > 0) {
+    const at = (x: TensorInfo) => offsetOf(backend, x);
+    kernels.causalSoftmax(at(q), at(kT), bias ? at(bias) : 0, at(out), b, kvh, rows, t, past, tk, hd);
+  }
+  return out;
+}
+
+/** The name of the causal attention backward kernel (registered on wasm by {@link installWasmKernels}). */
+export const CAUSAL_ATTENTION_BACKWARD = 'CausalAttentionBackward';
+
+/**
+ * The kernel {@link CAUSAL_ATTENTION_BACKWARD} (kernels/causalAttentionBackward.ts): the gradients of out = P·v,
+ * P = {@link CAUSAL_SOFTMAX}'s probabilities, with respect to the scaled queries, the keys and the values, over the
+ * keys each query row sees. Inputs `q` [B, KV, R, hd], `k` [B, KV, Tk, hd], `vT` [B, KV, hd, Tk], `p` [B, KV, R, Tk],
+ * `dy` [B, KV, R, hd]; attributes `t`, `past` as for {@link CAUSAL_SOFTMAX}. Outputs dq [B, KV, R, hd], dk and dv
+ * [B, KV, Tk, hd].
+ */
+function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendInternals;
+  const { q, k, vT, p, dy } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { t, past } = args.attrs as { t: number; past: number };
+  if (!q || !k || !vT || !p || !dy || q.shape.length !== 4) {
+    throw new Error(`${CAUSAL_ATTENTION_BACKWARD}: q, k, vT, p and dy are required`);
+  }
+  const [b, kvh, rows, hd] = q.shape;
+  const tk = k.shape[2];
+  const agree =
+    k.shape.join() === [b, kvh, tk, hd].join() &&
+    vT.shape.join() === [b, kvh, hd, tk].join() &&
+    p.shape.join() === [b, kvh, rows, tk].join() &&
+    dy.shape.join() === q.shape.join() &&
+    rows % t === 0 &&
+    past + t === tk;
+  if (!agree) {
+    throw new Error(
+      `${CAUSAL_ATTENTION_BACKWARD}: q [${q.shape}], k [${k.shape}], vT [${vT.shape}], p [${p.shape}], ` +
+        `dy [${dy.shape}], t ${t} and past ${past} do not agree`,
+    );
+  }
+  for (const x of [q, k, vT, p, dy]) {
+    if (x.dtype !== 'float32') throw new Error(`${CAUSAL_ATTENTION_BACKWARD}: float32 inputs only, got ${x.dtype}`);
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${CAUSAL_ATTENTION_BACKWARD}: the wasm backend's memory was not found`);
+  const dq = backend.makeOutput(q.shape, 'float32'); // [B, KV, R, hd]
+  const dk = backend.makeOutput(k.shape, 'float32'); // [B, KV, Tk, hd]
+  const dv = backend.makeOutput(k.shape, 'float32');
+  const scratch = backend.makeOutput([Math.max(tk, 1)], 'float32'); // one row of dP
+  try {
+    if (size(q.shape) > 0 && tk > 0) {
+      const at = (x: TensorInfo) => offsetOf(backend, x);
+      kernels.causalAttentionBackward(
+        at(q),
+        at(k),
+        at(vT),
+        at(p),
+        at(dy),
+        at(dq),
+        at(dk),
+        at(dv),
+        at(scratch),
+        b,
+        kvh,
+        rows,
+        t,
+        past,
+        tk,
+        hd,
+      );
+    }
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+  return [dq, dk, dv];
+}
+
 /** The own kernels that a caller picks by name (the others replace stock kernels). */
 export type OwnKernelName =
   | typeof SOFTMAX_BACKWARD
   | typeof DECODE_ATTENTION
   | typeof RMS_NORM
   | typeof ROPE_APPEND
-  | typeof SWIGLU;
+  | typeof SWIGLU
+  | typeof CAUSAL_SOFTMAX
+  | typeof CAUSAL_ATTENTION_BACKWARD;
 
 /** Whether an own kernel ({@link OwnKernelName}) is registered on the active backend. */
 export function ownKernelAvailable(name: OwnKernelName): boolean {
@@ -766,6 +906,9 @@ export const WASM_KERNELS = {
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
   transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
+  causal:
+    'causal attention, masked keys skipped: probabilities (kernels/causalSoftmax.ts) and the backward pass ' +
+    '(kernels/causalAttentionBackward.ts)',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
   identity: 'Identity: shared buffer instead of a copy',
   decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
@@ -810,7 +953,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'rows', 'transpose', 'exp', 'softmax', 'decode', 'step'] as const) {
+  for (const n of ['transposed', 'rows', 'transpose', 'exp', 'causal', 'softmax', 'decode', 'step'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   if (!off.has('matmul')) installFastWasmMatMul();
@@ -826,6 +969,14 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: RMS_NORM, backendName: 'wasm', kernelFunc: rmsNormKernel });
     tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
+  }
+  if (!offBecause.has('causal')) {
+    tf.registerKernel({ kernelName: CAUSAL_SOFTMAX, backendName: 'wasm', kernelFunc: causalSoftmaxKernel });
+    tf.registerKernel({
+      kernelName: CAUSAL_ATTENTION_BACKWARD,
+      backendName: 'wasm',
+      kernelFunc: causalAttentionBackwardKernel,
+    });
   }
   if (!offBecause.has('exp')) {
     stockExp = tf.getKernel('Exp', 'wasm')!;
@@ -852,7 +1003,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
 export function uninstallWasmKernels(): void {
   uninstallFastWasmMatMul();
   if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
-  for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU]) {
+  for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU, CAUSAL_SOFTMAX, CAUSAL_ATTENTION_BACKWARD]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
   if (stockExp) {

@@ -11,7 +11,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
-import { DECODE_ATTENTION, ownKernelAvailable, RMS_NORM, ROPE_APPEND, SWIGLU } from '../engine/wasmKernels';
+import {
+  CAUSAL_ATTENTION_BACKWARD,
+  CAUSAL_SOFTMAX,
+  DECODE_ATTENTION,
+  ownKernelAvailable,
+  RMS_NORM,
+  ROPE_APPEND,
+  SWIGLU,
+} from '../engine/wasmKernels';
 
 /** [B, T] 1 for real tokens, 0 for padding. */
 export type Mask = readonly (readonly number[])[];
@@ -103,11 +111,65 @@ export function attentionBias(causalBias: tf.Tensor4D, keyBias: tf.Tensor4D | nu
  * @param qg [B, KV, G·T, hd]; kt, vt [B, KV, Tk, hd]; bias broadcastable to [B, KV, G·T, Tk]
  * @returns [B, KV, G·T, hd]
  */
-export function causalAttention(qg: tf.Tensor4D, kt: tf.Tensor4D, vt: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D {
+export function causalAttention(
+  qg: tf.Tensor4D,
+  kt: tf.Tensor4D,
+  vt: tf.Tensor4D,
+  bias: tf.Tensor4D,
+  causal?: CausalLayout,
+): tf.Tensor4D {
   const scale = 1 / Math.sqrt(kt.shape[3]);
-  const scores = tf.add(tf.matMul(tf.mul(qg, scale), kt, false, true), bias); // [B, KV, G·T, Tk]
+  const qs = tf.mul(qg, scale) as tf.Tensor4D; // [B, KV, G·T, hd]
+  if (causal && ownKernelAvailable(CAUSAL_SOFTMAX) && ownKernelAvailable(CAUSAL_ATTENTION_BACKWARD)) {
+    return fusedCausalAttention(qs, kt, vt, causal); // [B, KV, G·T, hd]
+  }
+  const scores = tf.add(tf.matMul(qs, kt, false, true), bias); // [B, KV, G·T, Tk]
   const probs = softmaxLastAxis(scores); // [B, KV, G·T, Tk]
   return tf.matMul(probs, vt); // [B, KV, G·T, hd]
+}
+
+/** What the bias of {@link causalAttention} is made of: causal over `t` tokens after `past`, and the key padding. */
+export interface CausalLayout {
+  t: number;
+  past: number;
+  /** [B, 1, 1, Tk] or null. */
+  keyBias: tf.Tensor4D | null;
+}
+
+/**
+ * P·v with P = softmax(qs·kᵀ + bias), the causal part of the bias a loop bound: the probabilities are the wasm kernel
+ * `CausalSoftmax`, the product XNNPACK's, and the gradients with respect to qs, k and v one pass of the kernel
+ * `CausalAttentionBackward`. Masked keys are never computed. A query row whose visible keys are all padded (a padded
+ * position with nothing before it) averages its visible keys' values, where the composed form averages every key;
+ * such positions are masked for every other query and in every loss.
+ * @param qs [B, KV, G·T, hd] scaled queries; kt, vt [B, KV, Tk, hd]
+ * @returns [B, KV, G·T, hd]
+ */
+function fusedCausalAttention(qs: tf.Tensor4D, kt: tf.Tensor4D, vt: tf.Tensor4D, causal: CausalLayout): tf.Tensor4D {
+  const attrs = { t: causal.t, past: causal.past };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [q, k, v, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    const kT = tf.transpose(k, [0, 1, 3, 2]); // [B, KV, hd, Tk]
+    const inputs: tf.NamedTensorMap = { q, kT };
+    if (causal.keyBias) inputs.bias = causal.keyBias;
+    const p = tf.engine().runKernel(CAUSAL_SOFTMAX, inputs, attrs) as tf.Tensor4D; // [B, KV, G·T, Tk]
+    kT.dispose();
+    const out = tf.matMul(p, v); // [B, KV, G·T, hd]
+    save([q, k, v, p]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved;
+        const vT = tf.transpose(sv, [0, 1, 3, 2]); // [B, KV, hd, Tk]
+        // dq [B, KV, G·T, hd], dk and dv [B, KV, Tk, hd]
+        const inputs = { q: sq, k: sk, vT, p: sp, dy };
+        const grads = tf.engine().runKernel(CAUSAL_ATTENTION_BACKWARD, inputs, attrs) as tf.Tensor[];
+        vT.dispose();
+        return grads;
+      },
+    };
+  });
+  return op(qs, kt, vt) as tf.Tensor4D;
 }
 
 /**

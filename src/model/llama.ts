@@ -298,7 +298,9 @@ export class LlamaModel {
     }
     const attended =
       // [B, KV, G·T, hd]
-      fwd.bias ? causalAttention(qg, kt, vt, fwd.bias) : decodeStepAttention(qg, kt, vt, fwd.keyBias);
+      fwd.bias
+        ? causalAttention(qg, kt, vt, fwd.bias, { t, past: kt.shape[2] - t, keyBias: fwd.keyBias })
+        : decodeStepAttention(qg, kt, vt, fwd.keyBias);
     const byToken = tf.transpose(tf.reshape(attended, [b, kvh, g, t, hd]), [0, 3, 1, 2, 4]); // [B, T, KV, G, hd]
     const merged = tf.reshape(byToken, [b * t, h * hd]); // [N, H·hd]
     return { x: tf.add(x, this.linear(merged as tf.Tensor2D, l, 'o_proj', training)), k: kt, v: vt };

@@ -6,6 +6,7 @@ import { assertClose } from '../../src/engine/asserts';
 import {
   fastWasmMatMulInstalled,
   installFastWasmMatMul,
+  CAUSAL_SOFTMAX,
   DECODE_ATTENTION,
   installWasmKernels,
   ownKernelAvailable,
@@ -23,7 +24,14 @@ import {
   wasmKernelsOff,
 } from '../../src/engine/wasmKernels';
 import { softmaxLastAxis } from '../../src/engine/ops';
-import { decodeStepAttention, decodeStepRopeAppend, keyPaddingBias } from '../../src/model/attention';
+import {
+  attentionBias,
+  causalAttention,
+  causalAttentionBias,
+  decodeStepAttention,
+  decodeStepRopeAppend,
+  keyPaddingBias,
+} from '../../src/model/attention';
 import { makeConfig } from '../../src/model/config';
 import { disposeCache, type KvCache, LlamaModel } from '../../src/model/llama';
 import { applyRope, ropeTables } from '../../src/model/rope';
@@ -246,6 +254,53 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       assertClose(own, composed, { atol: 1e-6, rtol: 1e-5 });
       tf.dispose([q, k, v, own, composed]);
       if (bias) bias.dispose();
+    }
+  });
+
+  it('causal attention with CausalSoftmax equals the composed bias and softmax, forward and gradients', () => {
+    for (const [b, kvh, g, t, past, hd, padded] of [
+      [2, 2, 2, 9, 0, 8, true],
+      [3, 1, 3, 6, 4, 4, true], // after a cache of 4 keys
+      [1, 2, 1, 13, 0, 6, false], // a head dimension with a scalar tail, 13 keys (a vector tail)
+    ] as [number, number, number, number, number, number, boolean][]) {
+      const tk = past + t;
+      const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 25) as tf.Tensor4D;
+      const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 26) as tf.Tensor4D;
+      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 27) as tf.Tensor4D;
+      // row i pads its first i new tokens (left padding)
+      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (j < i ? 0 : 1)));
+      // a padded query that sees only padded keys (no cache before it) is garbage either way, masked downstream:
+      // the composed softmax averages all keys there, the fused one its visible keys; such rows are left out
+      const seen = (i: number, j: number) => (padded && past === 0 && mask[i][j] === 0 ? 0 : 1);
+      const rowWeights = Array.from({ length: b }, (_, i) =>
+        Array.from({ length: kvh }, () => Array.from({ length: g * t }, (_, r) => seen(i, r % t))),
+      );
+      const keep = tf.tensor4d(rowWeights.flat(3), [b, kvh, g * t, 1]);
+      const w = tf.mul(tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 28), keep);
+      const cache = past
+        ? { k: [], v: [], valid: Array.from({ length: b }, () => new Array(past).fill(1)), nextPosition: [] }
+        : null;
+      const keyBias = padded ? keyPaddingBias(b, t, past, mask, cache) : null;
+      const bias = attentionBias(causalAttentionBias(g, t, past), keyBias);
+      const layout = { t, past, keyBias };
+      const run = (fused: boolean) =>
+        tf.tidy(() => {
+          const attend = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
+            causalAttention(qq as tf.Tensor4D, kk as tf.Tensor4D, vv as tf.Tensor4D, bias, fused ? layout : undefined);
+          const out = tf.mul(attend(q, k, v), keep);
+          return [out, ...tf.grads((qq, kk, vv) => tf.sum(tf.mul(attend(qq, kk, vv), w)))([q, k, v])];
+        });
+      assert.ok(ownKernelAvailable(CAUSAL_SOFTMAX));
+      const before = tf.memory().numTensors;
+      const fused = run(true);
+      assert.equal(tf.memory().numTensors, before + 4, 'the output and three gradients, nothing else');
+      const composed = run(false);
+      ['output', 'dq', 'dk', 'dv'].forEach((name, i) => {
+        const message = `${name} [${b}, ${kvh}, ${g}, ${t}, ${past}, ${hd}]`;
+        assertClose(fused[i], composed[i], { atol: 1e-5, rtol: 1e-4, message });
+      });
+      tf.dispose([q, k, v, w, keep, bias, ...fused, ...composed]);
+      if (keyBias) keyBias.dispose();
     }
   });
 
@@ -513,8 +568,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 9);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 9);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 10);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 10);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
