@@ -51,6 +51,27 @@ export function causalAttentionBackward(
         // dP_j = dy·v_j into the scratch row, and Σ P_j dP_j
         let dotv = f32x4.splat(0);
         let j: usize = 0;
+        if (hd == 8) {
+          // the eight products summed as a tree, so that the adds do not wait on each other
+          const y0 = f32x4.splat(load<f32>(dyr));
+          const y1 = f32x4.splat(load<f32>(dyr + 4));
+          const y2 = f32x4.splat(load<f32>(dyr + 8));
+          const y3 = f32x4.splat(load<f32>(dyr + 12));
+          const y4 = f32x4.splat(load<f32>(dyr + 16));
+          const y5 = f32x4.splat(load<f32>(dyr + 20));
+          const y6 = f32x4.splat(load<f32>(dyr + 24));
+          const y7 = f32x4.splat(load<f32>(dyr + 28));
+          for (; j < nv; j += 4) {
+            const vp = vTh + (j << 2);
+            const s01 = f32x4.add(f32x4.mul(y0, v128.load(vp)), f32x4.mul(y1, v128.load(vp + kRow)));
+            const s23 = f32x4.add(f32x4.mul(y2, v128.load(vp + 2 * kRow)), f32x4.mul(y3, v128.load(vp + 3 * kRow)));
+            const s45 = f32x4.add(f32x4.mul(y4, v128.load(vp + 4 * kRow)), f32x4.mul(y5, v128.load(vp + 5 * kRow)));
+            const s67 = f32x4.add(f32x4.mul(y6, v128.load(vp + 6 * kRow)), f32x4.mul(y7, v128.load(vp + 7 * kRow)));
+            const acc = f32x4.add(f32x4.add(s01, s23), f32x4.add(s45, s67));
+            v128.store(scratch + (j << 2), acc);
+            dotv = f32x4.add(dotv, f32x4.mul(acc, v128.load(pr + (j << 2))));
+          }
+        }
         for (; j < nv; j += 4) {
           let acc = f32x4.splat(0);
           let vp = vTh + (j << 2);
@@ -73,6 +94,33 @@ export function causalAttentionBackward(
           dot += acc * load<f32>(pr + (j << 2));
         }
         // dS_j, and the three sums it feeds
+        if (hd == 8) {
+          // dq in registers; q and dy of the row too
+          const qa = v128.load(qr);
+          const qb = v128.load(qr + 16);
+          const ya = v128.load(dyr);
+          const yb = v128.load(dyr + 16);
+          let dqa = f32x4.splat(0);
+          let dqb = f32x4.splat(0);
+          for (j = 0; j < <usize>n; j++) {
+            const pj = load<f32>(pr + (j << 2));
+            if (pj == 0) continue; // a padded key: P_j = 0, so dS_j = 0 and dv_j gets nothing
+            const ds = f32x4.splat(pj * (load<f32>(scratch + (j << 2)) - dot));
+            const ps = f32x4.splat(pj);
+            const kj = kh + j * hRow;
+            dqa = f32x4.add(dqa, f32x4.mul(ds, v128.load(kj)));
+            dqb = f32x4.add(dqb, f32x4.mul(ds, v128.load(kj + 16)));
+            const dkj = dkh + j * hRow;
+            v128.store(dkj, f32x4.add(v128.load(dkj), f32x4.mul(ds, qa)));
+            v128.store(dkj + 16, f32x4.add(v128.load(dkj + 16), f32x4.mul(ds, qb)));
+            const dvj = dvh + j * hRow;
+            v128.store(dvj, f32x4.add(v128.load(dvj), f32x4.mul(ps, ya)));
+            v128.store(dvj + 16, f32x4.add(v128.load(dvj + 16), f32x4.mul(ps, yb)));
+          }
+          v128.store(dqr, dqa);
+          v128.store(dqr + 16, dqb);
+          continue;
+        }
         memory.fill(dqr, 0, hRow);
         for (j = 0; j < <usize>n; j++) {
           const pj = load<f32>(pr + (j << 2));

@@ -11,7 +11,7 @@
 
 // @ts-nocheck
 
-import { expScalar, expVector } from './lib/math';
+import { expNonPositiveScalar, expNonPositiveVector } from './lib/math';
 
 /** Scores of keys j..j+3 for the query at qr: Σ_d q_d · kᵀ[d, j..j+3], plus the bias when there is one. */
 @inline
@@ -38,6 +38,36 @@ function score1(qr: usize, kT: usize, kRow: usize, j: usize, hd: i32, biasRow: u
 }
 
 /**
+ * Scores of keys j..j+3 at head dim 8 with the query's eight values splatted (q0..q7): the eight products summed as a
+ * tree, ((0+1)+(2+3))+((4+5)+(6+7)), so that the adds do not wait on each other.
+ */
+@inline
+function scores8x4(
+  q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128,
+  kT: usize, kRow: usize, j: usize, biasRow: usize,
+): v128 {
+  const kp = kT + (j << 2);
+  const s01 = f32x4.add(f32x4.mul(q0, v128.load(kp)), f32x4.mul(q1, v128.load(kp + kRow)));
+  const s23 = f32x4.add(f32x4.mul(q2, v128.load(kp + 2 * kRow)), f32x4.mul(q3, v128.load(kp + 3 * kRow)));
+  const s45 = f32x4.add(f32x4.mul(q4, v128.load(kp + 4 * kRow)), f32x4.mul(q5, v128.load(kp + 5 * kRow)));
+  const s67 = f32x4.add(f32x4.mul(q6, v128.load(kp + 6 * kRow)), f32x4.mul(q7, v128.load(kp + 7 * kRow)));
+  const acc = f32x4.add(f32x4.add(s01, s23), f32x4.add(s45, s67));
+  return biasRow ? f32x4.add(acc, v128.load(biasRow + (j << 2))) : acc;
+}
+
+/** The score of key j alone at head dim 8: one lane of {@link scores8x4}, the same operations. */
+@inline
+function score8(qr: usize, kT: usize, kRow: usize, j: usize, biasRow: usize): f32 {
+  const kp = kT + (j << 2);
+  const s01: f32 = load<f32>(qr) * load<f32>(kp) + load<f32>(qr + 4) * load<f32>(kp + kRow);
+  const s23: f32 = load<f32>(qr + 8) * load<f32>(kp + 2 * kRow) + load<f32>(qr + 12) * load<f32>(kp + 3 * kRow);
+  const s45: f32 = load<f32>(qr + 16) * load<f32>(kp + 4 * kRow) + load<f32>(qr + 20) * load<f32>(kp + 5 * kRow);
+  const s67: f32 = load<f32>(qr + 24) * load<f32>(kp + 6 * kRow) + load<f32>(qr + 28) * load<f32>(kp + 7 * kRow);
+  const acc: f32 = (s01 + s23) + (s45 + s67);
+  return biasRow ? acc + load<f32>(biasRow + (j << 2)) : acc;
+}
+
+/**
  * Byte offsets: q [B, KV, R, hd] (already scaled by 1/√hd), kT [B, KV, hd, Tk], bias [B, Tk] (0: none), p [B, KV, R,
  * Tk]. Row r of a KV head sees keys 0..past + (r mod t) (at most Tk).
  */
@@ -60,14 +90,30 @@ export function causalSoftmax(
         // scores and their maximum
         let mv = f32x4.splat(-Infinity);
         let j: usize = 0;
-        for (; j < nv; j += 4) {
-          const s = scores4(qr, kh, kRow, j, hd, biasRow);
-          v128.store(pr + (j << 2), s);
-          mv = f32x4.max(mv, s);
+        if (hd == 8) {
+          const q0 = f32x4.splat(load<f32>(qr));
+          const q1 = f32x4.splat(load<f32>(qr + 4));
+          const q2 = f32x4.splat(load<f32>(qr + 8));
+          const q3 = f32x4.splat(load<f32>(qr + 12));
+          const q4 = f32x4.splat(load<f32>(qr + 16));
+          const q5 = f32x4.splat(load<f32>(qr + 20));
+          const q6 = f32x4.splat(load<f32>(qr + 24));
+          const q7 = f32x4.splat(load<f32>(qr + 28));
+          for (; j < nv; j += 4) {
+            const s = scores8x4(q0, q1, q2, q3, q4, q5, q6, q7, kh, kRow, j, biasRow);
+            v128.store(pr + (j << 2), s);
+            mv = f32x4.max(mv, s);
+          }
+        } else {
+          for (; j < nv; j += 4) {
+            const s = scores4(qr, kh, kRow, j, hd, biasRow);
+            v128.store(pr + (j << 2), s);
+            mv = f32x4.max(mv, s);
+          }
         }
         let m: f32 = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
         for (; j < <usize>n; j++) {
-          const s = score1(qr, kh, kRow, j, hd, biasRow);
+          const s = hd == 8 ? score8(qr, kh, kRow, j, biasRow) : score1(qr, kh, kRow, j, hd, biasRow);
           store<f32>(pr + (j << 2), s);
           m = max(m, s);
         }
@@ -75,13 +121,13 @@ export function causalSoftmax(
         const ms = f32x4.splat(m);
         let sv = f32x4.splat(0);
         for (j = 0; j < nv; j += 4) {
-          const e = expVector(f32x4.sub(v128.load(pr + (j << 2)), ms));
+          const e = expNonPositiveVector(f32x4.sub(v128.load(pr + (j << 2)), ms));
           v128.store(pr + (j << 2), e);
           sv = f32x4.add(sv, e);
         }
         let sum: f32 = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
         for (; j < <usize>n; j++) {
-          const e = expScalar(load<f32>(pr + (j << 2)) - m);
+          const e = expNonPositiveScalar(load<f32>(pr + (j << 2)) - m);
           store<f32>(pr + (j << 2), e);
           sum += e;
         }

@@ -65,3 +65,46 @@ export function expVector(x: v128): v128 {
   return v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(LO)));
 }
 
+
+// e^x for x ≤ 0 (a softmax's x − max), cheaper: the rounding of x / ln 2 by adding 1.5·2²³ (the integer lands in the
+// low bits of the sum), one scaling by 2^n (n ≥ −126 after the clamp at −87.33), and 0 below −87.33. Within 2 ulp.
+const MAGIC: f32 = 12582912.0; // 1.5·2²³
+
+/** e^x for one float x ≤ 0: the operations of {@link expNonPositiveVector}, lane by lane. */
+@inline
+export function expNonPositiveScalar(x: f32): f32 {
+  if (x != x) return x; // NaN
+  const xc: f32 = max(x, LO);
+  const t: f32 = xc * LOG2E + MAGIC;
+  const n: f32 = t - MAGIC;
+  const r: f32 = xc - n * LN2_HI - n * LN2_LO;
+  let p: f32 = C7;
+  p = p * r + C6;
+  p = p * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = p * r + <f32>1.0;
+  p = p * r + <f32>1.0;
+  const scale = reinterpret<f32>((reinterpret<i32>(t) - reinterpret<i32>(MAGIC) + 127) << 23);
+  return x < LO ? 0 : p * scale;
+}
+
+/** e^x for four floats x ≤ 0. */
+@inline
+export function expNonPositiveVector(x: v128): v128 {
+  const xc = f32x4.max(x, f32x4.splat(LO));
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(MAGIC));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(C7);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(reinterpret<i32>(MAGIC))), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, f32x4.splat(LO)));
+}
