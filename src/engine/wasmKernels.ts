@@ -36,6 +36,7 @@
  * @module engine/wasmKernels
  */
 import * as tf from '@tensorflow/tfjs';
+import { KernelHelper } from './kernelHelper';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './kernelsWasm';
 
 type TensorInfo = tf.TensorInfo;
@@ -345,6 +346,71 @@ function ownKernels(backend: WasmBackendInternals): OwnKernels | null {
     ownKernelsByMemory.set(memory, kernels);
   }
   return kernels;
+}
+
+/** The kernels a {@link KernelHelper} may run (halves of them). */
+const HELPER_KERNELS = ['causalSoftmax', 'causalAttentionBackward', 'swapAxes', 'exp'] as const;
+
+/** The helper thread per shared memory (the threaded build's), or null where there is none. */
+const helpersByMemory = new WeakMap<WasmMemory, KernelHelper>();
+let helperOn = true;
+
+/**
+ * The helper thread of the own kernels (engine/kernelHelper), when the threaded build runs (shared memory, so
+ * `TRACT_THREADS` ≥ 2), it is switched on, and it is alive; otherwise null.
+ */
+function helperFor(backend: WasmBackendInternals): KernelHelper | null {
+  if (!helperOn) return null;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssemblyApi.Memory)) return null;
+  if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  let helper = helpersByMemory.get(memory);
+  if (!helper) {
+    helper = new KernelHelper(memory, Buffer.from(KERNELS_WASM_SHARED, 'base64'), HELPER_KERNELS);
+    helpersByMemory.set(memory, helper);
+  }
+  return helper.failure() ? null : helper;
+}
+
+/**
+ * Runs a kernel over `n` independent parts (batch rows): with the helper thread and at least `minWork` work, the
+ * first half here and the rest there (`call(start, count)` computes parts start..start+count-1 on the given
+ * kernels), else all here.
+ */
+function splitRun(
+  backend: WasmBackendInternals,
+  kernels: OwnKernels,
+  name: (typeof HELPER_KERNELS)[number],
+  n: number,
+  work: number,
+  args: (start: number, count: number) => number[],
+): void {
+  const helper = n >= 2 && work >= HELPER_MIN_WORK ? helperFor(backend) : null;
+  const run = (start: number, count: number) => (kernels[name] as (...a: number[]) => void)(...args(start, count));
+  if (!helper) {
+    run(0, n);
+    return;
+  }
+  const half = Math.floor(n / 2);
+  helper.run(name, args(half, n - half), () => run(0, half));
+  helperSplits++;
+}
+
+/** The least work (floats or score pairs) worth a call to the helper thread (a wake-up of some microseconds). */
+export const HELPER_MIN_WORK = 1 << 16;
+
+let helperSplits = 0;
+
+/** How many kernels ran half on the helper thread in this process (for tests and profiles). */
+export function helperCalls(): number {
+  return helperSplits;
+}
+
+/** Turns the helper thread on or off (on by default). Returns the previous setting. */
+export function useKernelHelper(on: boolean): boolean {
+  const before = helperOn;
+  helperOn = on;
+  return before;
 }
 
 /** A tensor's byte offset in the backend's memory. */
@@ -715,7 +781,20 @@ function causalSoftmaxKernel(args: KernelArgs): TensorInfo {
   const out = backend.makeOutput([b, kvh, rows, tk], 'float32'); // [B, KV, R, Tk]
   if (size(out.shape) > 0) {
     const at = (x: TensorInfo) => offsetOf(backend, x);
-    kernels.causalSoftmax(at(q), at(kT), bias ? at(bias) : 0, at(out), b, kvh, rows, t, past, tk, hd);
+    // batch rows [start, start + count): the byte offsets of their first row
+    splitRun(backend, kernels, 'causalSoftmax', b, b * kvh * rows * tk, (start, count) => [
+      at(q) + 4 * start * kvh * rows * hd,
+      at(kT) + 4 * start * kvh * hd * tk,
+      bias ? at(bias) + 4 * start * tk : 0,
+      at(out) + 4 * start * kvh * rows * tk,
+      count,
+      kvh,
+      rows,
+      t,
+      past,
+      tk,
+      hd,
+    ]);
   }
   return out;
 }
@@ -760,28 +839,31 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
   const dq = backend.makeOutput(q.shape, 'float32'); // [B, KV, R, hd]
   const dk = backend.makeOutput(k.shape, 'float32'); // [B, KV, Tk, hd]
   const dv = backend.makeOutput(k.shape, 'float32');
-  const scratch = backend.makeOutput([Math.max(tk, 1)], 'float32'); // one row of dP
+  const scratch = backend.makeOutput([2 * Math.max(tk, 1)], 'float32'); // one row of dP per thread
   try {
     if (size(q.shape) > 0 && tk > 0) {
       const at = (x: TensorInfo) => offsetOf(backend, x);
-      kernels.causalAttentionBackward(
-        at(q),
-        at(k),
-        at(vT),
-        at(p),
-        at(dy),
-        at(dq),
-        at(dk),
-        at(dv),
-        at(scratch),
-        b,
+      // batch rows [start, start + count), each half with its own scratch row
+      const rowsOf = (x: TensorInfo, start: number) => at(x) + 4 * start * kvh * rows * hd; // [B, KV, R, hd]
+      const keysOf = (x: TensorInfo, start: number) => at(x) + 4 * start * kvh * tk * hd; // [B, KV, Tk, hd]
+      splitRun(backend, kernels, 'causalAttentionBackward', b, b * kvh * rows * tk, (start, count) => [
+        rowsOf(q, start),
+        keysOf(k, start),
+        keysOf(vT, start),
+        at(p) + 4 * start * kvh * rows * tk,
+        rowsOf(dy, start),
+        rowsOf(dq, start),
+        keysOf(dk, start),
+        keysOf(dv, start),
+        at(scratch) + (start === 0 ? 0 : 4 * tk),
+        count,
         kvh,
         rows,
         t,
         past,
         tk,
         hd,
-      );
+      ]);
     }
   } finally {
     backend.disposeData(scratch.dataId);
@@ -858,7 +940,16 @@ function swapAxesTranspose(args: KernelArgs): TensorInfo {
     'float32',
   );
   if (size(x.shape) > 0) {
-    kernels.swapAxes(offsetOf(backend, x), offsetOf(backend, out), swap.outer, swap.a, swap.b, swap.inner);
+    const block = 4 * swap.a * swap.b * swap.inner; // bytes per outer index
+    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
+    splitRun(backend, kernels, 'swapAxes', swap.outer, size(x.shape), (start, count) => [
+      src + start * block,
+      dst + start * block,
+      count,
+      swap.a,
+      swap.b,
+      swap.inner,
+    ]);
   }
   swapAxesCount++;
   return out;
@@ -875,7 +966,16 @@ function simdExp(args: KernelArgs): TensorInfo {
   if (!kernels) return stockExp!.kernelFunc(args) as TensorInfo;
   const out = backend.makeOutput(x.shape, 'float32');
   const n = size(x.shape);
-  if (n > 0) kernels.exp(offsetOf(backend, x), offsetOf(backend, out), n);
+  if (n > 0) {
+    // in blocks of 4 floats, so that the SIMD lanes and the tail fall where they would in one call
+    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const blocks = Math.ceil(n / 4);
+    splitRun(backend, kernels, 'exp', blocks, n, (start, count) => [
+      src + 16 * start,
+      dst + 16 * start,
+      Math.min(4 * count, n - 4 * start),
+    ]);
+  }
   return out;
 }
 
@@ -906,6 +1006,8 @@ export const WASM_KERNELS = {
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
   transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
+  helper:
+    'a second thread for the own kernels (half the batch of causal attention, transposes, Exp): engine/kernelHelper',
   causal:
     'causal attention, masked keys skipped: probabilities (kernels/causalSoftmax.ts) and the backward pass ' +
     '(kernels/causalAttentionBackward.ts)',
@@ -956,6 +1058,10 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   for (const n of ['transposed', 'rows', 'transpose', 'exp', 'causal', 'softmax', 'decode', 'step'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
+  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
+  if (!shared && !offBecause.has('helper')) offBecause.set('helper', 'one thread: the single-threaded build runs');
+  useKernelHelper(!offBecause.has('helper'));
   if (!off.has('matmul')) installFastWasmMatMul();
   useTransposedProduct(!off.has('transposed') && !missing);
   useRowsProduct(!off.has('rows') && !missing);
@@ -1023,6 +1129,7 @@ export function uninstallWasmKernels(): void {
   }
   useTransposedProduct(true);
   useRowsProduct(true);
+  useKernelHelper(true);
 }
 
 /**

@@ -204,6 +204,51 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.deepEqual(two.values, one.values);
   });
 
+  it('the helper thread computes half of causal attention, transposes and Exp, bit for bit as alone', function () {
+    this.timeout(120000);
+    const script = [
+      "const tf = require('@tensorflow/tfjs');",
+      "const { initBackend } = require('./src/engine/backend.ts');",
+      "const { helperCalls, useKernelHelper } = require('./src/engine/wasmKernels.ts');",
+      "const { causalAttention, causalAttentionBias, keyPaddingBias } = require('./src/model/attention.ts');",
+      '(async () => {',
+      '  const report = await initBackend();',
+      '  const [b, kvh, g, t, hd] = [4, 2, 2, 96, 8];',
+      '  const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, "float32", 5);',
+      '  const k = tf.randomNormal([b, kvh, t, hd], 0, 1, "float32", 6);',
+      '  const v = tf.randomNormal([b, kvh, t, hd], 0, 1, "float32", 7);',
+      '  const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => +(j < t - 9 * i)));',
+      '  const keyBias = keyPaddingBias(b, t, 0, mask, null);',
+      '  const bias = tf.add(causalAttentionBias(g, t, 0), keyBias);',
+      '  const attend = (qq, kk, vv) => causalAttention(qq, kk, vv, bias, { t, past: 0, keyBias });',
+      '  const f = (qq, kk, vv) => tf.sum(tf.square(attend(qq, kk, vv)));',
+      '  const big = tf.randomNormal([8, 201, 64], 0, 3, "float32", 8);',
+      '  const run = () =>',
+      '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1])].map((x) => [...x.dataSync()]);',
+      '  const before = helperCalls();',
+      '  const on = run();',
+      '  const calls = helperCalls() - before;',
+      '  useKernelHelper(false);',
+      '  const off = run();',
+      '  const same = JSON.stringify(on) === JSON.stringify(off);',
+      '  console.log(JSON.stringify({ build: report.wasm.build, calls, same }));',
+      '  process.exit(0);',
+      '})();',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      env: { ...process.env, TRACT_THREADS: '2' },
+      timeout: 90000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; same: boolean };
+    assert.equal(out.build, 'threaded-simd');
+    // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here)
+    assert.equal(out.calls, 4, 'kernels that ran half on the helper');
+    assert.ok(out.same, 'the same bits with and without the helper');
+  });
+
   it('softmaxLastAxis: the fused gradient equals TF.js softmax gradient (rows with and without a SIMD tail)', () => {
     assert.ok(ownKernelAvailable(SOFTMAX_BACKWARD));
     for (const shape of [
@@ -568,8 +613,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 10);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 10);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 11);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 11);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
