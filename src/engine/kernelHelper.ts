@@ -95,21 +95,30 @@ export class KernelHelper {
     const request = ++this.request;
     Atomics.store(this.ctl, REQUEST, request);
     Atomics.notify(this.ctl, REQUEST);
+    let mineFailed: unknown = null;
     try {
       mine();
-    } finally {
-      // wait for the helper's half; a helper that dies cannot say so while this thread waits (its events need this
-      // thread's event loop), so a kernel that takes over a minute counts as lost
-      const start = Date.now();
-      while (Atomics.load(this.ctl, DONE) !== request) {
-        Atomics.wait(this.ctl, DONE, request - 1, 1000);
-        if (Atomics.load(this.ctl, DONE) !== request && Date.now() - start > HELPER_TIMEOUT_MS) {
-          this.dead = `the kernel helper thread did not finish ${name} within ${HELPER_TIMEOUT_MS / 1000} s`;
-          throw new Error(this.dead);
-        }
+    } catch (err) {
+      mineFailed = err;
+    }
+    this.waitFor(request, name);
+    if (mineFailed) throw mineFailed;
+    if (this.ctl[FAILED]) throw new Error(`KernelHelper: ${name} failed on the helper thread`);
+  }
+
+  /**
+   * Waits for the helper's half of request `request`. A helper that dies cannot say so while this thread waits (its
+   * events need this thread's event loop), so a kernel that takes over {@link HELPER_TIMEOUT_MS} counts as lost.
+   */
+  private waitFor(request: number, name: string): void {
+    const start = Date.now();
+    while (Atomics.load(this.ctl, DONE) !== request) {
+      Atomics.wait(this.ctl, DONE, request - 1, 1000);
+      if (Atomics.load(this.ctl, DONE) !== request && Date.now() - start > HELPER_TIMEOUT_MS) {
+        this.dead = `the kernel helper thread did not finish ${name} within ${HELPER_TIMEOUT_MS / 1000} s`;
+        throw new Error(this.dead);
       }
     }
-    if (this.ctl[FAILED]) throw new Error(`KernelHelper: ${name} failed on the helper thread`);
   }
 
   /** Stops the worker. */
