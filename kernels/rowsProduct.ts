@@ -133,66 +133,62 @@ function columnsLeft(xi: usize, w: usize, ci: usize, k: i32, n: i32, nv: i32): v
 }
 
 /**
- * C = X·Wᵀ, W [N, K] (a tied output head: the embedding matrix). Each C[i, j] is a dot product of two contiguous
- * rows, four lanes over k, then the lanes, then the tail; four columns at a time (four sums in flight, one load of
- * X for four rows of W).
+ * C = X·Wᵀ, W [N, K] (a tied output head: the embedding matrix), for at most 16 rows. X is first copied transposed
+ * into `xT` [K, M4] (M4 = M rounded up to 4, zero padded), so that four rows of a column of C are one SIMD sum:
+ * C[i..i+3, j] = Σ_k xT[k, i..i+3] · W[j, k], over k in order, as XNNPACK sums it (the same bits as without this
+ * kernel, so a decoded token does not depend on how many sequences share its batch).
  */
-export function rowsProductT(x: usize, w: usize, c: usize, m: i32, k: i32, n: i32): void {
-  const rowBytes = (<usize>k) << 2;
-  const vecBytes = (<usize>(k & ~3)) << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < m; i++) {
-    const xi = x + (<usize>i) * rowBytes;
-    const ci = c + (<usize>i) * ((<usize>n) << 2);
-    let j = 0;
-    for (; j < n4; j += 4) {
-      const w0 = w + (<usize>j) * rowBytes;
-      const w1 = w0 + rowBytes;
-      const w2 = w1 + rowBytes;
-      const w3 = w2 + rowBytes;
+export function rowsProductT(x: usize, w: usize, c: usize, xT: usize, m: i32, k: i32, n: i32): void {
+  const m4 = (m + 3) & ~3;
+  const blocks = m4 >> 2;
+  // xT [k, m4]
+  for (let kk = 0; kk < k; kk++) {
+    const row = xT + (<usize>(kk * m4)) * 4;
+    for (let i = 0; i < m4; i++) {
+      store<f32>(row + ((<usize>i) << 2), i < m ? load<f32>(x + (<usize>(i * k + kk)) * 4) : 0);
+    }
+  }
+  const cRow = (<usize>n) << 2;
+  const xRow = (<usize>m4) << 2;
+  for (let j = 0; j < n; j++) {
+    const wj = w + (<usize>(j * k)) * 4;
+    const cj = c + ((<usize>j) << 2);
+    if (blocks == 1) {
+      let a0 = f32x4.splat(0);
+      let xp = xT;
+      for (let kk = 0; kk < k; kk++) {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), f32x4.splat(load<f32>(wj + ((<usize>kk) << 2)))));
+        xp += xRow;
+      }
+      storeColumn(cj, cRow, a0, 0, m);
+    } else {
+      // up to four blocks of four rows (zero padded beyond m4)
       let a0 = f32x4.splat(0);
       let a1 = f32x4.splat(0);
       let a2 = f32x4.splat(0);
       let a3 = f32x4.splat(0);
-      let d: usize = 0;
-      for (; d < vecBytes; d += 16) {
-        const xv = v128.load(xi + d);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w0 + d)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w1 + d)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w2 + d)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w3 + d)));
+      let xp = xT;
+      for (let kk = 0; kk < k; kk++) {
+        const ws = f32x4.splat(load<f32>(wj + ((<usize>kk) << 2)));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(xp), ws));
+        a1 = f32x4.add(a1, f32x4.mul(blocks > 1 ? v128.load(xp + 16) : f32x4.splat(0), ws));
+        a2 = f32x4.add(a2, f32x4.mul(blocks > 2 ? v128.load(xp + 32) : f32x4.splat(0), ws));
+        a3 = f32x4.add(a3, f32x4.mul(blocks > 3 ? v128.load(xp + 48) : f32x4.splat(0), ws));
+        xp += xRow;
       }
-      let s0 = lanes(a0);
-      let s1 = lanes(a1);
-      let s2 = lanes(a2);
-      let s3 = lanes(a3);
-      for (; d < rowBytes; d += 4) {
-        const xs = load<f32>(xi + d);
-        s0 += xs * load<f32>(w0 + d);
-        s1 += xs * load<f32>(w1 + d);
-        s2 += xs * load<f32>(w2 + d);
-        s3 += xs * load<f32>(w3 + d);
-      }
-      const cj = ci + ((<usize>j) << 2);
-      store<f32>(cj, s0);
-      store<f32>(cj + 4, s1);
-      store<f32>(cj + 8, s2);
-      store<f32>(cj + 12, s3);
-    }
-    for (; j < n; j++) {
-      const wj = w + (<usize>j) * rowBytes;
-      let acc = f32x4.splat(0);
-      let d: usize = 0;
-      for (; d < vecBytes; d += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(xi + d), v128.load(wj + d)));
-      let s = lanes(acc);
-      for (; d < rowBytes; d += 4) s += load<f32>(xi + d) * load<f32>(wj + d);
-      store<f32>(ci + ((<usize>j) << 2), s);
+      storeColumn(cj, cRow, a0, 0, m);
+      storeColumn(cj, cRow, a1, 4, m);
+      storeColumn(cj, cRow, a2, 8, m);
+      storeColumn(cj, cRow, a3, 12, m);
     }
   }
 }
 
-/** The sum of a vector's four lanes: (0 + 1) + (2 + 3). */
+/** Stores the lanes of `v` as C[i0..i0+3, j] (rows below m only); cj = &C[0, j], cRow the bytes of a row of C. */
 @inline
-function lanes(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+function storeColumn(cj: usize, cRow: usize, v: v128, i0: i32, m: i32): void {
+  if (i0 < m) store<f32>(cj + (<usize>i0) * cRow, f32x4.extract_lane(v, 0));
+  if (i0 + 1 < m) store<f32>(cj + (<usize>(i0 + 1)) * cRow, f32x4.extract_lane(v, 1));
+  if (i0 + 2 < m) store<f32>(cj + (<usize>(i0 + 2)) * cRow, f32x4.extract_lane(v, 2));
+  if (i0 + 3 < m) store<f32>(cj + (<usize>(i0 + 3)) * cRow, f32x4.extract_lane(v, 3));
 }

@@ -160,13 +160,17 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
 }
 
 /**
- * The most rows (batch entries × M) {@link rowsProduct} takes: decoding one or a few sequences. (At 16 rows XNNPACK
- * with two threads was as fast or faster.)
+ * The most rows (batch entries × M) {@link rowsProduct} takes: a decoding step's batch. With two threads, every call
+ * into XNNPACK after an own kernel first wakes its thread pool (some tens of µs: a [16, 64] × [64, 64] product took
+ * 68 µs there against 18 µs here), so a decoding step of stories260K is fastest with no XNNPACK product at all.
  */
-export const FEW_ROWS = 4;
+export const FEW_ROWS = 16;
 
-/** The most multiply-adds {@link rowsProduct} takes; larger products are worth XNNPACK's call and thread pool. */
-export const FEW_ROWS_MACS = 1 << 16;
+/**
+ * The most multiply-adds {@link rowsProduct} takes (stories260K's tied head at batch 16, [16, 64] × [512, 64]ᵀ, is
+ * 2¹⁹); larger products are worth XNNPACK's call and thread pool.
+ */
+export const FEW_ROWS_MACS = 1 << 19;
 
 /**
  * The largest W (floats) {@link rowsProduct} takes: 128 KB, which stays in the L2 cache; XNNPACK's packed copy of a
@@ -197,8 +201,16 @@ function rowsProduct(call: MatMulCall): TensorInfo | null {
   const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., M, N]
   const rows = call.batchA * m;
   if (rows > 0 && n > 0) {
-    const run = transposeB ? kernels.rowsProductT : kernels.rowsProduct;
-    run(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), rows, k, n);
+    const [x, w, c] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+    if (!transposeB) kernels.rowsProduct(x, w, c, rows, k, n);
+    else {
+      const xT = backend.makeOutput([k, Math.ceil(rows / 4) * 4], 'float32'); // scratch: X transposed, padded
+      try {
+        kernels.rowsProductT(x, w, c, offsetOf(backend, xT), rows, k, n);
+      } finally {
+        backend.disposeData(xT.dataId);
+      }
+    }
   }
   rowsProductCount++;
   return out;
@@ -294,7 +306,7 @@ interface OwnKernels {
   ): void;
   swiGlu(gate: number, up: number, out: number, n: number): void;
   rowsProduct(x: number, w: number, c: number, m: number, k: number, n: number): void;
-  rowsProductT(x: number, w: number, c: number, m: number, k: number, n: number): void;
+  rowsProductT(x: number, w: number, c: number, xT: number, m: number, k: number, n: number): void;
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
   exp(x: number, y: number, n: number): void;
   causalSoftmax(
