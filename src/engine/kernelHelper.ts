@@ -6,8 +6,10 @@
  *
  * The two threads talk through a small shared control block with `Atomics.wait` / `Atomics.notify` (a request number,
  * the kernel's name as an index, its numeric arguments, a done number and a failure flag), so a call costs a wake-up
- * of some microseconds: callers split only kernels with enough work. If the worker fails to start or dies, `run`
- * says so and the caller computes the whole kernel itself.
+ * of some microseconds: callers split only kernels with enough work. If the worker dies, `run` throws and
+ * `failure()` says why; the caller (engine/wasmKernels `splitRun`) then computes the helper's half itself and stops
+ * using the helper. A dead worker cannot say so while the main thread waits, so that is noticed only after
+ * {@link HELPER_TIMEOUT_MS}.
  *
  * @module engine/kernelHelper
  */
@@ -86,6 +88,7 @@ export class KernelHelper {
    * @throws when the helper dies or its kernel throws (after `mine` has run)
    */
   run(name: string, args: readonly number[], mine: () => void): void {
+    // an error in `mine` is rethrown after the helper's half is done (and `failure()` stays null then)
     const kernel = this.names.indexOf(name);
     if (kernel < 0 || args.length > MAX_ARGS) throw new Error(`KernelHelper: cannot run ${name}`);
     if (this.dead) throw new Error(this.dead);

@@ -151,7 +151,8 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     const out = transposedProduct(call);
     if (out) return out;
   }
-  if (rowsProductOn && !transposeA && batchB === 1 && fewRows(call)) {
+  // (a B with more leading axes than A, even of size 1, keeps them in the output: the general path below)
+  if (rowsProductOn && !transposeA && batchB === 1 && outerB.length <= outerA.length && fewRows(call)) {
     const out = rowsProduct(call);
     if (out) return out;
   }
@@ -378,7 +379,12 @@ function helperFor(backend: WasmBackendInternals): KernelHelper | null {
   if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
   let helper = helpersByMemory.get(memory);
   if (!helper) {
-    helper = new KernelHelper(memory, Buffer.from(KERNELS_WASM_SHARED, 'base64'), HELPER_KERNELS);
+    try {
+      helper = new KernelHelper(memory, Buffer.from(KERNELS_WASM_SHARED, 'base64'), HELPER_KERNELS);
+    } catch {
+      helperOn = false; // no worker threads here: the own kernels run on this thread alone
+      return null;
+    }
     helpersByMemory.set(memory, helper);
   }
   return helper.failure() ? null : helper;
@@ -404,7 +410,18 @@ function splitRun(
     return;
   }
   const half = Math.floor(n / 2);
-  helper.run(name, args(half, n - half), () => run(0, half));
+  let mineDone = false;
+  try {
+    helper.run(name, args(half, n - half), () => {
+      run(0, half);
+      mineDone = true;
+    });
+  } catch (err) {
+    // the helper died: compute its half (and this one, if it did not run) here; other failures are rethrown
+    if (!helper.failure()) throw err;
+    if (!mineDone) run(0, half);
+    run(half, n - half);
+  }
   helperSplits++;
 }
 

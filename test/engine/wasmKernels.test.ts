@@ -137,6 +137,12 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       );
       tf.dispose([x, w, own, xnnpack]);
     }
+    // a right operand with a leading axis of size 1 keeps it in the output, as the stock kernel does
+    const a = tf.randomNormal([3, 8]);
+    const b = tf.randomNormal([1, 5, 8]);
+    const c = tf.matMul(a, b, false, true);
+    assert.deepEqual(c.shape, [1, 3, 5]);
+    tf.dispose([a, b, c]);
   });
 
   it('the transposed product equals the transposed copy through XNNPACK on attention-sized operands', () => {
