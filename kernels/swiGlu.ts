@@ -8,22 +8,7 @@
 
 // @ts-nocheck
 
-/** e^x in float32 without tables (the module has no memory of its own): 2^n · e^r, |r| ≤ ln2/2, degree-6 series. */
-@inline
-function expf(x: f32): f32 {
-  if (x < <f32>-87.0) return 0;
-  if (x > <f32>88.0) x = <f32>88.0;
-  const n: f32 = nearest<f32>(x * <f32>1.4426950408889634);
-  const r: f32 = x - n * <f32>0.693145751953125 - n * <f32>1.428606765330187e-6; // ln 2 in two parts (Cody-Waite)
-  let p: f32 = <f32>0.001388888888888889;
-  p = p * r + <f32>0.008333333333333333;
-  p = p * r + <f32>0.041666666666666664;
-  p = p * r + <f32>0.16666666666666666;
-  p = p * r + <f32>0.5;
-  p = p * r + <f32>1.0;
-  p = p * r + <f32>1.0;
-  return p * reinterpret<f32>((<i32>n + 127) << 23);
-}
+import { expDecode as expf } from './lib/math';
 
 /** out[i] = gate[i] · σ(gate[i]) · up[i] for `n` floats (byte offsets in the imported memory). */
 export function swiGlu(gate: usize, up: usize, out: usize, n: i32): void {

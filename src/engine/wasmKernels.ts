@@ -963,7 +963,7 @@ function swapAxesTranspose(args: KernelArgs): TensorInfo {
   const { perm } = args.attrs as { perm: number[] };
   const swap = x.dtype === 'float32' ? swapOfAxisGroups(x.shape, perm) : null;
   const kernels = swap && !swap.identity ? ownKernels(backend) : null;
-  if (!swap || swap.identity || !kernels) return stockTranspose!.kernelFunc(args) as TensorInfo;
+  if (!swap || swap.identity || !kernels) return runStock('Transpose', args);
   const out = backend.makeOutput(
     perm.map((p) => x.shape[p]),
     'float32',
@@ -992,7 +992,7 @@ function simdExp(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendInternals;
   const x = args.inputs.x!;
   const kernels = x.dtype === 'float32' ? ownKernels(backend) : null;
-  if (!kernels) return stockExp!.kernelFunc(args) as TensorInfo;
+  if (!kernels) return runStock('Exp', args);
   const out = backend.makeOutput(x.shape, 'float32');
   const n = size(x.shape);
   if (n > 0) {
@@ -1008,9 +1008,20 @@ function simdExp(args: KernelArgs): TensorInfo {
   return out;
 }
 
-let stockExp: tf.KernelConfig | null = null;
+/** The stock wasm kernels that {@link installWasmKernels} replaced, by name (restored by uninstall). */
+const stockKernels = new Map<string, tf.KernelConfig>();
 
-let stockTranspose: tf.KernelConfig | null = null;
+/** Runs the stock wasm kernel `name` that an own kernel replaced (for the cases the own one leaves to it). */
+function runStock(name: string, args: KernelArgs): TensorInfo {
+  return stockKernels.get(name)!.kernelFunc(args) as TensorInfo;
+}
+
+/** Replaces the stock wasm kernel `name` with `kernelFunc`, keeping the stock one for {@link runStock}. */
+function replaceStock(name: string, kernelFunc: tf.KernelFunc): void {
+  stockKernels.set(name, tf.getKernel(name, 'wasm')!);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+}
 let swapAxesCount = 0;
 
 /** How many transposes {@link swapAxesTranspose} has done in this process (for tests). */
@@ -1021,12 +1032,10 @@ export function swapAxesCalls(): number {
 /** An `Identity` that shares the input's buffer (a reference count more) instead of copying it. */
 function sharedIdentity(args: KernelArgs): TensorInfo {
   const x = args.inputs.x!;
-  if (x.dtype === 'string') return stockIdentity!.kernelFunc(args) as TensorInfo;
+  if (x.dtype === 'string') return runStock('Identity', args);
   (args.backend as WasmBackendInternals).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
-
-let stockIdentity: tf.KernelConfig | null = null;
 
 /** The own wasm kernels, by the names `TRACT_WASM_OFF` uses. */
 export const WASM_KERNELS = {
@@ -1113,21 +1122,9 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
       kernelFunc: causalAttentionBackwardKernel,
     });
   }
-  if (!offBecause.has('exp')) {
-    stockExp = tf.getKernel('Exp', 'wasm')!;
-    tf.unregisterKernel('Exp', 'wasm');
-    tf.registerKernel({ kernelName: 'Exp', backendName: 'wasm', kernelFunc: simdExp });
-  }
-  if (!offBecause.has('transpose')) {
-    stockTranspose = tf.getKernel('Transpose', 'wasm')!;
-    tf.unregisterKernel('Transpose', 'wasm');
-    tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: swapAxesTranspose });
-  }
-  if (!off.has('identity')) {
-    stockIdentity = tf.getKernel('Identity', 'wasm')!;
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity });
-  }
+  if (!offBecause.has('exp')) replaceStock('Exp', simdExp);
+  if (!offBecause.has('transpose')) replaceStock('Transpose', swapAxesTranspose);
+  if (!off.has('identity')) replaceStock('Identity', sharedIdentity);
   return (Object.keys(WASM_KERNELS) as WasmKernelName[]).map((n) => {
     const why = offBecause.get(n);
     return `${WASM_KERNELS[n]}${why ? ` [off (${why}): stock TF.js]` : ''}`;
@@ -1141,21 +1138,11 @@ export function uninstallWasmKernels(): void {
   for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU, CAUSAL_SOFTMAX, CAUSAL_ATTENTION_BACKWARD]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
-  if (stockExp) {
-    tf.unregisterKernel('Exp', 'wasm');
-    tf.registerKernel(stockExp);
-    stockExp = null;
+  for (const [name, config] of stockKernels) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
   }
-  if (stockTranspose) {
-    tf.unregisterKernel('Transpose', 'wasm');
-    tf.registerKernel(stockTranspose);
-    stockTranspose = null;
-  }
-  if (stockIdentity) {
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel(stockIdentity);
-    stockIdentity = null;
-  }
+  stockKernels.clear();
   useTransposedProduct(true);
   useRowsProduct(true);
   useKernelHelper(true);
