@@ -55,8 +55,17 @@ export interface ExperimentConfig {
   /** Longest training sequence (prompt + target); longer prompts are cut from the left. */
   maxLen: number;
   train: TrainConfig;
-  /** Settings of the CoT-RAFT and RAFT objectives (λ, its warm-up ramp, the normalisation). */
-  objective: { lambda: number; lambdaRampSteps: number; reduction: 'mean' | 'officialParity' };
+  /**
+   * Settings of the CoT-RAFT and RAFT objectives: λ, its warm-up ramp, the normalisation, and whether CoT-RAFT's
+   * cross-entropy also covers the score digit (`ceIncludesScoreToken`: the paper's formula; absent or false: the
+   * official code, which trains the digit through the squared error alone).
+   */
+  objective: {
+    lambda: number;
+    lambdaRampSteps: number;
+    reduction: 'mean' | 'officialParity';
+    ceIncludesScoreToken?: boolean;
+  };
   selfCot: SamplingConfig & { seed: number };
   eval: EvalConfig;
 }

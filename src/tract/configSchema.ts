@@ -104,6 +104,7 @@ export const EXPERIMENT_SCHEMA = z.strictObject({
     lambda: z.number().min(0),
     lambdaRampSteps: int(0),
     reduction: z.enum(['mean', 'officialParity']),
+    ceIncludesScoreToken: z.boolean().optional(),
   }),
   selfCot: z.strictObject({ ...samplingShape, seed: z.number().int() }).superRefine(checkSampling),
   eval: z

@@ -20,7 +20,7 @@ import {
 } from '../results/formats';
 import { compareRun, runLabel } from '../results/labels';
 import { DEFAULT_EXPERIMENT } from './config';
-import { paperNameOf } from './methods';
+import { methodSpec, paperNameOf } from './methods';
 import { contentKey } from './provenance';
 import { FULL_PROFILE } from './profiles';
 
@@ -132,6 +132,19 @@ function resultNotes(groups: readonly Labelled[][], profile: string, nSeeds: num
   if (ramp) {
     const steps = ramp.run.metrics.lambdaRampSteps;
     notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${steps} steps of every CoT-RAFT stage.`);
+  }
+  const digitCe = groups
+    .flat()
+    .find(
+      (l) =>
+        l.run.config.objective.ceIncludesScoreToken === true &&
+        methodSpec(l.run.metrics.method).stages.some((st) => st.objective === 'cotRaft'),
+    );
+  if (digitCe) {
+    notes.push(
+      `CoT-RAFT objective: CE also on the score digit (the paper's formula; the official code trains the digit by ` +
+        `the squared error alone), λ = ${digitCe.run.config.objective.lambda}.`,
+    );
   }
   notes.push(whatWasLearnt(groups, nSeeds));
   if (profile !== FULL_PROFILE) {

@@ -101,6 +101,7 @@ describe('tract/config: experiments as data', () => {
       [{ data: { seed: 7 } }, /data\.seed: must be a string, got 7/],
       [{ objective: { lambdaRampSteps: -1 } }, /objective\.lambdaRampSteps: must be >= 0, got -1/],
       [{ objective: { reduction: 'sum' } }, /objective\.reduction: must be one of 'mean', 'officialParity', got "sum"/],
+      [{ objective: { ceIncludesScoreToken: 'yes' } }, /objective\.ceIncludesScoreToken: must be a boolean, got "yes"/],
       [{ train: { lr: 0 } }, /train\.lr: must be > 0, got 0/],
       [{ train: { warmupRatio: 1 } }, /train\.warmupRatio: must be < 1, got 1/],
       [{ train: { batchSize: 0 } }, /train\.batchSize: must be >= 1, got 0/],

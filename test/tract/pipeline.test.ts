@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, readFileSync, readdirSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLayer, loadExperiment } from '../../src/tract/config';
-import { pendingKeys, plannedKeys, reusableRunFolder, runExperiment } from '../../src/tract/pipeline';
+import { pendingKeys, plannedKeys, reusableRunFolder, runExperiment, stageObjective } from '../../src/tract/pipeline';
 import { modelDigest } from '../../src/tract/provenance';
 import { useBackend } from '../helpers/backends';
 
@@ -172,5 +172,28 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     tok[tok.length - 1] ^= 1;
     writeFileSync(join(copy, 'tok512.bin'), tok);
     assert.notEqual(modelDigest(copy), modelDigest(cfg.model));
+  });
+
+  it('objective.ceIncludesScoreToken puts CE on the digit of CoT-RAFT stages only, and moves only their keys', () => {
+    const cfg = toyConfig('tract');
+    const digit = { ...cfg, objective: { ...cfg.objective, ceIncludesScoreToken: true } };
+    const off = { ...cfg, objective: { ...cfg.objective, ceIncludesScoreToken: false } };
+    assert.equal(stageObjective('cotRaft', cfg).ceIncludesScoreToken, false, 'absent: the official code');
+    assert.equal(stageObjective('cotRaft', digit).ceIncludesScoreToken, true);
+    assert.deepEqual(stageObjective('cotRaft', off), stageObjective('cotRaft', cfg), 'false is the default');
+    assert.deepEqual(stageObjective('ce', digit), stageObjective('ce', cfg), 'CE covers the digit anyway');
+    assert.deepEqual(stageObjective('raft', digit), stageObjective('raft', cfg), 'RAFT has no CE term');
+    const seedKey = modelDigest(cfg.model);
+    assert.deepEqual(plannedKeys(off, seedKey), plannedKeys(cfg, seedKey), 'false keeps every cached key');
+    const moved = plannedKeys(digit, seedKey).stages;
+    for (const [name, key] of Object.entries(plannedKeys(cfg, seedKey).stages)) {
+      assert.notEqual(moved[name], key, `${name}: a CoT-RAFT stage with another objective is another stage`);
+    }
+    const ce = toyConfig('ce-cot');
+    assert.deepEqual(
+      plannedKeys({ ...ce, objective: { ...ce.objective, ceIncludesScoreToken: true } }, seedKey),
+      plannedKeys(ce, seedKey),
+      'a CE method keeps its keys',
+    );
   });
 });
