@@ -68,6 +68,26 @@ export function expDecode(x: f32): f32 {
   return p * reinterpret<f32>((<i32>n + 127) << 23);
 }
 
+/** {@link expDecode} four lanes at a time: the same float32 operations per lane, so the same values. */
+@inline
+export function expDecodeVector(x: v128): v128 {
+  const xc = f32x4.min(x, f32x4.splat(<f32>88.0)); // NaN stays NaN, as `x > 88` is false for it in the scalar form
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(<f32>1.4426950408889634)));
+  const r = f32x4.sub(
+    f32x4.sub(xc, f32x4.mul(n, f32x4.splat(<f32>0.693145751953125))),
+    f32x4.mul(n, f32x4.splat(<f32>1.428606765330187e-6)),
+  );
+  let p = f32x4.splat(<f32>0.001388888888888889);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.008333333333333333));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.041666666666666664));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.16666666666666666));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.0));
+  const y = f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23));
+  return v128.andnot(y, f32x4.lt(x, f32x4.splat(<f32>-87.0))); // x < −87 gives 0
+}
+
 /** e^x for one float: the operations of {@link expVector}, lane by lane. */
 @inline
 export function expScalar(x: f32): f32 {

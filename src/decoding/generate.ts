@@ -99,7 +99,7 @@ export async function generate(
     texts: promptIds.map(() => ''),
   };
   const { ids, mask } = leftPad(promptIds, tokenizer.pad);
-  let step = model.forwardWithCache(ids, null, { attentionMask: mask });
+  let step = model.forwardWithCache(ids, null, { attentionMask: mask, lastOnly: true });
   let cache: KvCache = step.cache;
   let rows = lastRows(step.logits);
   step.logits.dispose();
@@ -219,9 +219,9 @@ export function nextTokenLogits(model: LlamaModel, prefixes: readonly (readonly 
     if (p.length === 0) throw new Error(`nextTokenLogits: prefix ${i} is empty`);
   });
   const { ids, mask } = leftPad(prefixes, pad);
-  const logits = model.forward(ids, { attentionMask: mask }); // [B, T, V]
-  const [b, t, v] = logits.shape;
-  const last = tf.tidy(() => tf.reshape(tf.slice(logits, [0, t - 1, 0], [b, 1, v]), [b, v]) as tf.Tensor2D);
+  const logits = model.forward(ids, { attentionMask: mask, lastOnly: true }); // [B, 1, V]
+  const [b, , v] = logits.shape;
+  const last = tf.reshape(logits, [b, v]) as tf.Tensor2D;
   logits.dispose();
   return last;
 }

@@ -42,7 +42,7 @@ export function applyTopK(logits: Float32Array, k: number): Float32Array {
  */
 export function applyTopP(logits: Float32Array, p: number): Float32Array {
   if (p >= 1) return logits.slice();
-  const order = Array.from(logits.keys()).sort((a, b) => logits[a] - logits[b]); // ascending
+  const order = ascendingOrder(logits);
   const probs = softmax(logits);
   const out = logits.slice();
   let cum = 0;
@@ -52,6 +52,32 @@ export function applyTopP(logits: Float32Array, p: number): Float32Array {
     else break;
   }
   return out;
+}
+
+/**
+ * The indices of `values` by ascending value, equal values in index order: the order a stable sort with
+ * `(a, b) => values[a] - values[b]` gives (−0 and +0 are equal there too), from one sort of a Float64Array
+ * without a comparator. Each key is the float's bits mapped to an unsigned integer of the same order
+ * (negative floats bit-flipped, positive ones with the sign bit set), times 2^b plus the index (b index bits):
+ * at most 32 + 21 bits, exact in a float64. NaN is not ordered (nor is it by the comparator).
+ */
+export function ascendingOrder(values: Float32Array): Uint32Array {
+  const n = values.length;
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n)));
+  if (indexBits > 21) throw new RangeError(`ascendingOrder: ${n} values is more than 2^21`);
+  const scale = 2 ** indexBits;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = values[i] === 0 ? 0 : bits[i]; // −0 → +0
+    const monotone = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    keys[i] = monotone * scale + i;
+  }
+  keys.sort();
+  const order = new Uint32Array(n);
+  const mask = scale - 1;
+  for (let i = 0; i < n; i++) order[i] = keys[i] & mask; // the low bits: keys[i] mod 2^indexBits (< 2^32 lost above)
+  return order;
 }
 
 /** Softmax of one row in float64 accumulation. */

@@ -285,6 +285,7 @@ interface OwnKernels {
     tk: number,
     hd: number,
     scale: number,
+    scratch: number,
   ): void;
   rmsNorm(x: number, w: number, out: number, rows: number, d: number, eps: number): void;
   ropeAppend(
@@ -659,8 +660,13 @@ function decodeAttentionKernel(args: KernelArgs): TensorInfo {
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${DECODE_ATTENTION}: the wasm backend's memory was not found`);
   const out = backend.makeOutput(q.shape, 'float32'); // [B, KV, G, hd]
-  const at = (x: TensorInfo) => offsetOf(backend, x);
-  kernels.decodeAttention(at(q), at(k), at(v), bias ? at(bias) : 0, at(out), b, kvh, g, tk, hd, scale);
+  const scratch = backend.makeOutput([tk], 'float32'); // one row of scores, then of their exponentials
+  try {
+    const at = (x: TensorInfo) => offsetOf(backend, x);
+    kernels.decodeAttention(at(q), at(k), at(v), bias ? at(bias) : 0, at(out), b, kvh, g, tk, hd, scale, at(scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
   return out;
 }
 

@@ -48,6 +48,11 @@ export interface ForwardOptions {
   attentionMask?: readonly (readonly number[])[];
   /** Training mode: enables LoRA dropout. */
   training?: boolean;
+  /**
+   * Logits of the last position only, [B, 1, V] (a prompt's next token, a RAIL readout): the final norm and the
+   * output head skip the other T − 1 positions. The same values as the last position of the full logits.
+   */
+  lastOnly?: boolean;
 }
 
 type IdGrid = tf.Tensor2D | readonly (readonly number[])[];
@@ -149,7 +154,8 @@ export class LlamaModel {
    */
   forward(inputIds: IdGrid, options: ForwardOptions = {}): tf.Tensor3D {
     const ids = toIdRows(inputIds);
-    return tf.tidy(() => this.run(ids, options.attentionMask ?? null, null, options.training ?? false).logits);
+    const { attentionMask = null, training = false, lastOnly = false } = options;
+    return tf.tidy(() => this.run(ids, attentionMask, null, training, lastOnly).logits);
   }
 
   /**
@@ -166,7 +172,7 @@ export class LlamaModel {
   ): { logits: tf.Tensor3D; cache: KvCache } {
     const ids = toIdRows(inputIds);
     const out = tf.tidy(() => {
-      const r = this.run(ids, options.attentionMask ?? null, cache, false);
+      const r = this.run(ids, options.attentionMask ?? null, cache, false, options.lastOnly ?? false);
       return { logits: r.logits, k: r.k, v: r.v };
     });
     const mask = options.attentionMask ?? ids.map((row) => row.map(() => 1));
@@ -175,13 +181,15 @@ export class LlamaModel {
 
   /**
    * The shared forward: embed → nLayers × (attention block, MLP block) → final norm and head.
-   * @returns logits [B, T, V] and the full keys/values (past + new) of every layer, [B, KV, Tk, hd] each.
+   * @returns logits [B, T, V] ([B, 1, V] with `lastOnly`) and the full keys/values (past + new) of every layer,
+   *   [B, KV, Tk, hd] each.
    */
   private run(
     ids: number[][],
     attentionMask: Mask | null,
     cache: KvCache | null,
     training: boolean,
+    lastOnly = false,
   ): { logits: tf.Tensor3D; k: tf.Tensor4D[]; v: tf.Tensor4D[] } {
     this.checkInputs(ids, attentionMask, cache);
     const fwd = this.forwardContext(ids, attentionMask, cache, training);
@@ -193,6 +201,12 @@ export class LlamaModel {
       ks.push(attention.k);
       vs.push(attention.v);
       x = this.mlpBlock(attention.x, l, training, fwd.fused);
+    }
+    if (lastOnly && fwd.t > 1) {
+      const d = this.config.dim;
+      const lastRow = tf.slice(tf.reshape(x, [fwd.b, fwd.t, d]), [0, fwd.t - 1, 0], [fwd.b, 1, d]); // [B, 1, D]
+      x = tf.reshape(lastRow, [fwd.b, d]); // [B, D]
+      return { logits: this.head(x, fwd.b, 1, fwd.fused), k: ks, v: vs };
     }
     return { logits: this.head(x, fwd.b, fwd.t, fwd.fused), k: ks, v: vs };
   }

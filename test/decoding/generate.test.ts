@@ -9,6 +9,7 @@ import {
   applyRepetitionPenalty,
   applyTopK,
   applyTopP,
+  ascendingOrder,
   selectToken,
   softmax,
 } from '../../src/decoding/logitsProcessors';
@@ -37,6 +38,22 @@ describe('decoding/logitsProcessors (hand values, Hugging Face semantics)', () =
     // always keeps the top token
     assertClose(applyTopP(logits, 0.01), [Math.log(0.5), -Infinity, -Infinity, -Infinity], { atol: 1e-6 });
     assertClose(softmax(Float32Array.from([0, Math.log(3)])), [0.25, 0.75], { atol: 1e-7 });
+  });
+
+  it('ascendingOrder is the order of a stable sort by value (ties, ±0, −∞, a 32,000-token vocabulary)', () => {
+    const rng = new Rng('ascending-order');
+    const pool = [-Infinity, -0, 0, 1, -1, 0.5, 2 ** -140, -(2 ** -140), 3.4e38, -3.4e38];
+    for (const n of [1, 2, 5, 512, 32000]) {
+      for (let trial = 0; trial < 5; trial++) {
+        const x = Float32Array.from({ length: n }, () =>
+          rng.uniform() < 0.4 ? pool[rng.int(pool.length)] : (rng.uniform() - 0.5) * 40,
+        );
+        const stable = Array.from(x.keys()).sort((a, b) => x[a] - x[b]);
+        assert.deepEqual(Array.from(ascendingOrder(x)), stable, `n ${n}, trial ${trial}`);
+      }
+    }
+    const view = new Float32Array(new Float32Array([9, 3, 1, 2]).buffer, 4, 3); // a view at an offset
+    assert.deepEqual(Array.from(ascendingOrder(view)), [1, 2, 0]);
   });
 
   it('sampling follows the processed distribution', () => {

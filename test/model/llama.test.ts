@@ -44,6 +44,29 @@ for (const backend of TEST_BACKENDS) {
       model.dispose();
     });
 
+    it('lastOnly gives the last position of the full logits, with and without a cache', () => {
+      const model = LlamaModel.init(tinyConfig(), 3);
+      const ids = [
+        [0, 0, 3, 7, 1, 9],
+        [4, 11, 2, 5, 8, 6],
+      ];
+      const mask = [
+        [0, 0, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1],
+      ];
+      const full = model.forward(ids, { attentionMask: mask }); // [2, 6, V]
+      const want = full.slice([0, 5, 0], [2, 1, -1]); // [2, 1, V]
+      const last = model.forward(ids, { attentionMask: mask, lastOnly: true });
+      assert.deepEqual(last.shape, want.shape);
+      assertClose(last, want, { atol: 0, rtol: 0 });
+      const step = model.forwardWithCache(ids, null, { attentionMask: mask, lastOnly: true });
+      assertClose(step.logits, want, { atol: 0, rtol: 0 });
+      assert.deepEqual(step.cache.k[0].shape.slice(0, 3), [2, model.config.nKvHeads, 6], 'every position cached');
+      tf.dispose([full, want, last, step.logits]);
+      disposeCache(step.cache);
+      model.dispose();
+    });
+
     it('a left-padded batch equals the prompts run one by one (and right padding too)', () => {
       const model = LlamaModel.init(tinyConfig(), 2);
       const prompts = [
