@@ -63,7 +63,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
     perSecond.push(n / seconds);
     const digest = hash.digest('hex').slice(0, 16);
     console.log(
-      `round ${round + 1}: ${seconds.toFixed(2)} s, ${(n / seconds).toFixed(1)} CoTs/s, ${tokens} kept tokens, hash ${digest}`,
+      `round ${round + 1}: ${seconds.toFixed(2)} s, ${(n / seconds).toFixed(1)} CoTs/s, ` +
+        `${tokens} kept tokens, hash ${digest}`,
     );
   }
   console.log(`median ${median(perSecond).toFixed(1)} CoTs/s`);
