@@ -76,7 +76,8 @@ function axpy(out: usize, p: f32, v: usize, rowBytes: usize): void {
  * Byte offsets: q and out [B, KV, G, hd], k and v [B, KV, Tk, hd], bias [B, Tk] (0 when `bias` is 0: no bias),
  * `scratch` Tk floats. Three passes over the keys: the scores (kept in `scratch`) and their largest, the
  * exponentials four at a time, then their sum and the weighted values in key order. A key whose exponential is 0
- * (a masked one, bias −∞) is skipped: adding 0 changes neither the sum nor the output.
+ * (a padded one, bias −10⁹) is skipped: adding 0 changes neither the sum nor the output (for finite values; an
+ * infinite v there gave NaN before).
  */
 export function decodeAttention(
   q: usize, k: usize, v: usize, bias: usize, out: usize,

@@ -174,6 +174,9 @@ export function checkExperiment(file: string, ...overrides: ConfigLayer[]): Expe
       problems.push(`${sourceOf(merge.source, p.keys, top)}: ${p.path || '(file)'}: ${p.problem}`);
   }
   const config = checked.value as unknown as ExperimentConfig;
+  // `ceIncludesScoreToken: false` is the default spelt out: dropped, so that the resolved config (and the run id
+  // hashed from it) is the one without the key
+  if (config?.objective?.ceIncludesScoreToken === false) delete config.objective.ceIncludesScoreToken;
   if (problems.length === 0 && checked.ok) return { config, problems: [] };
   return { config: null, problems };
 }

@@ -62,17 +62,19 @@ export interface PipelineContext {
 }
 
 /**
- * The objective of a stage kind with the experiment's λ, ramp and normalisation; a CoT-RAFT stage puts CE on the
- * score digit too when the config says `objective.ceIncludesScoreToken` (the spec is then not the default's, so the
- * stage key differs; without the setting it is unchanged).
+ * The objective of a stage kind with the experiment's λ, ramp and normalisation. The `objective` settings are those
+ * of the squared-error objectives: a CE stage (the CE baselines, A.2) keeps λ 0 and the mean over its tokens whatever
+ * they say. A CoT-RAFT stage puts CE on the score digit too when the config says `objective.ceIncludesScoreToken` (the
+ * spec is then not the default's, so the stage key differs; without the setting it is unchanged).
  */
 export function stageObjective(kind: StageObjective, cfg: ExperimentConfig): ObjectiveSpec {
   const base = OBJECTIVES[kind];
+  if (kind === 'ce') return { ...base };
   const digitCe = kind === 'cotRaft' && cfg.objective.ceIncludesScoreToken === true;
   return {
     ...base,
     ...(digitCe ? { ceIncludesScoreToken: true } : {}),
-    lambda: kind === 'ce' ? 0 : cfg.objective.lambda,
+    lambda: cfg.objective.lambda,
     lambdaRampSteps: kind === 'cotRaft' ? cfg.objective.lambdaRampSteps : 0,
     reduction: cfg.objective.reduction,
   };

@@ -20,7 +20,7 @@ import {
 } from '../results/formats';
 import { compareRun, runLabel } from '../results/labels';
 import { DEFAULT_EXPERIMENT } from './config';
-import { methodSpec, paperNameOf } from './methods';
+import { METHODS, paperNameOf } from './methods';
 import { contentKey } from './provenance';
 import { FULL_PROFILE } from './profiles';
 
@@ -133,24 +133,34 @@ function resultNotes(groups: readonly Labelled[][], profile: string, nSeeds: num
     const steps = ramp.run.metrics.lambdaRampSteps;
     notes.push(`Format warm-up ON: λ ramps from 0 to its value over the first ${steps} steps of every CoT-RAFT stage.`);
   }
-  const digitCe = groups
-    .flat()
-    .find(
-      (l) =>
-        l.run.config.objective.ceIncludesScoreToken === true &&
-        methodSpec(l.run.metrics.method).stages.some((st) => st.objective === 'cotRaft'),
-    );
-  if (digitCe) {
-    notes.push(
-      `CoT-RAFT objective: CE also on the score digit (the paper's formula; the official code trains the digit by ` +
-        `the squared error alone), λ = ${digitCe.run.config.objective.lambda}.`,
-    );
-  }
+  const objectiveNote = objectiveNoteOf(groups.flat());
+  if (objectiveNote) notes.push(objectiveNote);
   notes.push(whatWasLearnt(groups, nSeeds));
   if (profile !== FULL_PROFILE) {
     notes.push(`The '${profile}' profile trains for minutes, not the paper's budget; see --profile full.`);
   }
   return notes;
+}
+
+/**
+ * A note on the squared-error objectives when a run departs from this repository's defaults: CE on the score digit
+ * (CoT-RAFT) or the authors' code's normalisation (CoT-RAFT and RAFT); null when no run does.
+ */
+function objectiveNoteOf(runs: readonly Labelled[]): string | null {
+  const squaredError = runs.filter((l) =>
+    (METHODS[l.run.metrics.method]?.stages ?? []).some((st) => st.objective !== 'ce'),
+  );
+  const digitCe = squaredError.some((l) => l.run.config.objective.ceIncludesScoreToken === true);
+  const parity = squaredError.some((l) => l.run.config.objective.reduction === 'officialParity');
+  if (!digitCe && !parity) return null;
+  const digitText =
+    "CoT-RAFT's CE also covers the score digit (the paper's formula; the authors' code trains it by the squared " +
+    'error alone)';
+  const parityText =
+    "the squared error is normalised as in the authors' code (objective.reduction 'officialParity': it weighs λ/B at " +
+    'batch size B)';
+  const parts = [...(digitCe ? [digitText] : []), ...(parity ? [parityText] : [])];
+  return `Objective: ${parts.join('; ')}.`;
 }
 
 /**

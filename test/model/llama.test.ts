@@ -46,22 +46,23 @@ for (const backend of TEST_BACKENDS) {
 
     it('lastOnly gives the last position of the full logits, with and without a cache', () => {
       const model = LlamaModel.init(tinyConfig(), 3);
+      // 2 × 12 positions: the full head is a product of 24 rows, the last-only head one of 2 (the few-rows product)
       const ids = [
-        [0, 0, 3, 7, 1, 9],
-        [4, 11, 2, 5, 8, 6],
+        [0, 0, 3, 7, 1, 9, 2, 4, 6, 8, 10, 12],
+        [4, 11, 2, 5, 8, 6, 1, 3, 5, 7, 9, 11],
       ];
       const mask = [
-        [0, 0, 1, 1, 1, 1],
-        [1, 1, 1, 1, 1, 1],
+        [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
       ];
-      const full = model.forward(ids, { attentionMask: mask }); // [2, 6, V]
-      const want = full.slice([0, 5, 0], [2, 1, -1]); // [2, 1, V]
+      const full = model.forward(ids, { attentionMask: mask }); // [2, 12, V]
+      const want = full.slice([0, 11, 0], [2, 1, -1]); // [2, 1, V]
       const last = model.forward(ids, { attentionMask: mask, lastOnly: true });
       assert.deepEqual(last.shape, want.shape);
       assertClose(last, want, { atol: 0, rtol: 0 });
       const step = model.forwardWithCache(ids, null, { attentionMask: mask, lastOnly: true });
       assertClose(step.logits, want, { atol: 0, rtol: 0 });
-      assert.deepEqual(step.cache.k[0].shape.slice(0, 3), [2, model.config.nKvHeads, 6], 'every position cached');
+      assert.deepEqual(step.cache.k[0].shape.slice(0, 3), [2, model.config.nKvHeads, 12], 'every position cached');
       tf.dispose([full, want, last, step.logits]);
       disposeCache(step.cache);
       model.dispose();

@@ -148,14 +148,24 @@ describe('tract/suiteTables buildTables', () => {
     const one = buildTables([seeds[0]], [], 'tract', 'quick', 50).results.notes.join('\n');
     assert.match(one, /clause accuracy of its evaluation CoTs 0\.800 in-domain, 0\.080 out-of-domain\./);
     assert.match(one, /What was learnt: the 1 CoT judges reach in-domain r 0\.80-0\.80,/);
-    assert.doesNotMatch(one, /CoT-RAFT objective/, 'the official objective needs no note');
-    // a profile that puts CE on the digit says so, with its λ
+    assert.doesNotMatch(one, /Objective:/, 'the default objective needs no note');
+    // a profile that puts CE on the digit and normalises as the authors' code says so
     const digit = (r: RunSummary): RunSummary => ({
       ...r,
-      config: { ...r.config, objective: { ...r.config.objective, lambda: 0.125, ceIncludesScoreToken: true } },
+      config: {
+        ...r.config,
+        objective: { ...r.config.objective, ceIncludesScoreToken: true, reduction: 'officialParity' },
+      },
     });
     const noted = buildTables([seeds[0].map(digit)], [], 'tract', 'quick', 50).results.notes.join('\n');
-    assert.match(noted, /CoT-RAFT objective: CE also on the score digit \(the paper's formula; .*\), λ = 0\.125\./);
+    assert.match(
+      noted,
+      /Objective: CoT-RAFT's CE also covers the score digit \(the paper's formula; .*\); the squared/,
+    );
+    assert.match(noted, /'officialParity': it weighs λ\/B at batch size B\)\./);
+    // a run of a method this version does not know (a results folder from another version) is left out, not an error
+    const unknown = { ...digit(seeds[0][0]), metrics: { ...seeds[0][0].metrics, method: 'retired-method' } };
+    assert.doesNotThrow(() => buildTables([[unknown]], [], 'retired-method', 'quick', 50));
   });
 
   it('keeps runs of one method apart by λ and number of CoTs (λ sweep, n-CoT) and compares against a named row', () => {

@@ -187,6 +187,14 @@ describe('tract/config: experiments as data', () => {
     }
   });
 
+  it('objective.ceIncludesScoreToken: false is the default spelt out, and resolves without the key', () => {
+    const base = join(ROOT, 'experiments', 'tinyjudge', 'tract.json');
+    const off = loadExperiment(base, { name: 'layer', layer: { objective: { ceIncludesScoreToken: false } } });
+    assert.deepEqual(off, loadExperiment(base));
+    const on = loadExperiment(base, { name: 'layer', layer: { objective: { ceIncludesScoreToken: true } } });
+    assert.equal(on.objective.ceIncludesScoreToken, true);
+  });
+
   it('every shipped suite loads under every shipped profile and full', () => {
     const experimentsDir = join(ROOT, 'experiments');
     const suites = readdirSync(join(experimentsDir, 'suites')).filter((f) => f.endsWith('.json'));
@@ -197,6 +205,9 @@ describe('tract/config: experiments as data', () => {
         const { suite: s, configs } = loadSuite(join(experimentsDir, 'suites', suite), profile, 0);
         assert.equal(configs.length, s.experiments.length, `${suite}/${profile}`);
         for (const c of configs) assert.ok(c.description.length > 10, `${c.method} has a description`);
+        // a profile must not make two experiments of a suite the same run (a λ sweep of five equal λ)
+        const runs = configs.map(({ description: _, ...rest }) => JSON.stringify(rest));
+        assert.equal(new Set(runs).size, runs.length, `${suite}/${profile}: two experiments resolve alike`);
       }
     }
     const every = readdirSync(join(experimentsDir, 'tinyjudge')).filter((f) => f.endsWith('.json'));

@@ -182,6 +182,10 @@ describe('tract/pipeline: the two-stage pipeline on a toy config (golden)', func
     assert.equal(stageObjective('cotRaft', digit).ceIncludesScoreToken, true);
     assert.deepEqual(stageObjective('cotRaft', off), stageObjective('cotRaft', cfg), 'false is the default');
     assert.deepEqual(stageObjective('ce', digit), stageObjective('ce', cfg), 'CE covers the digit anyway');
+    const parity = { ...cfg, objective: { ...cfg.objective, lambda: 2, reduction: 'officialParity' as const } };
+    assert.deepEqual(stageObjective('ce', parity), stageObjective('ce', cfg), 'a CE stage: λ 0, mean over tokens');
+    assert.equal(stageObjective('cotRaft', parity).reduction, 'officialParity');
+    assert.equal(stageObjective('raft', parity).lambda, 2);
     assert.deepEqual(stageObjective('raft', digit), stageObjective('raft', cfg), 'RAFT has no CE term');
     const seedKey = modelDigest(cfg.model);
     assert.deepEqual(plannedKeys(off, seedKey), plannedKeys(cfg, seedKey), 'false keeps every cached key');
