@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../../src/engine/asserts';
@@ -313,6 +314,32 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       tf.dispose([q, k, v, own, composed]);
       if (bias) bias.dispose();
     }
+  });
+
+  it('DecodeAttention keeps the bits of its two-pass version (a hash of outputs made at 44619db)', () => {
+    // The hash was printed by this loop with the kernel of commit 44619db (scores computed twice, scalar e^x); the
+    // kernel since then keeps the scores, takes four keys and four exponentials at a time and skips padded keys.
+    const hash = createHash('sha256');
+    for (const [b, kvh, g, tk, hd] of [
+      [2, 3, 2, 7, 8],
+      [3, 2, 3, 33, 12],
+      [2, 2, 2, 9, 6],
+      [1, 2, 4, 40, 64],
+      [4, 4, 2, 130, 8],
+    ]) {
+      const q = tf.randomNormal([b, kvh, g, hd], 0, 1, 'float32', 7) as tf.Tensor4D;
+      const k = tf.randomNormal([b, kvh, tk, hd], 0, 2, 'float32', 8) as tf.Tensor4D;
+      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 9) as tf.Tensor4D;
+      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: tk }, (_, j) => (j < 2 * i ? 0 : 1)));
+      const bias = keyPaddingBias(b, tk, 0, mask, null) as tf.Tensor4D; // [B, 1, 1, Tk]
+      for (const withBias of [bias, null]) {
+        const out = decodeStepAttention(q, k, v, withBias);
+        hash.update(Buffer.from((out.dataSync() as Float32Array).buffer));
+        out.dispose();
+      }
+      tf.dispose([q, k, v, bias]);
+    }
+    assert.equal(hash.digest('hex'), '060d8503748f4e620103d696744958b0178657875ecf49064eb1bad6c5868a58');
   });
 
   it('causal attention with CausalSoftmax equals the composed bias and softmax, forward and gradients', () => {
