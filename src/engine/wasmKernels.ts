@@ -205,12 +205,8 @@ function rowsProduct(call: MatMulCall): TensorInfo | null {
     const [x, w, c] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
     if (!transposeB) kernels.rowsProduct(x, w, c, rows, k, n);
     else {
-      const xT = backend.makeOutput([k, Math.ceil(rows / 4) * 4], 'float32'); // scratch: X transposed, padded
-      try {
-        kernels.rowsProductT(x, w, c, offsetOf(backend, xT), rows, k, n);
-      } finally {
-        backend.disposeData(xT.dataId);
-      }
+      // scratch: X transposed, [K, rows rounded up to 4]
+      withScratch(backend, k * Math.ceil(rows / 4) * 4, (xT) => kernels.rowsProductT(x, w, c, xT, rows, k, n));
     }
   }
   rowsProductCount++;
@@ -449,6 +445,19 @@ function offsetOf(backend: WasmBackendInternals, x: TensorInfo): number {
 }
 
 /**
+ * Runs `fn` with a float32 scratch buffer of `floats` floats in the backend's memory (its byte offset), and frees the
+ * buffer afterwards, also when `fn` throws.
+ */
+function withScratch<T>(backend: WasmBackendInternals, floats: number, fn: (offset: number) => T): T {
+  const scratch = backend.makeOutput([floats], 'float32');
+  try {
+    return fn(offsetOf(backend, scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
+
+/**
  * C = Aᵀ·B, A [..., T, S] and B [..., T, N] with the same batch axes and N narrow, as C [..., S, N], by the kernel
  * of kernels/transposedProduct.ts: it streams A row by row from where it lies, so the [T, S] operand (attention's
  * probabilities or their gradient, in the backward pass) is never copied. Null when the kernel cannot be loaded.
@@ -660,13 +669,11 @@ function decodeAttentionKernel(args: KernelArgs): TensorInfo {
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${DECODE_ATTENTION}: the wasm backend's memory was not found`);
   const out = backend.makeOutput(q.shape, 'float32'); // [B, KV, G, hd]
-  const scratch = backend.makeOutput([tk], 'float32'); // one row of scores, then of their exponentials
-  try {
-    const at = (x: TensorInfo) => offsetOf(backend, x);
-    kernels.decodeAttention(at(q), at(k), at(v), bias ? at(bias) : 0, at(out), b, kvh, g, tk, hd, scale, at(scratch));
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
+  const at = (x: TensorInfo) => offsetOf(backend, x);
+  // scratch: one row of scores, then of their exponentials
+  withScratch(backend, tk, (scratch) =>
+    kernels.decodeAttention(at(q), at(k), at(v), bias ? at(bias) : 0, at(out), b, kvh, g, tk, hd, scale, scratch),
+  );
   return out;
 }
 
@@ -874,8 +881,8 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
   const dq = backend.makeOutput(q.shape, 'float32'); // [B, KV, R, hd]
   const dk = backend.makeOutput(k.shape, 'float32'); // [B, KV, Tk, hd]
   const dv = backend.makeOutput(k.shape, 'float32');
-  const scratch = backend.makeOutput([2 * Math.max(tk, 1)], 'float32'); // one row of dP per thread
-  try {
+  // scratch: one row of dP per thread
+  withScratch(backend, 2 * Math.max(tk, 1), (scratch) => {
     if (size(q.shape) > 0 && tk > 0) {
       const at = (x: TensorInfo) => offsetOf(backend, x);
       // batch rows [start, start + count), each half with its own scratch row
@@ -890,7 +897,7 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
         rowsOf(dq, start),
         keysOf(dk, start),
         keysOf(dv, start),
-        at(scratch) + (start === 0 ? 0 : 4 * tk),
+        scratch + (start === 0 ? 0 : 4 * tk),
         count,
         kvh,
         rows,
@@ -900,9 +907,7 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
         hd,
       ]);
     }
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
+  });
   return [dq, dk, dv];
 }
 
