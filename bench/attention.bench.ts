@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend';
 import { installWasmKernels, type WasmKernelName } from '../src/engine/wasmKernels';
 import { attentionBias, causalAttention, causalAttentionBias, keyPaddingBias } from '../src/model/attention';
+import { median } from './cli';
 
 const SETTINGS: [string, WasmKernelName[]][] = [
   ['all own kernels', []],
@@ -22,8 +23,6 @@ const SETTINGS: [string, WasmKernelName[]][] = [
   ['sharing Identity off', ['identity']],
   ['all five off', ['causal', 'transpose', 'transposed', 'softmax', 'identity']],
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 (async () => {
   const repsArg = process.argv.indexOf('--reps');

@@ -17,13 +17,7 @@ import { generateTinyJudge } from '../src/data/tinyJudge';
 import { describeBackend, initBackend } from '../src/engine/backend';
 import { loadModel, loadModelTokenizer } from '../src/model/checkpoint';
 import { sampleCots } from '../src/tract/selfCot';
-
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : fallback;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median, option } from './cli';
 
 (async () => {
   const report = await initBackend({ prefer: 'wasm' });

@@ -16,13 +16,7 @@ import { tokenCrossEntropy } from '../src/losses/crossEntropy';
 import { loadModel } from '../src/model/checkpoint';
 import { makeConfig } from '../src/model/config';
 import { LlamaModel } from '../src/model/llama';
-
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : fallback;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median, option } from './cli';
 
 (async () => {
   const report = await initBackend({ prefer: 'wasm' });
