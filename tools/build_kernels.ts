@@ -28,6 +28,7 @@ const SOURCES = [
   'kernels/exp.ts',
   'kernels/causalSoftmax.ts',
   'kernels/causalAttentionBackward.ts',
+  'kernels/gemm.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

@@ -156,8 +156,161 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
     const out = rowsProduct(call);
     if (out) return out;
   }
+  if (ownGemmOn && largeProduct(call)) {
+    const out = ownGemm(call);
+    if (out) return out;
+  }
+  if (ownGemmOn && largeBatch(call)) {
+    const out = ownBatchedGemm(call);
+    if (out) return out;
+  }
   if (!transposeA && !transposeB && batchB === 1) return foldedProduct(call, args.attrs);
   return viewedProducts(call);
+}
+
+/**
+ * The fewest multiply-adds {@link ownGemm} takes; smaller products stay with XNNPACK (see
+ * `docs/performance.md`, `npm run bench:matmul`).
+ */
+export const GEMM_MIN_MACS = 1 << 24;
+
+/**
+ * Whether op(A)·op(B) suits {@link ownGemm}: one right operand (B has no batch) and a left operand that is one
+ * matrix, or a batch of them that folds into one (not transposed), with at least {@link GEMM_MIN_MACS} multiply-adds
+ * and a non-empty inner dimension.
+ */
+function largeProduct(call: MatMulCall): boolean {
+  if (call.batchB !== 1 || (call.batchA !== 1 && call.transposeA)) return false;
+  if (call.outerB.length > call.outerA.length) return false; // B's leading axes would stay in the output
+  const { m, k, n } = productDims(call);
+  return k > 0 && call.batchA * m * k * n >= GEMM_MIN_MACS;
+}
+
+/**
+ * C = op(A)·op(B) by kernels/gemm.ts: op(B) packed into panels once (half of them on the helper thread, where there
+ * is one), then the rows of C split between this thread and the helper. Transposed operands are read where they
+ * lie, through strides, so no transposed copy is made. Null when the kernels cannot be loaded.
+ */
+function ownGemm(call: MatMulCall): TensorInfo | null {
+  const { backend, a, b, transposeA, transposeB } = call;
+  const kernels = ownKernels(backend);
+  if (!kernels) return null;
+  const { m, k, n } = productDims(call);
+  const rows = call.batchA * m; // a batch of left operands folds into one tall matrix
+  const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., M, N]
+  if (rows === 0 || n === 0) return out;
+  // byte strides of op(A) (i, k) and op(B) (k, j)
+  const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
+  const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
+  const panels = Math.ceil(n / GEMM_NR);
+  const packed = panels * k * GEMM_NR;
+  const perThread = kernels.gemmScratchFloats();
+  const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+  withScratch(backend, packed + 2 * perThread, (scratch) => {
+    const threadScratch = [scratch + 4 * packed, scratch + 4 * (packed + perThread)];
+    splitRun(backend, kernels, 'packB', panels, k * n, (start, count) => [
+      bAt,
+      brs,
+      bcs,
+      k,
+      n,
+      scratch,
+      start,
+      start + count,
+    ]);
+    // rows go to the threads in groups of 4 (a tile's height)
+    const quads = Math.ceil(rows / 4);
+    splitRun(backend, kernels, 'gemm', quads, rows * k * n, (start, count) => [
+      aAt,
+      ars,
+      acs,
+      scratch,
+      cAt,
+      4 * n,
+      4 * start,
+      Math.min(rows, 4 * (start + count)),
+      k,
+      n,
+      threadScratch[start === 0 ? 0 : 1]!,
+    ]);
+  });
+  ownGemmCount++;
+  return out;
+}
+
+/**
+ * Whether a batch of products suits {@link ownBatchedGemm}: at least 2 of them (one operand may be shared), with at
+ * least {@link GEMM_MIN_MACS} multiply-adds in all and a non-empty inner dimension (attention's products).
+ */
+function largeBatch(call: MatMulCall): boolean {
+  const batch = Math.max(call.batchA, call.batchB);
+  if (batch < 2) return false;
+  const { m, k, n } = productDims(call);
+  return k > 0 && batch * m * k * n >= GEMM_MIN_MACS;
+}
+
+/**
+ * A batch of products C_e = op(A_e)·op(B_e) by kernels/gemm.ts (`gemmBatch`), half the batch on the helper thread
+ * where there is one; transposed operands are read in place. Null when the kernels cannot be loaded.
+ */
+function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
+  const { backend, a, b, transposeA, transposeB, batchA, batchB } = call;
+  const kernels = ownKernels(backend);
+  if (!kernels) return null;
+  const { m, k, n } = productDims(call);
+  const batch = Math.max(batchA, batchB);
+  const { outerA, outerB } = call;
+  const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
+  const out = backend.makeOutput([...outOuter, m, n], 'float32'); // [..., M, N], as the stock kernel shapes it
+  if (m === 0 || n === 0) return out;
+  const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
+  const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
+  const [abs, bbs] = [batchA === 1 ? 0 : 4 * m * k, batchB === 1 ? 0 : 4 * k * n];
+  const perThread = Math.ceil(n / GEMM_NR) * GEMM_NR * k + kernels.gemmScratchFloats();
+  const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+  withScratch(backend, 2 * perThread, (scratch) => {
+    splitRun(backend, kernels, 'gemmBatch', batch, batch * m * k * n, (start, count) => [
+      aAt,
+      abs,
+      ars,
+      acs,
+      bAt,
+      bbs,
+      brs,
+      bcs,
+      cAt,
+      4 * m * n,
+      m,
+      k,
+      n,
+      start,
+      start + count,
+      scratch + (start === 0 ? 0 : 4 * perThread),
+    ]);
+  });
+  ownGemmCount++;
+  return out;
+}
+
+/** The columns of a packed panel of B in kernels/gemm.ts. */
+const GEMM_NR = 8;
+
+let ownGemmOn = true;
+let ownGemmCount = 0;
+
+/** How many products {@link ownGemm} has computed in this process (for tests and profiles). */
+export function ownGemmCalls(): number {
+  return ownGemmCount;
+}
+
+/**
+ * Turns the own GEMM on or off (on by default); off, large products go to XNNPACK. For benchmarks and equivalence
+ * tests. Returns the previous setting.
+ */
+export function useOwnGemm(on: boolean): boolean {
+  const before = ownGemmOn;
+  ownGemmOn = on;
+  return before;
 }
 
 /**
@@ -307,6 +460,22 @@ interface OwnKernels {
   rowsProductT(x: number, w: number, c: number, xT: number, m: number, k: number, n: number): void;
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
   exp(x: number, y: number, n: number): void;
+  gemmScratchFloats(): number;
+  gemmBatch(...args: number[]): void;
+  packB(b: number, brs: number, bcs: number, k: number, n: number, dst: number, p0: number, p1: number): void;
+  gemm(
+    a: number,
+    ars: number,
+    acs: number,
+    pb: number,
+    c: number,
+    crs: number,
+    m0: number,
+    m1: number,
+    k: number,
+    n: number,
+    scratch: number,
+  ): void;
   causalSoftmax(
     q: number,
     kT: number,
@@ -359,7 +528,15 @@ function ownKernels(backend: WasmBackendInternals): OwnKernels | null {
 }
 
 /** The kernels a {@link KernelHelper} may run (halves of them). */
-const HELPER_KERNELS = ['causalSoftmax', 'causalAttentionBackward', 'swapAxes', 'exp'] as const;
+const HELPER_KERNELS = [
+  'causalSoftmax',
+  'causalAttentionBackward',
+  'swapAxes',
+  'exp',
+  'packB',
+  'gemm',
+  'gemmBatch',
+] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
 const helpersByMemory = new WeakMap<WasmMemory, KernelHelper>();
@@ -1053,6 +1230,7 @@ export const WASM_KERNELS = {
   matmul: 'BatchMatMul: engine/wasmKernels (transposed operands, batches, shared weights)',
   transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
+  gemm: 'large products (linear layers and their gradients), operands read in place: kernels/gemm.ts',
   transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
   helper:
@@ -1100,11 +1278,11 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   const offBecause = new Map<WasmKernelName, string>();
   for (const n of off) offBecause.set(n, 'TRACT_WASM_OFF');
   // these run inside the engine's BatchMatMul
-  if (off.has('matmul')) for (const n of ['transposed', 'rows'] as const) offBecause.set(n, 'TRACT_WASM_OFF');
+  if (off.has('matmul')) for (const n of ['transposed', 'rows', 'gemm'] as const) offBecause.set(n, 'TRACT_WASM_OFF');
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'rows', 'transpose', 'exp', 'causal', 'softmax', 'decode', 'step'] as const) {
+  for (const n of ['transposed', 'rows', 'gemm', 'transpose', 'exp', 'causal', 'softmax', 'decode', 'step'] as const) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
@@ -1114,6 +1292,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   if (!off.has('matmul')) installFastWasmMatMul();
   useTransposedProduct(!off.has('transposed') && !missing);
   useRowsProduct(!off.has('rows') && !missing);
+  useOwnGemm(!off.has('gemm') && !missing);
   if (!offBecause.has('softmax')) {
     tf.registerKernel({ kernelName: SOFTMAX_BACKWARD, backendName: 'wasm', kernelFunc: softmaxBackwardKernel });
   }
@@ -1156,6 +1335,7 @@ export function uninstallWasmKernels(): void {
   stockKernels.clear();
   useTransposedProduct(true);
   useRowsProduct(true);
+  useOwnGemm(true);
   useKernelHelper(true);
 }
 

@@ -10,6 +10,7 @@ import {
   CAUSAL_SOFTMAX,
   DECODE_ATTENTION,
   installWasmKernels,
+  ownGemmCalls,
   ownKernelAvailable,
   RMS_NORM,
   ROPE_APPEND,
@@ -20,6 +21,7 @@ import {
   SWIGLU,
   transposedProductCalls,
   uninstallFastWasmMatMul,
+  useOwnGemm,
   useRowsProduct,
   useTransposedProduct,
   wasmKernelsOff,
@@ -146,6 +148,50 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     tf.dispose([a, b, c]);
   });
 
+  it("the own GEMM gives XNNPACK's bits on large products (transposes, K blocks, ragged edges, batches)", async () => {
+    // [A shape, B shape, transposeA, transposeB]; each has at least GEMM_MIN_MACS multiply-adds
+    const large: [number[], number[], boolean, boolean][] = [
+      [[263, 601], [601, 229], false, false], // M % 4 = 3, K = 2 blocks + 89, N % 8 = 5
+      [[601, 263], [601, 229], true, false], // a weight gradient: op(A) read through strides
+      [[263, 601], [229, 601], false, true], // an input gradient
+      [[601, 263], [229, 601], true, true],
+      [[4, 130, 300], [300, 116], false, false], // a batch folded into rows against a shared W; N % 8 = 4
+      [[6, 130, 260], [6, 260, 100], false, false], // a batch of products
+      [[6, 260, 130], [6, 100, 260], true, true],
+      [[6, 130, 260], [100, 260], false, true], // a batch against a shared transposed W
+      [[4, 300, 130], [300, 120], true, false], // a transposed batch against a shared W
+      [[130, 260], [6, 260, 100], false, false], // a shared left operand
+    ];
+    for (const [aShape, bShape, ta, tb] of large) {
+      const name = `[${aShape}]${ta ? 'ᵀ' : ''} × [${bShape}]${tb ? 'ᵀ' : ''}`;
+      const a = tf.randomNormal(aShape, 0, 1, 'float32', 31);
+      const b = tf.randomNormal(bShape, 0, 1, 'float32', 32);
+      const before = tf.memory().numTensors;
+      const calls = ownGemmCalls();
+      const own = tf.matMul(a, b, ta, tb);
+      assert.equal(ownGemmCalls(), calls + 1, `${name}: the own GEMM computed it`);
+      assert.equal(tf.memory().numTensors, before + 1, `${name}: no scratch left behind`);
+      const was = useOwnGemm(false);
+      let xnnpack: tf.Tensor;
+      try {
+        xnnpack = tf.matMul(a, b, ta, tb);
+      } finally {
+        useOwnGemm(was);
+      }
+      assert.equal(ownGemmCalls(), calls + 1, `${name}: switched off, XNNPACK computed it`);
+      assert.deepEqual(own.shape, xnnpack.shape, name);
+      assert.deepEqual(own.dataSync(), xnnpack.dataSync(), `${name}: the same bits`);
+      tf.dispose([a, b, own, xnnpack]);
+    }
+    // and the values of the cpu backend, on the ragged one
+    const a = Array.from({ length: 263 * 601 }, (_, i) => Math.sin(i * 1.3));
+    const b = Array.from({ length: 601 * 229 }, (_, i) => Math.cos(i * 0.7));
+    const expected = await onCpu(a, [263, 601], b, [601, 229], false, false);
+    const r = tf.matMul(tf.tensor(a, [263, 601]), tf.tensor(b, [601, 229]));
+    assertClose(r.dataSync(), expected, { atol: 1e-3, rtol: 1e-5 });
+    r.dispose();
+  });
+
   it('the transposed product equals the transposed copy through XNNPACK on attention-sized operands', () => {
     const a = tf.randomNormal([2, 4, 64, 32], 0, 1, 'float32', 3); // probabilities-like [B, H, T, S]
     const b = tf.randomNormal([2, 4, 64, 8], 0, 1, 'float32', 4); // [B, H, T, 8]
@@ -218,7 +264,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.deepEqual(two.values, one.values);
   });
 
-  it('the helper thread computes half of causal attention, transposes and Exp, bit for bit as alone', function () {
+  it('the helper thread computes half of causal attention, transposes, Exp and GEMMs, bit for bit alone', function () {
     this.timeout(120000);
     const script = [
       "const tf = require('@tensorflow/tfjs');",
@@ -237,8 +283,12 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       '  const attend = (qq, kk, vv) => causalAttention(qq, kk, vv, bias, { t, past: 0, keyBias });',
       '  const f = (qq, kk, vv) => tf.sum(tf.square(attend(qq, kk, vv)));',
       '  const big = tf.randomNormal([8, 201, 64], 0, 3, "float32", 8);',
+      '  const x = tf.randomNormal([6, 130, 260], 0, 1, "float32", 9);',
+      '  const w = tf.randomNormal([260, 300], 0, 1, "float32", 10);',
+      '  const y = tf.randomNormal([6, 260, 100], 0, 1, "float32", 11);',
       '  const run = () =>',
-      '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1])].map((x) => [...x.dataSync()]);',
+      '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1]), tf.matMul(x, w), tf.matMul(x, y)]',
+      '      .map((r) => [...r.dataSync()]);',
       '  const before = helperCalls();',
       '  const on = run();',
       '  const calls = helperCalls() - before;',
@@ -258,8 +308,9 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; same: boolean };
     assert.equal(out.build, 'threaded-simd');
-    // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here)
-    assert.equal(out.calls, 4, 'kernels that ran half on the helper');
+    // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here),
+    // then the GEMM against a shared W (packing W, then the rows) and the batch of GEMMs
+    assert.equal(out.calls, 7, 'kernels that ran half on the helper');
     assert.ok(out.same, 'the same bits with and without the helper');
   });
 
@@ -653,9 +704,9 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 11);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 11);
-    assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,gemm' }), /TRACT_WASM_OFF: unknown kernel 'gemm'/);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 12);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 12);
+    assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,fft' }), /TRACT_WASM_OFF: unknown kernel 'fft'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
       assert.ok(!ownKernelAvailable(SOFTMAX_BACKWARD));
