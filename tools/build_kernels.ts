@@ -29,6 +29,7 @@ const SOURCES = [
   'kernels/causalSoftmax.ts',
   'kernels/causalAttentionBackward.ts',
   'kernels/gemm.ts',
+  'kernels/gatherSum.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

@@ -462,6 +462,8 @@ interface OwnKernels {
   exp(x: number, y: number, n: number): void;
   gemmScratchFloats(): number;
   gemmBatch(...args: number[]): void;
+  gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
+  columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   packB(b: number, brs: number, bcs: number, k: number, n: number, dst: number, p0: number, p1: number): void;
   gemm(
     a: number,
@@ -536,6 +538,7 @@ const HELPER_KERNELS = [
   'packB',
   'gemm',
   'gemmBatch',
+  'columnSum',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1196,6 +1199,69 @@ function simdExp(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * `GatherV2` along one axis with no batch axes, for float32 and int32 (4-byte elements): the indices are checked as the
+ * stock kernel checks them, then kernels/gatherSum.ts copies whole slices (an embedding row, a row of the rotary
+ * tables) where the stock kernel goes element by element. Other cases run the stock kernel.
+ */
+function sliceGather(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals & { readSync(dataId: object): ArrayLike<number> };
+  const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+  const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+  const kernels = ownKernels(backend);
+  if (!kernels || batchDims !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') {
+    return runStock('GatherV2', args);
+  }
+  const at = tf.util.parseAxisParam(axis, x.shape)[0]!;
+  const dim = x.shape[at]!;
+  const ids = backend.readSync(indices.dataId);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(id >= 0 && id <= dim - 1)) throw new Error(`GatherV2: the index value ${id} is not in [0, ${dim - 1}]`);
+  }
+  const outer = size(x.shape.slice(0, at));
+  const slice = size(x.shape.slice(at + 1));
+  const out = backend.makeOutput([...x.shape.slice(0, at), ...indices.shape, ...x.shape.slice(at + 1)], x.dtype);
+  if (outer * ids.length * slice > 0) {
+    const [src, idx, dst] = [offsetOf(backend, x), offsetOf(backend, indices), offsetOf(backend, out)];
+    kernels.gatherSlices(src, idx, dst, outer, dim, ids.length, slice);
+  }
+  return out;
+}
+
+/**
+ * `Sum` over leading axes of a float32 tensor (a weight gradient summed over the batch's rows) by kernels/gatherSum.ts,
+ * which sums columns where they lie, in the order of the stock kernel's sequential sum over its transposed copy (the
+ * same bits), half the columns on the helper thread. Other reductions run the stock kernel.
+ */
+function leadingSum(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const x = args.inputs.x!;
+  const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+  const kernels = x.dtype === 'float32' ? ownKernels(backend) : null;
+  // the leading axes in their order: the stock kernel sums axes given in another order in that order
+  const axes = tf.util.parseAxisParam(axis, x.shape);
+  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+  if (!kernels || !leading) return runStock('Sum', args);
+  const rows = size(x.shape.slice(0, axes.length));
+  const rest = x.shape.slice(axes.length);
+  const cols = size(rest);
+  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
+  if (cols === 0) return out;
+  const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
+  // columns go to the threads in blocks of 16 (the kernel's widest step), so each falls where it would in one call
+  const blocks = Math.ceil(cols / 16);
+  splitRun(backend, kernels, 'columnSum', blocks, rows * cols, (start, count) => [
+    src,
+    dst,
+    rows,
+    cols,
+    16 * start,
+    Math.min(cols, 16 * (start + count)),
+  ]);
+  return out;
+}
+
 /** The stock wasm kernels that {@link installWasmKernels} replaced, by name (restored by uninstall). */
 const stockKernels = new Map<string, tf.KernelConfig>();
 
@@ -1233,8 +1299,10 @@ export const WASM_KERNELS = {
   gemm: 'large products (linear layers and their gradients), operands read in place: kernels/gemm.ts',
   transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
+  gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
+  sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   helper:
-    'a second thread for the own kernels (half the batch of causal attention, transposes, Exp): engine/kernelHelper',
+    'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums): engine/kernelHelper',
   causal:
     'causal attention, masked keys skipped: probabilities (kernels/causalSoftmax.ts) and the backward pass ' +
     '(kernels/causalAttentionBackward.ts)',
@@ -1282,7 +1350,20 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  for (const n of ['transposed', 'rows', 'gemm', 'transpose', 'exp', 'causal', 'softmax', 'decode', 'step'] as const) {
+  const own = [
+    'transposed',
+    'rows',
+    'gemm',
+    'transpose',
+    'exp',
+    'gather',
+    'sum',
+    'causal',
+    'softmax',
+    'decode',
+    'step',
+  ];
+  for (const n of own as WasmKernelName[]) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
@@ -1313,6 +1394,8 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     });
   }
   if (!offBecause.has('exp')) replaceStock('Exp', simdExp);
+  if (!offBecause.has('gather')) replaceStock('GatherV2', sliceGather);
+  if (!offBecause.has('sum')) replaceStock('Sum', leadingSum);
   if (!offBecause.has('transpose')) replaceStock('Transpose', swapAxesTranspose);
   if (!off.has('identity')) replaceStock('Identity', sharedIdentity);
   return (Object.keys(WASM_KERNELS) as WasmKernelName[]).map((n) => {

@@ -192,6 +192,58 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     r.dispose();
   });
 
+  it("GatherV2 and Sum over leading axes give the stock kernels' bits (axes, dtypes, tails, keepDims)", () => {
+    const table = tf.randomNormal([4096, 20], 0, 1, 'float32', 41);
+    const ids = tf.tensor1d([5, 0, 4095, 5, 17], 'int32');
+    const ragged = tf.randomNormal([3, 10, 7], 0, 1, 'float32', 42);
+    const picks = tf.tensor2d(
+      [
+        [9, 0],
+        [3, 3],
+      ],
+      [2, 2],
+      'int32',
+    );
+    const ints = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const rows = tf.randomNormal([2048, 37], 0, 1, 'float32', 43);
+    const heads = tf.randomNormal([8, 16, 4, 64], 0, 1, 'float32', 44);
+    const run = () => [
+      tf.gather(table, ids), // [5, 20]: an embedding lookup
+      tf.gather(ragged, picks, 1), // [3, 2, 2, 7]: a middle axis, 2-D indices
+      tf.gather(ints, tf.tensor1d([1, 1, 0], 'int32')), // int32 rows
+      tf.sum(rows, 0), // 37 columns: blocks of 16, of 4 and single ones
+      tf.sum(heads, [0, 1]), // [4, 64]
+      tf.sum(heads, [0, 1], true), // [1, 1, 4, 64]
+      tf.sum(heads, [1, 0]), // axes in another order: the stock kernel (it sums in that order)
+      tf.sum(rows, 1), // the last axis: the stock kernel
+    ];
+    const own = run();
+    installWasmKernels(new Set(['gather', 'sum']));
+    let stock: tf.Tensor[];
+    try {
+      stock = run();
+    } finally {
+      installWasmKernels();
+    }
+    for (let i = 0; i < own.length; i++) {
+      assert.deepEqual(own[i]!.shape, stock[i]!.shape, `result ${i}: shape`);
+      assert.equal(own[i]!.dtype, stock[i]!.dtype, `result ${i}: dtype`);
+      assert.deepEqual(own[i]!.dataSync(), stock[i]!.dataSync(), `result ${i}: the same bits`);
+    }
+    assert.throws(
+      () => tf.gather(table, tf.tensor1d([3, 4096], 'int32')),
+      /GatherV2: the index value 4096 is not in \[0, 4095\]/,
+    );
+    tf.dispose([table, ids, ragged, picks, ints, rows, heads, ...own, ...stock!]);
+  });
+
   it('the transposed product equals the transposed copy through XNNPACK on attention-sized operands', () => {
     const a = tf.randomNormal([2, 4, 64, 32], 0, 1, 'float32', 3); // probabilities-like [B, H, T, S]
     const b = tf.randomNormal([2, 4, 64, 8], 0, 1, 'float32', 4); // [B, H, T, 8]
@@ -704,8 +756,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 12);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 12);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 14);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 14);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,fft' }), /TRACT_WASM_OFF: unknown kernel 'fft'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
