@@ -25,8 +25,8 @@ const NR = 8;
 const MR = 4;
 /** K per block. */
 const KC = 256;
-/** Rows per block of A. */
-const MC = 64;
+/** Rows per block of A (the unit that threads take in turn). */
+const MC = 32;
 
 /** The floats of scratch that {@link gemm} needs: a packed block of A, and one tile for the edges of C. */
 export function gemmScratchFloats(): i32 {
@@ -189,6 +189,90 @@ function halfTile(pa: usize, pb: usize, cp: usize, crs: usize, kc: i32, first: b
   v128.store(cp1, c1);
   v128.store(cp2, c2);
   v128.store(cp3, c3);
+}
+
+/** Panels of B that a thread packs at a time. */
+const PACK_CHUNK = 4;
+/** Spins of a thread waiting for the other's panels before it packs them all itself (about a second). */
+const SPIN_LIMIT = 1 << 28;
+
+/** Sets n int32s at p to 0 (the control block of {@link gemmShared} and {@link gemmBatchShared}, before a call). */
+export function zeroInts(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<i32>(p + ((<usize>i) << 2), 0);
+}
+
+/**
+ * C = op(A)·op(B) by every thread that calls it with the same arguments (but its own `scratch`), each taking work in
+ * turn from the control block `ctl` (3 int32s, zeroed before the first thread starts): first panels of B to pack
+ * (4 at a time, into pb), then, once all are packed, blocks of MC rows of C. Which thread computes which block does
+ * not change a bit of it. A thread whose partner has not packed its panels within {@link SPIN_LIMIT} spins packs
+ * them all itself (the same values written again), so a stalled partner cannot hold it up for ever.
+ */
+export function gemmShared(
+  a: usize,
+  ars: usize,
+  acs: usize,
+  b: usize,
+  brs: usize,
+  bcs: usize,
+  pb: usize,
+  c: usize,
+  crs: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  scratch: usize,
+  ctl: usize,
+): void {
+  const panels = (n + NR - 1) / NR;
+  for (;;) {
+    const p = atomic.add<i32>(ctl, PACK_CHUNK);
+    if (p >= panels) break;
+    const q = min(panels, p + PACK_CHUNK);
+    packB(b, brs, bcs, k, n, pb, p, q);
+    atomic.add<i32>(ctl, q - p, 4);
+  }
+  let spins = 0;
+  while (atomic.load<i32>(ctl, 4) < panels) {
+    if (++spins > SPIN_LIMIT) {
+      packB(b, brs, bcs, k, n, pb, 0, panels);
+      break;
+    }
+  }
+  for (;;) {
+    const i0 = atomic.add<i32>(ctl, 1, 8) * MC;
+    if (i0 >= m) break;
+    gemm(a, ars, acs, pb, c, crs, i0, min(m, i0 + MC), k, n, scratch);
+  }
+}
+
+/**
+ * {@link gemmBatch} by every thread that calls it with the same arguments (but its own `scratch`), each taking the
+ * next entry of the batch from the control block `ctl` (1 int32, zeroed before the first thread starts).
+ */
+export function gemmBatchShared(
+  a: usize,
+  abs: usize,
+  ars: usize,
+  acs: usize,
+  b: usize,
+  bbs: usize,
+  brs: usize,
+  bcs: usize,
+  c: usize,
+  cbs: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  batch: i32,
+  scratch: usize,
+  ctl: usize,
+): void {
+  for (;;) {
+    const e = atomic.add<i32>(ctl, 1);
+    if (e >= batch) break;
+    gemmBatch(a, abs, ars, acs, b, bbs, brs, bcs, c, cbs, m, k, n, e, e + 1, scratch);
+  }
 }
 
 /**

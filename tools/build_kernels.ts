@@ -33,10 +33,10 @@ const SOURCES = [
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 
-/** The compiler flags both variants share: imported memory, no runtime, no assertions, SIMD. */
-const COMMON = ['--importMemory', '--runtime', 'stub', '-O3', '--noAssert', '--enable', 'simd'];
+/** The flags both variants share: imported memory, no runtime, no assertions, SIMD, atomics (kernels/gemm.ts). */
+const COMMON = ['--importMemory', '--runtime', 'stub', '-O3', '--noAssert', '--enable', 'simd', '--enable', 'threads'];
 /** The extra flags of the shared-memory variant (the threaded wasm build's memory is shared). */
-const SHARED = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+const SHARED = ['--sharedMemory', '--maximumMemory', '65536'];
 
 /** The part of AssemblyScript's compiler API used here (`assemblyscript/asc`'s `main`). */
 interface Asc {

@@ -187,9 +187,9 @@ function largeProduct(call: MatMulCall): boolean {
 }
 
 /**
- * C = op(A)·op(B) by kernels/gemm.ts: op(B) packed into panels once (half of them on the helper thread, where there
- * is one), then the rows of C split between this thread and the helper. Transposed operands are read where they
- * lie, through strides, so no transposed copy is made. Null when the kernels cannot be loaded.
+ * C = op(A)·op(B) by kernels/gemm.ts (`gemmShared`): op(B) packed into panels once, then blocks of rows of C, this
+ * thread and the helper thread (where there is one) each taking the next panel or block in turn. Transposed operands
+ * are read where they lie, through strides, so no transposed copy is made. Null when the kernels cannot be loaded.
  */
 function ownGemm(call: MatMulCall): TensorInfo | null {
   const { backend, a, b, transposeA, transposeB } = call;
@@ -202,36 +202,28 @@ function ownGemm(call: MatMulCall): TensorInfo | null {
   // byte strides of op(A) (i, k) and op(B) (k, j)
   const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
   const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
-  const panels = Math.ceil(n / GEMM_NR);
-  const packed = panels * k * GEMM_NR;
+  const packed = Math.ceil(n / GEMM_NR) * k * GEMM_NR;
   const perThread = kernels.gemmScratchFloats();
   const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
-  withScratch(backend, packed + 2 * perThread, (scratch) => {
-    const threadScratch = [scratch + 4 * packed, scratch + 4 * (packed + perThread)];
-    splitRun(backend, kernels, 'packB', panels, k * n, (start, count) => [
-      bAt,
-      brs,
-      bcs,
-      k,
-      n,
-      scratch,
-      start,
-      start + count,
-    ]);
-    // rows go to the threads in groups of 4 (a tile's height)
-    const quads = Math.ceil(rows / 4);
-    splitRun(backend, kernels, 'gemm', quads, rows * k * n, (start, count) => [
+  // scratch: the control block (4 int32s), the packed B, then each thread's own part
+  withScratch(backend, 4 + packed + 2 * perThread, (scratch) => {
+    const pb = scratch + 16;
+    const own = (thread: number) => pb + 4 * (packed + thread * perThread);
+    shareRun(backend, kernels, 'gemmShared', scratch, rows * k * n, (thread) => [
       aAt,
       ars,
       acs,
-      scratch,
+      bAt,
+      brs,
+      bcs,
+      pb,
       cAt,
       4 * n,
-      4 * start,
-      Math.min(rows, 4 * (start + count)),
+      rows,
       k,
       n,
-      threadScratch[start === 0 ? 0 : 1]!,
+      own(thread),
+      scratch,
     ]);
   });
   ownGemmCount++;
@@ -250,8 +242,9 @@ function largeBatch(call: MatMulCall): boolean {
 }
 
 /**
- * A batch of products C_e = op(A_e)·op(B_e) by kernels/gemm.ts (`gemmBatch`), half the batch on the helper thread
- * where there is one; transposed operands are read in place. Null when the kernels cannot be loaded.
+ * A batch of products C_e = op(A_e)·op(B_e) by kernels/gemm.ts (`gemmBatchShared`), this thread and the helper thread
+ * (where there is one) each taking the next entry in turn; transposed operands are read in place. Null when the
+ * kernels cannot be loaded.
  */
 function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
   const { backend, a, b, transposeA, transposeB, batchA, batchB } = call;
@@ -268,8 +261,9 @@ function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
   const [abs, bbs] = [batchA === 1 ? 0 : 4 * m * k, batchB === 1 ? 0 : 4 * k * n];
   const perThread = Math.ceil(n / GEMM_NR) * GEMM_NR * k + kernels.gemmScratchFloats();
   const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
-  withScratch(backend, 2 * perThread, (scratch) => {
-    splitRun(backend, kernels, 'gemmBatch', batch, batch * m * k * n, (start, count) => [
+  // scratch: the control block (4 int32s), then each thread's own part (its packed B and packed block of A)
+  withScratch(backend, 4 + 2 * perThread, (scratch) => {
+    shareRun(backend, kernels, 'gemmBatchShared', scratch, batch * m * k * n, (thread) => [
       aAt,
       abs,
       ars,
@@ -283,9 +277,9 @@ function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
       m,
       k,
       n,
-      start,
-      start + count,
-      scratch + (start === 0 ? 0 : 4 * perThread),
+      batch,
+      scratch + 16 + 4 * thread * perThread,
+      scratch,
     ]);
   });
   ownGemmCount++;
@@ -461,23 +455,11 @@ interface OwnKernels {
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
   exp(x: number, y: number, n: number): void;
   gemmScratchFloats(): number;
-  gemmBatch(...args: number[]): void;
+  gemmShared(...args: number[]): void;
+  gemmBatchShared(...args: number[]): void;
+  zeroInts(p: number, n: number): void;
   gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
-  packB(b: number, brs: number, bcs: number, k: number, n: number, dst: number, p0: number, p1: number): void;
-  gemm(
-    a: number,
-    ars: number,
-    acs: number,
-    pb: number,
-    c: number,
-    crs: number,
-    m0: number,
-    m1: number,
-    k: number,
-    n: number,
-    scratch: number,
-  ): void;
   causalSoftmax(
     q: number,
     kT: number,
@@ -535,9 +517,8 @@ const HELPER_KERNELS = [
   'causalAttentionBackward',
   'swapAxes',
   'exp',
-  'packB',
-  'gemm',
-  'gemmBatch',
+  'gemmShared',
+  'gemmBatchShared',
   'columnSum',
 ] as const;
 
@@ -598,6 +579,38 @@ function splitRun(
     if (!helper.failure()) throw err;
     if (!mineDone) run(0, half);
     run(half, n - half);
+  }
+  helperSplits++;
+}
+
+/**
+ * Runs a kernel that shares its work out itself (kernels/gemm.ts `gemmShared`, `gemmBatchShared`: each calling
+ * thread takes the next part from the control block at `ctl`, 4 int32s) on this thread and, with the helper thread and
+ * at least `work` work, there too; `args(thread)` gives each thread's arguments (thread 0 here, 1 the helper). Which
+ * thread computes a part does not change its bits, and a late helper finds less to do. If the helper dies, the whole
+ * kernel runs again here (every part written again with the same values).
+ */
+function shareRun(
+  backend: WasmBackendInternals,
+  kernels: OwnKernels,
+  name: (typeof HELPER_KERNELS)[number],
+  ctl: number,
+  work: number,
+  args: (thread: number) => number[],
+): void {
+  const run = () => (kernels[name] as (...a: number[]) => void)(...args(0));
+  kernels.zeroInts(ctl, 4);
+  const helper = work >= HELPER_MIN_WORK ? helperFor(backend) : null;
+  if (!helper) {
+    run();
+    return;
+  }
+  try {
+    helper.run(name, args(1), run);
+  } catch (err) {
+    if (!helper.failure()) throw err;
+    kernels.zeroInts(ctl, 4);
+    run();
   }
   helperSplits++;
 }

@@ -361,8 +361,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; same: boolean };
     assert.equal(out.build, 'threaded-simd');
     // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here),
-    // then the GEMM against a shared W (packing W, then the rows) and the batch of GEMMs
-    assert.equal(out.calls, 7, 'kernels that ran half on the helper');
+    // then the GEMM against a shared W and the batch of GEMMs (shared out part by part)
+    assert.equal(out.calls, 6, 'kernels that ran half or shared on the helper');
     assert.ok(out.same, 'the same bits with and without the helper');
   });
 
