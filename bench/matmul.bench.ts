@@ -1,14 +1,22 @@
 /**
  * The wasm BatchMatMul kernel, stock against engine/wasmKernels, on the shapes that matter
  * (a linear layer and its two backward products, batched attention and its backward, a tied output head).
- * The last column turns off the transposed-product kernel (kernels/transposedProduct.ts), which the
- * Aᵀ·B rows with a narrow B use (attention's backward, N = 4, N = 16); elsewhere it changes nothing.
+ * The last two columns turn off the own GEMM (kernels/gemm.ts: products of at least 2²⁴ multiply-adds, which then go
+ * to XNNPACK, through transposed copies where an operand is transposed) and the transposed-product kernel
+ * (kernels/transposedProduct.ts: Aᵀ·B with a narrow B, attention's backward at N = 4, 16). The last rows are the 7M
+ * model's linear layers and tied head at batch 8 × 256 (M = 2048 tokens). The single-threaded wasm build runs here
+ * (one thread, as `TRACT_THREADS=1`).
  *
  *   npx tsx bench/matmul.bench.ts
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installFastWasmMatMul, uninstallFastWasmMatMul, useTransposedProduct } from '../src/engine/wasmKernels';
+import {
+  installFastWasmMatMul,
+  uninstallFastWasmMatMul,
+  useOwnGemm,
+  useTransposedProduct,
+} from '../src/engine/wasmKernels';
 
 function gflops(f: () => tf.Tensor, flops: number): number {
   for (let i = 0; i < 2; i++) f().dispose();
@@ -51,17 +59,39 @@ function gflops(f: () => tf.Tensor, flops: number): number {
     ['Aᵀ·B, N = 16: 64 × (512×256ᵀ·512×16)', () => tf.matMul(probs, narrow16, true, false), 2 * 64 * 512 * 256 * 16],
     ['tied head x·Eᵀ (64×512·512×4096)', () => tf.matMul(x, e, false, true), 2 * 64 * 512 * 4096],
   ];
+  // the 7M model: x·W, dy·Wᵀ and xᵀ·dy of its linear layers (256 → 688, 688 → 256) and its tied head
+  for (const [i, o] of [
+    [256, 688],
+    [688, 256],
+    [256, 4096],
+  ] as const) {
+    const xs = tf.randomNormal([2048, i]);
+    const w = tf.randomNormal([i, o]);
+    const dy = tf.randomNormal([2048, o]);
+    const fl = 2 * 2048 * i * o;
+    cases.push(
+      [`7M x·W (2048×${i}·${i}×${o})`, () => tf.matMul(xs, w), fl],
+      [`7M dy·Wᵀ (2048×${o}·(${i}×${o})ᵀ)`, () => tf.matMul(dy, w, false, true), fl],
+      [`7M xᵀ·dy ((2048×${i})ᵀ·2048×${o})`, () => tf.matMul(xs, dy, true, false), fl],
+    );
+  }
   console.log(
-    '| product | stock GFLOP/s | engine/wasmKernels GFLOP/s | without the transposed product |\n|---|---|---|---|',
+    '| product | stock GFLOP/s | engine/wasmKernels GFLOP/s | without the own GEMM | ' +
+      'without the transposed product |\n' +
+      '|---|---|---|---|---|',
   );
   for (const [name, f, fl] of cases) {
     uninstallFastWasmMatMul();
     const stock = gflops(f, fl);
     installFastWasmMatMul();
     const fast = gflops(f, fl);
+    useOwnGemm(false);
+    const xnnpack = gflops(f, fl);
+    useOwnGemm(true);
     useTransposedProduct(false);
     const copied = gflops(f, fl);
     useTransposedProduct(true);
-    console.log(`| ${name} | ${stock.toFixed(2)} | ${fast.toFixed(2)} | ${copied.toFixed(2)} |`);
+    const cells = [stock, fast, xnnpack, copied].map((g) => g.toFixed(2));
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
   }
 })();

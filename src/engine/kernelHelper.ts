@@ -1,14 +1,15 @@
 /**
  * A second thread for the own wasm kernels (kernels/*.ts). In the threaded wasm build (`TRACT_THREADS` ≥ 2) the
  * backend's memory is shared, so a Node worker can instantiate the same kernels module on the same memory and compute
- * half of a kernel's work (half the batch) while the main thread computes the other half. XNNPACK's own thread pool
- * sits idle meanwhile: the own kernels and XNNPACK's ops run one after the other.
+ * half of a kernel's work (half the batch) while the main thread computes the other half, or run the same kernel
+ * beside it where the kernel shares its work out itself (the GEMM's atomic counter). XNNPACK's own thread pool sits
+ * idle meanwhile: the own kernels and XNNPACK's ops run one after the other.
  *
  * The two threads talk through a small shared control block with `Atomics.wait` / `Atomics.notify` (a request number,
  * the kernel's name as an index, its numeric arguments, a done number and a failure flag), so a call costs a wake-up
  * of some microseconds: callers split only kernels with enough work. If the worker dies, `run` throws and
- * `failure()` says why; the caller (engine/wasmKernels `splitRun`) then computes the helper's half itself and stops
- * using the helper. A dead worker cannot say so while the main thread waits, so that is noticed only after
+ * `failure()` says why; the caller (engine/wasmKernels `splitRun`, `shareRun`) then computes the helper's part itself
+ * and stops using the helper. A dead worker cannot say so while the main thread waits, so that is noticed only after
  * {@link HELPER_TIMEOUT_MS}.
  *
  * @module engine/kernelHelper
