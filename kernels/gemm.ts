@@ -193,7 +193,7 @@ function halfTile(pa: usize, pb: usize, cp: usize, crs: usize, kc: i32, first: b
 
 /** Panels of B that a thread packs at a time. */
 const PACK_CHUNK = 4;
-/** Spins of a thread waiting for the other's panels before it packs them all itself (about a second). */
+/** Spins of a thread waiting for the other's panels before it packs them all itself (a fraction of a second). */
 const SPIN_LIMIT = 1 << 28;
 
 /** Sets n int32s at p to 0 (the control block of {@link gemmShared} and {@link gemmBatchShared}, before a call). */

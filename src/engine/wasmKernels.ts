@@ -7,6 +7,9 @@
  * falls to a scalar loop at 0.6-2.3 GFLOP/s. Every backward matmul has a transposed operand and
  * every attention product is batched, so a Llama training step spent ~90% of its time there
  * (`npm run bench:model -- --profile`). This kernel:
+ *  - computes products of at least 2²⁴ multiply-adds (linear layers and their gradients, batches of attention
+ *    products at a large head dimension) with its own GEMM (kernels/gemm.ts), which reads transposed operands in
+ *    place through strides and gives XNNPACK's bits; the other cases below are for smaller products;
  *  - makes transposed operands contiguous with the (fast) wasm Transpose kernel, or computes
  *    (op(B)ᵀ·op(A)ᵀ)ᵀ instead when that copies less;
  *  - folds a batch against a shared right operand into one tall 2-D product, through the stock
@@ -20,7 +23,8 @@
  * The softmax gradient dx = y ⊙ (dy − rowsum(dy ⊙ y)) is the kernel `SoftmaxBackward` (kernels/softmaxBackward.ts:
  * one pass where TF.js's composed gradient makes four), used by `softmaxLastAxis` in engine/ops. The attention of a
  * decoding step is the kernel `DecodeAttention` (kernels/decodeAttention.ts: one call where TF.js composes about ten),
- * used by model/attention.
+ * used by model/attention. `GatherV2` and `Sum` over leading axes copy whole slices and sum columns where they lie
+ * (kernels/gatherSum.ts), where the stock kernels go element by element or through a transposed copy.
  *
  * `Identity` (what `tf.clone` runs, and what the engine runs on every tensor an op saves for its gradient) copies
  * the whole buffer in tfjs-backend-wasm 4.22; the cpu, webgl and webgpu backends share the buffer and count a
@@ -101,6 +105,8 @@ interface MatMulCall {
   outerB: number[];
   batchA: number;
   batchB: number;
+  /** The output's leading axes: the broadcast of outerA and outerB (equal ranks, or one of them empty). */
+  outOuter: number[];
 }
 
 let stock: tf.KernelConfig | null = null;
@@ -142,17 +148,19 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const batchA = size(outerA);
   const batchB = size(outerB);
   const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+  // batch axes of the same rank, or on one side only: the output's are then the longer (or the non-1) ones
+  const ranksFit = outerA.length === outerB.length || outerA.length === 0 || outerB.length === 0;
   // Cases this kernel does not cover (general broadcasting, non-float) go to the stock kernel.
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameOuter || batchB === 1 || batchA === 1)) {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranksFit || !(sameOuter || batchB === 1 || batchA === 1)) {
     return stock!.kernelFunc(args) as TensorInfo;
   }
-  const call: MatMulCall = { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB };
+  const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
+  const call: MatMulCall = { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB, outOuter };
   if (transposedProductOn && transposeA && !transposeB && sameOuter && narrowRight(call)) {
     const out = transposedProduct(call);
     if (out) return out;
   }
-  // (a B with more leading axes than A, even of size 1, keeps them in the output: the general path below)
-  if (rowsProductOn && !transposeA && batchB === 1 && outerB.length <= outerA.length && fewRows(call)) {
+  if (rowsProductOn && !transposeA && batchB === 1 && fewRows(call)) {
     const out = rowsProduct(call);
     if (out) return out;
   }
@@ -175,15 +183,21 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
 export const GEMM_MIN_MACS = 1 << 24;
 
 /**
+ * The fewest rows (per product of a batch: {@link GEMM_MIN_ROWS} / 4) the own GEMM takes: it packs op(B) afresh on
+ * every call, which XNNPACK does once per weight tensor and caches, so the few rows of a decoding step stay there.
+ */
+export const GEMM_MIN_ROWS = 64;
+
+/**
  * Whether op(A)·op(B) suits {@link ownGemm}: one right operand (B has no batch) and a left operand that is one
  * matrix, or a batch of them that folds into one (not transposed), with at least {@link GEMM_MIN_MACS} multiply-adds
  * and a non-empty inner dimension.
  */
 function largeProduct(call: MatMulCall): boolean {
   if (call.batchB !== 1 || (call.batchA !== 1 && call.transposeA)) return false;
-  if (call.outerB.length > call.outerA.length) return false; // B's leading axes would stay in the output
   const { m, k, n } = productDims(call);
-  return k > 0 && call.batchA * m * k * n >= GEMM_MIN_MACS;
+  const rows = call.batchA * m;
+  return k > 0 && rows >= GEMM_MIN_ROWS && rows * k * n >= GEMM_MIN_MACS;
 }
 
 /**
@@ -197,16 +211,14 @@ function ownGemm(call: MatMulCall): TensorInfo | null {
   if (!kernels) return null;
   const { m, k, n } = productDims(call);
   const rows = call.batchA * m; // a batch of left operands folds into one tall matrix
-  const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., M, N]
-  if (rows === 0 || n === 0) return out;
   // byte strides of op(A) (i, k) and op(B) (k, j)
   const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
   const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
   const packed = Math.ceil(n / GEMM_NR) * k * GEMM_NR;
   const perThread = kernels.gemmScratchFloats();
-  const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+  const [aAt, bAt] = [offsetOf(backend, a), offsetOf(backend, b)];
   // scratch: the control block (4 int32s), the packed B, then each thread's own part
-  withScratch(backend, 4 + packed + 2 * perThread, (scratch) => {
+  const out = sharedOutput(backend, [...call.outOuter, m, n], 4 + packed + 2 * perThread, (cAt, scratch) => {
     const pb = scratch + 16;
     const own = (thread: number) => pb + 4 * (packed + thread * perThread);
     shareRun(backend, kernels, 'gemmShared', scratch, rows * k * n, (thread) => [
@@ -238,7 +250,7 @@ function largeBatch(call: MatMulCall): boolean {
   const batch = Math.max(call.batchA, call.batchB);
   if (batch < 2) return false;
   const { m, k, n } = productDims(call);
-  return k > 0 && batch * m * k * n >= GEMM_MIN_MACS;
+  return k > 0 && m >= GEMM_MIN_ROWS / 4 && batch * m * k * n >= GEMM_MIN_MACS;
 }
 
 /**
@@ -252,17 +264,13 @@ function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
   if (!kernels) return null;
   const { m, k, n } = productDims(call);
   const batch = Math.max(batchA, batchB);
-  const { outerA, outerB } = call;
-  const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
-  const out = backend.makeOutput([...outOuter, m, n], 'float32'); // [..., M, N], as the stock kernel shapes it
-  if (m === 0 || n === 0) return out;
   const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
   const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
   const [abs, bbs] = [batchA === 1 ? 0 : 4 * m * k, batchB === 1 ? 0 : 4 * k * n];
   const perThread = Math.ceil(n / GEMM_NR) * GEMM_NR * k + kernels.gemmScratchFloats();
-  const [aAt, bAt, cAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+  const [aAt, bAt] = [offsetOf(backend, a), offsetOf(backend, b)];
   // scratch: the control block (4 int32s), then each thread's own part (its packed B and packed block of A)
-  withScratch(backend, 4 + 2 * perThread, (scratch) => {
+  const out = sharedOutput(backend, [...call.outOuter, m, n], 4 + 2 * perThread, (cAt, scratch) => {
     shareRun(backend, kernels, 'gemmBatchShared', scratch, batch * m * k * n, (thread) => [
       aAt,
       abs,
@@ -346,7 +354,7 @@ function rowsProduct(call: MatMulCall): TensorInfo | null {
   const kernels = ownKernels(backend);
   if (!kernels) return null;
   const { m, k, n } = productDims(call);
-  const out = backend.makeOutput([...call.outerA, m, n], 'float32'); // [..., M, N]
+  const out = backend.makeOutput([...call.outOuter, m, n], 'float32'); // [..., M, N]
   const rows = call.batchA * m;
   if (rows > 0 && n > 0) {
     const [x, w, c] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
@@ -511,7 +519,7 @@ function ownKernels(backend: WasmBackendInternals): OwnKernels | null {
   return kernels;
 }
 
-/** The kernels a {@link KernelHelper} may run (halves of them). */
+/** The kernels a {@link KernelHelper} may run (halves of them, or its share of those that share work out). */
 const HELPER_KERNELS = [
   'causalSoftmax',
   'causalAttentionBackward',
@@ -587,8 +595,9 @@ function splitRun(
  * Runs a kernel that shares its work out itself (kernels/gemm.ts `gemmShared`, `gemmBatchShared`: each calling
  * thread takes the next part from the control block at `ctl`, 4 int32s) on this thread and, with the helper thread and
  * at least `work` work, there too; `args(thread)` gives each thread's arguments (thread 0 here, 1 the helper). Which
- * thread computes a part does not change its bits, and a late helper finds less to do. If the helper dies, the whole
- * kernel runs again here (every part written again with the same values).
+ * thread computes a part does not change its bits, and a late helper finds less to do.
+ * @throws {@link HelperLost} when the helper died or timed out during the call: it may still be writing to the
+ *   output and scratch, so the caller ({@link sharedOutput}) leaves them and computes afresh without it.
  */
 function shareRun(
   backend: WasmBackendInternals,
@@ -608,11 +617,42 @@ function shareRun(
   try {
     helper.run(name, args(1), run);
   } catch (err) {
-    if (!helper.failure()) throw err;
-    kernels.zeroInts(ctl, 4);
-    run();
+    const lost = helper.failure();
+    if (lost) throw new HelperLost(lost);
+    throw err;
   }
   helperSplits++;
+}
+
+/** The helper thread died or timed out during a {@link shareRun}. */
+class HelperLost extends Error {}
+
+/**
+ * A float32 output of `shape` computed by `fill(outputOffset, scratchOffset)` with `scratchFloats` floats of scratch,
+ * which is freed afterwards. If the helper thread is lost during `fill` ({@link HelperLost}), the output and scratch
+ * are left allocated (a timed-out helper may still write to them) and `fill` runs again on fresh ones, without the
+ * helper. On any other error both are freed and the error rethrown.
+ */
+function sharedOutput(
+  backend: WasmBackendInternals,
+  shape: number[],
+  scratchFloats: number,
+  fill: (outAt: number, scratchAt: number) => void,
+): TensorInfo {
+  for (;;) {
+    const out = backend.makeOutput(shape, 'float32');
+    const scratch = backend.makeOutput([scratchFloats], 'float32');
+    try {
+      fill(offsetOf(backend, out), offsetOf(backend, scratch));
+    } catch (err) {
+      if (err instanceof HelperLost) continue; // the helper is off now (helperFor), so this loop runs once more
+      backend.disposeData(out.dataId);
+      backend.disposeData(scratch.dataId);
+      throw err;
+    }
+    backend.disposeData(scratch.dataId);
+    return out;
+  }
 }
 
 /** The least work (floats or score pairs) worth a call to the helper thread (a wake-up of some microseconds). */
@@ -677,7 +717,7 @@ function foldedProduct(call: MatMulCall, attrs: KernelArgs['attrs']): TensorInfo
   const a2 = { dataId: a.dataId, shape: [call.batchA * m, a.shape[a.shape.length - 1]], dtype: a.dtype };
   const b2 = { dataId: b.dataId, shape: b.shape.slice(-2), dtype: b.dtype };
   const out = stock!.kernelFunc({ inputs: { a: a2, b: b2 }, backend: call.backend, attrs }) as TensorInfo;
-  out.shape = [...call.outerA, m, b.shape[b.shape.length - 1]];
+  out.shape = [...call.outOuter, m, b.shape[b.shape.length - 1]];
   return out;
 }
 
@@ -747,7 +787,7 @@ function orient(call: MatMulCall, m: number, n: number, swap: boolean): Oriented
 
 /** Batched (or transposed) products as fast 2-D products on zero-copy views of the operands. */
 function viewedProducts(call: MatMulCall): TensorInfo {
-  const { backend, outerA, outerB, batchA, batchB } = call;
+  const { backend, batchA, batchB } = call;
   wasmBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, [
     'number',
     'array',
@@ -761,7 +801,7 @@ function viewedProducts(call: MatMulCall): TensorInfo {
   ]);
   const { m, k, n } = productDims(call);
   const o = orient(call, m, n, swapIsCheaper(call, m, k, n));
-  const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
+  const outOuter = call.outOuter;
   const batch = Math.max(batchA, batchB);
   const product = backend.makeOutput(o.swap ? [batch, o.lm, o.ln] : [...outOuter, m, n], 'float32');
   try {

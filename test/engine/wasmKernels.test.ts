@@ -161,16 +161,19 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       [[6, 130, 260], [100, 260], false, true], // a batch against a shared transposed W
       [[4, 300, 130], [300, 120], true, false], // a transposed batch against a shared W
       [[130, 260], [6, 260, 100], false, false], // a shared left operand
+      [[2048, 64], [64, 172], false, false], // K in one short block, N % 8 = 4 (stories260K's feed-forward)
+      [[4, 2048, 64], [4, 64, 256], false, false], // one short K block in a batch
     ];
     for (const [aShape, bShape, ta, tb] of large) {
       const name = `[${aShape}]${ta ? 'ᵀ' : ''} × [${bShape}]${tb ? 'ᵀ' : ''}`;
       const a = tf.randomNormal(aShape, 0, 1, 'float32', 31);
       const b = tf.randomNormal(bShape, 0, 1, 'float32', 32);
-      const before = tf.memory().numTensors;
+      const backend = tf.engine().backend;
+      const before = backend.numDataIds();
       const calls = ownGemmCalls();
       const own = tf.matMul(a, b, ta, tb);
       assert.equal(ownGemmCalls(), calls + 1, `${name}: the own GEMM computed it`);
-      assert.equal(tf.memory().numTensors, before + 1, `${name}: no scratch left behind`);
+      assert.equal(backend.numDataIds(), before + 1, `${name}: no scratch left behind`);
       const was = useOwnGemm(false);
       let xnnpack: tf.Tensor;
       try {
@@ -183,6 +186,37 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       assert.deepEqual(own.dataSync(), xnnpack.dataSync(), `${name}: the same bits`);
       tf.dispose([a, b, own, xnnpack]);
     }
+    // NaN and ±∞ propagate as through XNNPACK
+    const special = tf.randomNormal([300, 260], 0, 1, 'float32', 36).bufferSync();
+    special.set(Number.NaN, 5, 7);
+    special.set(Number.POSITIVE_INFINITY, 200, 3);
+    special.set(Number.NEGATIVE_INFINITY, 201, 9);
+    const sa = special.toTensor();
+    const sb = tf.randomNormal([260, 300], 0, 1, 'float32', 37);
+    const viaOwn = tf.matMul(sa, sb);
+    const wasOn = useOwnGemm(false);
+    const viaXnnpack = tf.matMul(sa, sb);
+    useOwnGemm(wasOn);
+    assert.deepEqual(viaOwn.dataSync(), viaXnnpack.dataSync(), 'NaN and infinities: the same bits');
+    tf.dispose([sa, sb, viaOwn, viaXnnpack]);
+    // a decoding step's few rows stay with XNNPACK (its cached packing of W), even with 2²⁴ multiply-adds
+    const head = tf.randomNormal([4096, 256]);
+    const rowsOf16 = tf.randomNormal([16, 256]);
+    const calls = ownGemmCalls();
+    tf.matMul(rowsOf16, head, false, true).dispose();
+    assert.equal(ownGemmCalls(), calls, '16 rows: XNNPACK');
+    tf.dispose([head, rowsOf16]);
+    // batch axes of different ranks broadcast as the stock kernel does ([3] against [1, 1]: [1, 3])
+    const x3 = tf.randomNormal([3, 130, 260], 0, 1, 'float32', 38);
+    const w11 = tf.randomNormal([1, 1, 260, 200], 0, 1, 'float32', 39);
+    const broadcast = tf.matMul(x3, w11);
+    assert.deepEqual(broadcast.shape, [1, 3, 130, 200]);
+    const one = tf.matMul(x3.slice([1, 0, 0], [1, 130, 260]).reshape([130, 260]), w11.reshape([260, 200]));
+    // (the stock kernel's own loop: the values, not XNNPACK's bits)
+    assertClose(broadcast.slice([0, 1, 0, 0], [1, 1, 130, 200]).reshape([130, 200]), one, { atol: 1e-3, rtol: 1e-5 });
+    const single = tf.matMul(tf.randomNormal([130, 260]), tf.randomNormal([1, 260, 200])); // B's axis stays
+    assert.deepEqual(single.shape, [1, 130, 200]);
+    tf.dispose([x3, w11, broadcast, one, single]);
     // and the values of the cpu backend, on the ragged one
     const a = Array.from({ length: 263 * 601 }, (_, i) => Math.sin(i * 1.3));
     const b = Array.from({ length: 601 * 229 }, (_, i) => Math.cos(i * 0.7));
@@ -338,8 +372,11 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       '  const x = tf.randomNormal([6, 130, 260], 0, 1, "float32", 9);',
       '  const w = tf.randomNormal([260, 300], 0, 1, "float32", 10);',
       '  const y = tf.randomNormal([6, 260, 100], 0, 1, "float32", 11);',
+      '  const tr = tf.randomNormal([300, 263], 0, 1, "float32", 12);',
+      '  const rag = tf.randomNormal([300, 229], 0, 1, "float32", 13);',
       '  const run = () =>',
-      '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1]), tf.matMul(x, w), tf.matMul(x, y)]',
+      '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1]), tf.matMul(x, w), tf.matMul(x, y),',
+      '     tf.matMul(tr, rag, true, false)]',
       '      .map((r) => [...r.dataSync()]);',
       '  const before = helperCalls();',
       '  const on = run();',
@@ -361,8 +398,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; same: boolean };
     assert.equal(out.build, 'threaded-simd');
     // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here),
-    // then the GEMM against a shared W and the batch of GEMMs (shared out part by part)
-    assert.equal(out.calls, 6, 'kernels that ran half or shared on the helper');
+    // then the GEMM against a shared W, the batch of GEMMs and a transposed ragged GEMM (shared out part by part)
+    assert.equal(out.calls, 7, 'kernels that ran half or shared on the helper');
     assert.ok(out.same, 'the same bits with and without the helper');
   });
 
