@@ -33,11 +33,16 @@ export function gemmScratchFloats(): i32 {
   return MC * KC + MR * NR;
 }
 
+/** The floats of op(B) [K, N] packed by {@link packB}: ⌈N / 8⌉ panels of K × 8. */
+export function packedBFloats(k: i32, n: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k;
+}
+
 /**
  * Packs panels p0..p1−1 of op(B) [K, N]: panel p holds columns 8p..8p+7 as K rows of 8 floats at
  * dst + p·K·32 bytes; columns past N are 0.
  */
-export function packB(b: usize, brs: usize, bcs: usize, k: i32, n: i32, dst: usize, p0: i32, p1: i32): void {
+function packB(b: usize, brs: usize, bcs: usize, k: i32, n: i32, dst: usize, p0: i32, p1: i32): void {
   for (let p = p0; p < p1; p++) {
     const j0 = p * NR;
     const cols = min(NR, n - j0);
@@ -247,8 +252,10 @@ export function gemmShared(
 }
 
 /**
- * {@link gemmBatch} by every thread that calls it with the same arguments (but its own `scratch`), each taking the
- * next entry of the batch from the control block `ctl` (1 int32, zeroed before the first thread starts).
+ * A batch of products C_e = op(A_e)·op(B_e) (batch strides abs, bbs, cbs in bytes; 0 for an operand shared by the
+ * batch) by every thread that calls it with the same arguments (but its own `scratch`), each taking the next entry
+ * from the control block `ctl` (1 int32, zeroed before the first thread starts): op(B_e) packed into its scratch,
+ * then all rows of C_e by {@link gemm}. Scratch per thread: {@link packedBFloats} then {@link gemmScratchFloats}.
  */
 export function gemmBatchShared(
   a: usize,
@@ -268,10 +275,14 @@ export function gemmBatchShared(
   scratch: usize,
   ctl: usize,
 ): void {
+  const rest = scratch + ((<usize>packedBFloats(k, n)) << 2);
+  const panels = (n + NR - 1) / NR;
   for (;;) {
     const e = atomic.add<i32>(ctl, 1);
     if (e >= batch) break;
-    gemmBatch(a, abs, ars, acs, b, bbs, brs, bcs, c, cbs, m, k, n, e, e + 1, scratch);
+    const at = <usize>e;
+    packB(b + at * bbs, brs, bcs, k, n, scratch, 0, panels);
+    gemm(a + at * abs, ars, acs, scratch, c + at * cbs, (<usize>n) << 2, 0, m, k, n, rest);
   }
 }
 
@@ -279,7 +290,7 @@ export function gemmBatchShared(
  * Rows m0..m1−1 of C = op(A)·op(B), C [M, N] at c (row stride crs bytes), op(B) packed by {@link packB} at pb
  * (all of its panels), with {@link gemmScratchFloats} floats of scratch at `scratch` (one per thread).
  */
-export function gemm(
+function gemm(
   a: usize,
   ars: usize,
   acs: usize,
@@ -335,37 +346,5 @@ export function gemm(
         }
       }
     }
-  }
-}
-
-/**
- * Products e0..e1−1 of a batch, C_e = op(A_e)·op(B_e), each as {@link gemm} computes it: op(B_e) packed into
- * scratch first, then all rows of C_e. Batch strides in bytes (0 for an operand shared by the batch). Scratch:
- * ⌈N/8⌉·8·K floats for the packed B, then {@link gemmScratchFloats}.
- */
-export function gemmBatch(
-  a: usize,
-  abs: usize,
-  ars: usize,
-  acs: usize,
-  b: usize,
-  bbs: usize,
-  brs: usize,
-  bcs: usize,
-  c: usize,
-  cbs: usize,
-  m: i32,
-  k: i32,
-  n: i32,
-  e0: i32,
-  e1: i32,
-  scratch: usize,
-): void {
-  const panels = (n + NR - 1) / NR;
-  const rest = scratch + (<usize>panels) * (<usize>k) * (NR << 2);
-  for (let e = e0; e < e1; e++) {
-    const at = <usize>e;
-    packB(b + at * bbs, brs, bcs, k, n, scratch, 0, panels);
-    gemm(a + at * abs, ars, acs, scratch, c + at * cbs, (<usize>n) << 2, 0, m, k, n, rest);
   }
 }

@@ -206,15 +206,13 @@ function largeProduct(call: MatMulCall): boolean {
  * are read where they lie, through strides, so no transposed copy is made. Null when the kernels cannot be loaded.
  */
 function ownGemm(call: MatMulCall): TensorInfo | null {
-  const { backend, a, b, transposeA, transposeB } = call;
+  const { backend, a, b } = call;
   const kernels = ownKernels(backend);
   if (!kernels) return null;
   const { m, k, n } = productDims(call);
   const rows = call.batchA * m; // a batch of left operands folds into one tall matrix
-  // byte strides of op(A) (i, k) and op(B) (k, j)
-  const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
-  const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
-  const packed = Math.ceil(n / GEMM_NR) * k * GEMM_NR;
+  const { ars, acs, brs, bcs } = operandStrides(call, m, k, n);
+  const packed = kernels.packedBFloats(k, n);
   const perThread = kernels.gemmScratchFloats();
   const [aAt, bAt] = [offsetOf(backend, a), offsetOf(backend, b)];
   // scratch: the control block (4 int32s), the packed B, then each thread's own part
@@ -259,15 +257,14 @@ function largeBatch(call: MatMulCall): boolean {
  * kernels cannot be loaded.
  */
 function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
-  const { backend, a, b, transposeA, transposeB, batchA, batchB } = call;
+  const { backend, a, b, batchA, batchB } = call;
   const kernels = ownKernels(backend);
   if (!kernels) return null;
   const { m, k, n } = productDims(call);
   const batch = Math.max(batchA, batchB);
-  const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
-  const [brs, bcs] = transposeB ? [4, 4 * k] : [4 * n, 4];
+  const { ars, acs, brs, bcs } = operandStrides(call, m, k, n);
   const [abs, bbs] = [batchA === 1 ? 0 : 4 * m * k, batchB === 1 ? 0 : 4 * k * n];
-  const perThread = Math.ceil(n / GEMM_NR) * GEMM_NR * k + kernels.gemmScratchFloats();
+  const perThread = kernels.packedBFloats(k, n) + kernels.gemmScratchFloats();
   const [aAt, bAt] = [offsetOf(backend, a), offsetOf(backend, b)];
   // scratch: the control block (4 int32s), then each thread's own part (its packed B and packed block of A)
   const out = sharedOutput(backend, [...call.outOuter, m, n], 4 + 2 * perThread, (cAt, scratch) => {
@@ -294,8 +291,15 @@ function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
   return out;
 }
 
-/** The columns of a packed panel of B in kernels/gemm.ts. */
-const GEMM_NR = 8;
+/**
+ * The byte strides of element (i, k) of op(A) and (k, j) of op(B) in kernels/gemm.ts's terms: a transposed operand is
+ * read where it lies.
+ */
+function operandStrides(call: MatMulCall, m: number, k: number, n: number) {
+  const [ars, acs] = call.transposeA ? [4, 4 * m] : [4 * k, 4];
+  const [brs, bcs] = call.transposeB ? [4, 4 * k] : [4 * n, 4];
+  return { ars, acs, brs, bcs };
+}
 
 let ownGemmOn = true;
 let ownGemmCount = 0;
@@ -463,6 +467,7 @@ interface OwnKernels {
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
   exp(x: number, y: number, n: number): void;
   gemmScratchFloats(): number;
+  packedBFloats(k: number, n: number): number;
   gemmShared(...args: number[]): void;
   gemmBatchShared(...args: number[]): void;
   zeroInts(p: number, n: number): void;
@@ -1403,7 +1408,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   // the module of kernels/*.ts needs the backend's memory; without it (another tfjs-backend-wasm layout) its kernels
   // stay off, and tract info says so
   const missing = ownKernels(tf.backend() as unknown as WasmBackendInternals) === null;
-  const own = [
+  const own: WasmKernelName[] = [
     'transposed',
     'rows',
     'gemm',
@@ -1416,7 +1421,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     'decode',
     'step',
   ];
-  for (const n of own as WasmKernelName[]) {
+  for (const n of own) {
     if (missing && !offBecause.has(n)) offBecause.set(n, "the backend's memory was not found");
   }
   const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
