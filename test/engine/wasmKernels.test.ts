@@ -57,6 +57,16 @@ async function onCpu(
   return out;
 }
 
+/** `fn()` with one of the engine's switches (`useOwnGemm`, `useRowsProduct`, …) off, and the switch restored after. */
+function switchedOff<T>(use: (on: boolean) => boolean, fn: () => T): T {
+  const was = use(false);
+  try {
+    return fn();
+  } finally {
+    use(was);
+  }
+}
+
 describe('engine/wasmKernels: fast BatchMatMul', () => {
   before(() => useBackend('wasm'));
   after(() => useBackend('wasm'));
@@ -125,13 +135,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       const calls = rowsProductCalls();
       const own = tf.matMul(x, w, false, tb);
       assert.equal(rowsProductCalls(), calls + 1, `the own kernel computed [${m}, ${k}] × [${k}, ${n}]`);
-      const was = useRowsProduct(false);
-      let xnnpack: tf.Tensor;
-      try {
-        xnnpack = tf.matMul(x, w, false, tb);
-      } finally {
-        useRowsProduct(was);
-      }
+      const xnnpack = switchedOff(useRowsProduct, () => tf.matMul(x, w, false, tb));
       assert.equal(rowsProductCalls(), calls + 1, 'switched off, XNNPACK computed it');
       assert.deepEqual(
         own.dataSync(),
@@ -174,13 +178,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       const own = tf.matMul(a, b, ta, tb);
       assert.equal(ownGemmCalls(), calls + 1, `${name}: the own GEMM computed it`);
       assert.equal(backend.numDataIds(), before + 1, `${name}: no scratch left behind`);
-      const was = useOwnGemm(false);
-      let xnnpack: tf.Tensor;
-      try {
-        xnnpack = tf.matMul(a, b, ta, tb);
-      } finally {
-        useOwnGemm(was);
-      }
+      const xnnpack = switchedOff(useOwnGemm, () => tf.matMul(a, b, ta, tb));
       assert.equal(ownGemmCalls(), calls + 1, `${name}: switched off, XNNPACK computed it`);
       assert.deepEqual(own.shape, xnnpack.shape, name);
       assert.deepEqual(own.dataSync(), xnnpack.dataSync(), `${name}: the same bits`);
@@ -194,9 +192,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     const sa = special.toTensor();
     const sb = tf.randomNormal([260, 300], 0, 1, 'float32', 37);
     const viaOwn = tf.matMul(sa, sb);
-    const wasOn = useOwnGemm(false);
-    const viaXnnpack = tf.matMul(sa, sb);
-    useOwnGemm(wasOn);
+    const viaXnnpack = switchedOff(useOwnGemm, () => tf.matMul(sa, sb));
     assert.deepEqual(viaOwn.dataSync(), viaXnnpack.dataSync(), 'NaN and infinities: the same bits');
     tf.dispose([sa, sb, viaOwn, viaXnnpack]);
     // a decoding step's few rows stay with XNNPACK (its cached packing of W), even with 2²⁴ multiply-adds
@@ -284,13 +280,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     const calls = transposedProductCalls();
     const own = tf.matMul(a, b, true, false); // [B, H, S, 8]
     assert.equal(transposedProductCalls(), calls + 1, 'the own kernel computed it');
-    const was = useTransposedProduct(false);
-    let viaCopy: tf.Tensor;
-    try {
-      viaCopy = tf.matMul(a, b, true, false);
-    } finally {
-      useTransposedProduct(was);
-    }
+    const viaCopy = switchedOff(useTransposedProduct, () => tf.matMul(a, b, true, false));
     assert.equal(transposedProductCalls(), calls + 1, 'switched off, XNNPACK computed it');
     // a wide S (C of S × N floats beyond the cache-sized limit) goes to XNNPACK too
     const wideA = tf.randomNormal([2, 3, 1100]);
