@@ -29,6 +29,7 @@ import { makeConfig } from '../src/model/config';
 import { LlamaModel } from '../src/model/llama';
 import { tokenCrossEntropy } from '../src/losses/crossEntropy';
 import { Rng } from '../src/engine/rng';
+import { AdamW } from '../src/training/optimizer';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -52,22 +53,29 @@ function randomIds(b: number, t: number, vocab: number, rng: Rng): number[][] {
   return Array.from({ length: b }, () => Array.from({ length: t }, () => rng.int(vocab)));
 }
 
-/** A training workload: keeps its optimiser and batch across repetitions, warmed up by two steps on first use. */
+/**
+ * A training workload: keeps its optimiser and batch across repetitions, warmed up by two steps on first use. The
+ * update is the trainer's AdamW (training/optimizer; no weight decay, so Adam as in the reference), one kernel call
+ * per variable on wasm.
+ */
 function trainer(model: LlamaModel, b: number, t: number): (steps: number) => Promise<number> {
   const rng = new Rng('bench/train');
-  const opt = tf.train.adam(1e-3);
   const vars = model.trainableVariables();
+  const opt = new AdamW(vars);
   const ids = randomIds(b, t, model.config.vocabSize, rng);
   const targets = ids.map((r) => [...r.slice(1), 0]);
   const mask = ids.map((r) => r.map((_, j) => (j < t - 1 ? 1 : 0)));
   const step = async () => {
-    const cost = opt.minimize(
-      () => tokenCrossEntropy(model.forward(ids, { training: true }), targets, mask),
-      true,
+    const { value, grads } = tf.variableGrads(
+      () => tokenCrossEntropy(model.forward(ids, { training: true }), targets, mask) as tf.Scalar,
       vars,
     );
-    await cost?.data();
-    cost?.dispose();
+    opt.apply(
+      vars.map((v) => grads[v.name]),
+      1e-3,
+    );
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
   };
   let warm = false;
   return async (steps) => {
@@ -241,10 +249,16 @@ async function profiles(stories: LlamaModel): Promise<void> {
   const ids = randomIds(16, 256, 512, new Rng(1));
   const targets = ids.map((r) => [...r.slice(1), 0]);
   const mask = ids.map((r) => r.map((_, j) => (j < 255 ? 1 : 0)));
-  const opt = tf.train.adam(1e-3);
   const vars = stories.trainableVariables();
+  const opt = new AdamW(vars);
   await kernelTable(() => {
-    opt.minimize(() => tokenCrossEntropy(stories.forward(ids, { training: true }), targets, mask), false, vars);
+    const loss = () => tokenCrossEntropy(stories.forward(ids, { training: true }), targets, mask) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(loss, vars);
+    opt.apply(
+      vars.map((v) => grads[v.name]),
+      1e-3,
+    );
+    tf.dispose([value, ...Object.values(grads)]);
   }, 'per-kernel profile, one stories260K training step (B16×256)');
   opt.dispose();
   const first = stories.forwardWithCache([[1, 2, 3, 4]], null);

@@ -30,6 +30,7 @@ const SOURCES = [
   'kernels/causalAttentionBackward.ts',
   'kernels/gemm.ts',
   'kernels/gatherSum.ts',
+  'kernels/adamw.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

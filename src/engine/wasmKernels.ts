@@ -473,6 +473,7 @@ interface OwnKernels {
   zeroInts(p: number, n: number): void;
   gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
+  adamw(...args: number[]): void;
   causalSoftmax(
     q: number,
     kT: number,
@@ -533,6 +534,7 @@ const HELPER_KERNELS = [
   'gemmShared',
   'gemmBatchShared',
   'columnSum',
+  'adamw',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1028,6 +1030,52 @@ function swiGluKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the one-pass AdamW update (see {@link installWasmKernels}; training/optimizer `AdamW.apply`). */
+export const ADAMW = 'AdamW';
+
+/**
+ * The kernel {@link ADAMW} (kernels/adamw.ts): inputs `w`, `m`, `v` (a variable and its moment estimates) and `g`
+ * (its gradient), float32 of one shape; attrs `beta1`, `beta2`, `c1`, `c2` (the bias corrections 1 − βᵏ), `epsilon`,
+ * `decay` (λ; 0 for none) and `lr`. Outputs [w', m', v'], the bits of the composed ops of `AdamW.apply`. Split
+ * between the threads (elementwise, so the split changes no bit).
+ */
+function adamwKernel(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendInternals;
+  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+  const [w, m, v, g] = (['w', 'm', 'v', 'g'] as const).map((k) => {
+    const x = inputs[k];
+    if (!x) throw new Error(`${ADAMW}: input ${k} is missing`);
+    if (x.dtype !== 'float32') throw new Error(`${ADAMW}: ${k} is ${x.dtype}, float32 only`);
+    return x;
+  }) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  for (const [k, x] of [
+    ['m', m],
+    ['v', v],
+    ['g', g],
+  ] as const) {
+    if (x.shape.join() !== w.shape.join()) throw new Error(`${ADAMW}: ${k} is [${x.shape}], w is [${w.shape}]`);
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${ADAMW}: the wasm backend's memory was not found`);
+  type Attrs = { beta1: number; beta2: number; c1: number; c2: number; epsilon: number; decay: number; lr: number };
+  const a = args.attrs as Attrs;
+  const outs = [w, m, v].map(() => backend.makeOutput(w.shape, 'float32'));
+  const n = size(w.shape);
+  if (n > 0) {
+    const at = [w, m, v, g, ...outs].map((x) => offsetOf(backend, x));
+    const decay = [a.decay, a.decay > 0 ? 1 : 0];
+    const scalars = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.c1, a.c2, a.epsilon, ...decay, a.lr];
+    // in blocks of 4 floats, so that the SIMD lanes and the tail fall where they would in one call
+    const blocks = Math.ceil(n / 4);
+    splitRun(backend, kernels, 'adamw', blocks, n, (start, count) => [
+      ...at.map((p) => p + 16 * start),
+      Math.min(4 * count, n - 4 * start),
+      ...scalars,
+    ]);
+  }
+  return outs;
+}
+
 /** The name of the causal attention-probabilities kernel (registered on wasm by {@link installWasmKernels}). */
 export const CAUSAL_SOFTMAX = 'CausalSoftmax';
 
@@ -1156,6 +1204,7 @@ export type OwnKernelName =
   | typeof RMS_NORM
   | typeof ROPE_APPEND
   | typeof SWIGLU
+  | typeof ADAMW
   | typeof CAUSAL_SOFTMAX
   | typeof CAUSAL_ATTENTION_BACKWARD;
 
@@ -1359,8 +1408,10 @@ export const WASM_KERNELS = {
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
   gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
+  adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
   helper:
-    'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums): engine/kernelHelper',
+    'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums, AdamW): ' +
+    'engine/kernelHelper',
   causal:
     'causal attention, masked keys skipped: probabilities (kernels/causalSoftmax.ts) and the backward pass ' +
     '(kernels/causalAttentionBackward.ts)',
@@ -1416,6 +1467,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     'exp',
     'gather',
     'sum',
+    'adamw',
     'causal',
     'softmax',
     'decode',
@@ -1443,6 +1495,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
   }
+  if (!offBecause.has('adamw')) tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel });
   if (!offBecause.has('causal')) {
     tf.registerKernel({ kernelName: CAUSAL_SOFTMAX, backendName: 'wasm', kernelFunc: causalSoftmaxKernel });
     tf.registerKernel({
@@ -1466,7 +1519,15 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
 export function uninstallWasmKernels(): void {
   uninstallFastWasmMatMul();
   if (tf.getKernel(SOFTMAX_BACKWARD, 'wasm')) tf.unregisterKernel(SOFTMAX_BACKWARD, 'wasm');
-  for (const name of [DECODE_ATTENTION, RMS_NORM, ROPE_APPEND, SWIGLU, CAUSAL_SOFTMAX, CAUSAL_ATTENTION_BACKWARD]) {
+  for (const name of [
+    DECODE_ATTENTION,
+    RMS_NORM,
+    ROPE_APPEND,
+    SWIGLU,
+    ADAMW,
+    CAUSAL_SOFTMAX,
+    CAUSAL_ATTENTION_BACKWARD,
+  ]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
   for (const [name, config] of stockKernels) {

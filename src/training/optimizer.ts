@@ -7,6 +7,7 @@
  * @module training/optimizer
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAMW, ownKernelAvailable } from '../engine/wasmKernels';
 
 export interface AdamWConfig {
   beta1: number;
@@ -38,7 +39,10 @@ export class AdamW {
     this.v = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
-  /** Applies one update with gradients aligned to `variables`. */
+  /**
+   * Applies one update with gradients aligned to `variables`. On wasm each variable's update is one kernel call
+   * (engine/wasmKernels `AdamW`) with the bits of the composed ops; `TRACT_WASM_OFF=adamw` runs the ops.
+   */
   apply(grads: tf.Tensor[], lr: number): void {
     if (grads.length !== this.variables.length)
       throw new Error(`AdamW: ${grads.length} gradients for ${this.variables.length} variables`);
@@ -46,15 +50,27 @@ export class AdamW {
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
+    const fused = ownKernelAvailable(ADAMW);
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
+        const decay = weightDecay > 0 && w.rank >= 2 ? weightDecay : 0;
+        if (fused && w.dtype === 'float32' && g.dtype === 'float32') {
+          // one pass on wasm (kernels/adamw.ts), the bits of the ops below
+          const inputs = { w, m: this.m[i], v: this.v[i], g };
+          const attrs = { beta1, beta2, c1, c2, epsilon, decay, lr };
+          const [w1, m1, v1] = tf.engine().runKernel(ADAMW, inputs, attrs) as tf.Tensor[];
+          this.m[i].assign(m1);
+          this.v[i].assign(v1);
+          w.assign(w1);
+          return;
+        }
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
         this.m[i].assign(m);
         this.v[i].assign(v);
         let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
-        if (weightDecay > 0 && w.rank >= 2) update = tf.add(update, tf.mul(w, weightDecay));
+        if (decay > 0) update = tf.add(update, tf.mul(w, decay));
         w.assign(tf.sub(w, tf.mul(update, lr)));
       });
     });

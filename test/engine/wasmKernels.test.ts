@@ -340,7 +340,7 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.deepEqual(two.values, one.values);
   });
 
-  it('the helper thread computes half of causal attention, transposes, Exp and GEMMs, bit for bit alone', function () {
+  it('the helper computes half of causal attention, transposes, Exp, GEMMs and AdamW, bit for bit alone', function () {
     this.timeout(120000);
     const script = [
       "const tf = require('@tensorflow/tfjs');",
@@ -364,9 +364,11 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       '  const y = tf.randomNormal([6, 260, 100], 0, 1, "float32", 11);',
       '  const tr = tf.randomNormal([300, 263], 0, 1, "float32", 12);',
       '  const rag = tf.randomNormal([300, 229], 0, 1, "float32", 13);',
+      '  const adam = { beta1: 0.9, beta2: 0.999, c1: 0.19, c2: 0.002, epsilon: 1e-8, decay: 0.01, lr: 1e-3 };',
+      '  const moments = { w: big, m: tf.abs(big), v: tf.square(big), g: tf.neg(big) };',
       '  const run = () =>',
       '    [...tf.grads(f)([q, k, v]), tf.exp(big), tf.transpose(big, [0, 2, 1]), tf.matMul(x, w), tf.matMul(x, y),',
-      '     tf.matMul(tr, rag, true, false)]',
+      '     tf.matMul(tr, rag, true, false), ...tf.engine().runKernel("AdamW", moments, adam)]',
       '      .map((r) => [...r.dataSync()]);',
       '  const before = helperCalls();',
       '  const on = run();',
@@ -388,8 +390,9 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; calls: number; same: boolean };
     assert.equal(out.build, 'threaded-simd');
     // the probabilities, the backward pass, Exp and the transpose of the large tensor (the small ones stay here),
-    // then the GEMM against a shared W, the batch of GEMMs and a transposed ragged GEMM (shared out part by part)
-    assert.equal(out.calls, 7, 'kernels that ran half or shared on the helper');
+    // then the GEMM against a shared W, the batch of GEMMs and a transposed ragged GEMM (shared out part by part), and
+    // an AdamW update
+    assert.equal(out.calls, 8, 'kernels that ran half or shared on the helper');
     assert.ok(out.same, 'the same bits with and without the helper');
   });
 
@@ -783,8 +786,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 14);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 14);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 15);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 15);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,fft' }), /TRACT_WASM_OFF: unknown kernel 'fft'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import fixture from '../fixtures/adamw-torch.json';
 import { assertClose } from '../../src/engine/asserts';
 import { AdamW, clipByGlobalNorm } from '../../src/training/optimizer';
+import { ADAMW, installWasmKernels } from '../../src/engine/wasmKernels';
+import { Rng } from '../../src/engine/rng';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends';
 
 /**
@@ -79,3 +81,80 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+describe('training/optimizer: the one-pass AdamW kernel on wasm (kernels/adamw.ts)', () => {
+  before(() => useBackend('wasm'));
+  after(() => useBackend('wasm'));
+
+  /** Weights and moments after `steps` updates of variables of `shapes` from seeded values, as arrays. */
+  function train(
+    shapes: number[][],
+    steps: number,
+    weightDecay: number,
+  ): { w: number[][]; m: number[][]; v: number[][] } {
+    const rng = new Rng('adamw-kernel');
+    const values = (shape: number[], scale: number) =>
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => scale * rng.normal()),
+        shape,
+      );
+    const vars = shapes.map((s) => tf.variable(values(s, 0.5), true));
+    const opt = new AdamW(vars, { weightDecay });
+    try {
+      for (let step = 0; step < steps; step++) {
+        // gradients of mixed scales, with exact zeros, so that m, v and the update span many exponents
+        const grads = shapes.map((s) => tf.tidy(() => tf.relu(values(s, 10 ** (step - 2)))));
+        opt.apply(grads, 1e-3 * (step + 1));
+        tf.dispose(grads);
+      }
+      const state = opt.state();
+      return { w: vars.map((x) => [...x.dataSync()]), m: state.m.map((x) => [...x]), v: state.v.map((x) => [...x]) };
+    } finally {
+      opt.dispose();
+      tf.dispose(vars);
+    }
+  }
+
+  // a vector (no decay), a tail of 3 floats past the SIMD lanes, and one large enough to be split between threads (in
+  // the threaded build; engine/wasmKernels' helper test checks the split's bits)
+  const shapes = [[7], [33, 5], [256, 688]];
+
+  for (const decay of [0, 0.01]) {
+    it(`has the bits of the composed ops (weight decay ${decay})`, () => {
+      assert.ok(tf.getKernel(ADAMW, 'wasm'), 'registered by initBackend');
+      const fused = train(shapes, 4, decay);
+      installWasmKernels(new Set(['adamw']));
+      let composed: typeof fused;
+      try {
+        assert.equal(tf.getKernel(ADAMW, 'wasm'), undefined, 'TRACT_WASM_OFF=adamw leaves it out');
+        composed = train(shapes, 4, decay);
+      } finally {
+        installWasmKernels();
+      }
+      for (const k of ['w', 'm', 'v'] as const) {
+        fused[k].forEach((x, i) => assert.deepEqual(x, composed[k][i], `${k} ${i}: the same bits`));
+      }
+    });
+  }
+
+  it('leaves no tensor behind', () => {
+    const w = tf.variable(tf.ones([300, 7]), true);
+    const opt = new AdamW([w]);
+    const g = tf.fill([300, 7], 0.5);
+    opt.apply([g], 1e-3);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) opt.apply([g], 1e-3);
+    assert.equal(tf.memory().numTensors, before);
+    opt.dispose();
+    tf.dispose([w, g]);
+  });
+
+  it('names the input that is wrong', () => {
+    const w = tf.ones([4]);
+    const v = tf.ones([5]);
+    const attrs = { beta1: 0.9, beta2: 0.999, c1: 0.1, c2: 0.001, epsilon: 1e-8, decay: 0, lr: 1e-3 };
+    assert.throws(() => tf.engine().runKernel(ADAMW, { w, m: w, v, g: w }, attrs), /AdamW: v is \[5\], w is \[4\]/);
+    assert.throws(() => tf.engine().runKernel(ADAMW, { w, m: w, v: w }, attrs), /AdamW: input g is missing/);
+    tf.dispose([w, v]);
+  });
+});
