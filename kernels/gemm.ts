@@ -13,6 +13,15 @@
 //    A panel of B (KC × 8 floats, 8 KiB) stays in L1 while it meets the block's row panels, the block (MC × KC
 //    floats) in L2.
 //
+// Causal attention's products (engine/wasmKernels `CausalProduct`) skip what the causal mask makes zero or unused, a
+// block of MC rows at a time (`causal`, with the query rows stacked as G groups of T after `past` cached keys):
+//  1. C = scores: row i needs the keys j ≤ past + (i mod T); the panels past the block's last such key are not
+//     computed but set to 0 (the mask removes them);
+//  2. C = P·V (A lower-triangular): row i sums k = 0 .. past + (i mod T) only, A being 0 beyond;
+//  3. C = Pᵀ·dY (op(A) upper-triangular; C's rows are keys): row i sums from k = i − past, A being 0 before that
+//     (in the first group; later groups are summed whole).
+// Leaving out products with an exact 0 changes no bit of a sum that starts from +0.
+//
 // Every element of C is Σ_k A[i, k]·B[k, j], summed in the order k = 0, 1, …, K − 1 from 0, one product and one add
 // at a time (no fused multiply-add): the bits do not depend on the blocking, on how rows are split between threads,
 // or on where the element lies in a tile.
@@ -247,7 +256,7 @@ export function gemmShared(
   for (;;) {
     const i0 = atomic.add<i32>(ctl, 1, 8) * MC;
     if (i0 >= m) break;
-    gemm(a, ars, acs, pb, c, crs, i0, min(m, i0 + MC), k, n, scratch);
+    gemm(a, ars, acs, pb, c, crs, i0, min(m, i0 + MC), k, n, scratch, 0, 1, 0);
   }
 }
 
@@ -256,6 +265,7 @@ export function gemmShared(
  * batch) by every thread that calls it with the same arguments (but its own `scratch`), each taking the next entry
  * from the control block `ctl` (1 int32, zeroed before the first thread starts): op(B_e) packed into its scratch,
  * then all rows of C_e by {@link gemm}. Scratch per thread: {@link packedBFloats} then {@link gemmScratchFloats}.
+ * `causal` (0 for none), `t` and `past`: the causal skipping of the header (1, 2 or 3), T and the cached keys.
  */
 export function gemmBatchShared(
   a: usize,
@@ -274,6 +284,9 @@ export function gemmBatchShared(
   batch: i32,
   scratch: usize,
   ctl: usize,
+  causal: i32,
+  t: i32,
+  past: i32,
 ): void {
   const rest = scratch + ((<usize>packedBFloats(k, n)) << 2);
   const panels = (n + NR - 1) / NR;
@@ -282,13 +295,19 @@ export function gemmBatchShared(
     if (e >= batch) break;
     const at = <usize>e;
     packB(b + at * bbs, brs, bcs, k, n, scratch, 0, panels);
-    gemm(a + at * abs, ars, acs, scratch, c + at * cbs, (<usize>n) << 2, 0, m, k, n, rest);
+    gemm(a + at * abs, ars, acs, scratch, c + at * cbs, (<usize>n) << 2, 0, m, k, n, rest, causal, t, past);
   }
+}
+
+/** The largest i mod t over rows i0..i1−1 (t − 1 where they reach into another group of t rows). */
+function lastInGroup(i0: i32, i1: i32, t: i32): i32 {
+  return i0 / t === (i1 - 1) / t ? (i1 - 1) % t : t - 1;
 }
 
 /**
  * Rows m0..m1−1 of C = op(A)·op(B), C [M, N] at c (row stride crs bytes), op(B) packed by {@link packB} at pb
- * (all of its panels), with {@link gemmScratchFloats} floats of scratch at `scratch` (one per thread).
+ * (all of its panels), with {@link gemmScratchFloats} floats of scratch at `scratch` (one per thread); `causal`, `t`
+ * and `past` as in {@link gemmBatchShared} (0, 1, 0 for a plain product).
  */
 function gemm(
   a: usize,
@@ -302,15 +321,33 @@ function gemm(
   k: i32,
   n: i32,
   scratch: usize,
+  causal: i32,
+  t: i32,
+  past: i32,
 ): void {
   const edge = scratch + ((<usize>(MC * KC)) << 2);
   const edgeRow: usize = NR << 2;
-  const panels = (n + NR - 1) / NR;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    const first = k0 === 0;
-    for (let i0 = m0; i0 < m1; i0 += MC) {
-      const rows = min(MC, m1 - i0);
+  const allPanels = (n + NR - 1) / NR;
+  for (let i0 = m0; i0 < m1; i0 += MC) {
+    const rows = min(MC, m1 - i0);
+    // the part of K and the panels of B that this block of rows needs
+    let kLo = 0;
+    let kHi = k;
+    let panels = allPanels;
+    if (causal === 1) panels = min(allPanels, (past + lastInGroup(i0, i0 + rows, t) + NR) / NR);
+    else if (causal === 2) kHi = min(k, past + lastInGroup(i0, i0 + rows, t) + 1);
+    else if (causal === 3) kLo = min(k, max(0, i0 - past));
+    if (kLo >= kHi || panels < allPanels) {
+      // what is not computed is 0 (here: the whole block where it sums nothing)
+      const j0 = kLo >= kHi ? 0 : panels * NR;
+      for (let q = 0; q < rows; q++) {
+        const row = c + (<usize>(i0 + q)) * crs;
+        for (let j = j0; j < n; j++) store<f32>(row + ((<usize>j) << 2), 0);
+      }
+    }
+    for (let k0 = kLo; k0 < kHi; k0 += KC) {
+      const kc = min(KC, kHi - k0);
+      const first = k0 === kLo;
       packA(a, ars, acs, i0, rows, k0, kc, scratch);
       for (let p = 0; p < panels; p++) {
         const j0 = p * NR;

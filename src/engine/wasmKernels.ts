@@ -107,6 +107,15 @@ interface MatMulCall {
   batchB: number;
   /** The output's leading axes: the broadcast of outerA and outerB (equal ranks, or one of them empty). */
   outOuter: number[];
+  /** A product of causal attention ({@link CAUSAL_PRODUCT}): what it may skip. */
+  causal?: CausalSkip;
+}
+
+/** What a product of causal attention may skip (kernels/gemm.ts, `causal`): `mode` 1, 2 or 3; T; cached keys. */
+interface CausalSkip {
+  mode: number;
+  t: number;
+  past: number;
 }
 
 let stock: tf.KernelConfig | null = null;
@@ -135,10 +144,10 @@ function shapeBytes(shape: number[]): Uint8Array {
 }
 
 /**
- * The kernel: float32 products whose batch axes match, or where one side has a single batch entry, run here; the
- * rest (general broadcasting, other dtypes) go to the stock kernel.
+ * A `BatchMatMul`'s arguments as a {@link MatMulCall}: float32 products whose batch axes match, or where one side has
+ * a single batch entry; null for the rest (general broadcasting, other dtypes), which the stock kernel computes.
  */
-function fastBatchMatMul(args: KernelArgs): TensorInfo {
+function matMulCall(args: KernelArgs): MatMulCall | null {
   const backend = args.backend as WasmBackendInternals;
   const a = args.inputs.a!;
   const b = args.inputs.b!;
@@ -150,12 +159,22 @@ function fastBatchMatMul(args: KernelArgs): TensorInfo {
   const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
   // batch axes of the same rank, or on one side only: the output's are then the longer (or the non-1) ones
   const ranksFit = outerA.length === outerB.length || outerA.length === 0 || outerB.length === 0;
-  // Cases this kernel does not cover (general broadcasting, non-float) go to the stock kernel.
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranksFit || !(sameOuter || batchB === 1 || batchA === 1)) {
-    return stock!.kernelFunc(args) as TensorInfo;
+    return null;
   }
   const outOuter = outerA.length >= outerB.length ? (batchA >= batchB ? outerA : outerB) : outerB;
-  const call: MatMulCall = { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB, outOuter };
+  return { backend, a, b, transposeA, transposeB, outerA, outerB, batchA, batchB, outOuter };
+}
+
+/**
+ * The kernel: float32 products whose batch axes match, or where one side has a single batch entry, run here; the
+ * rest (general broadcasting, other dtypes) go to the stock kernel.
+ */
+function fastBatchMatMul(args: KernelArgs): TensorInfo {
+  const call = matMulCall(args);
+  if (!call) return stock!.kernelFunc(args) as TensorInfo;
+  const { transposeA, transposeB, batchB } = call;
+  const sameOuter = call.outerA.length === call.outerB.length && call.outerA.every((d, i) => d === call.outerB[i]);
   if (transposedProductOn && transposeA && !transposeB && sameOuter && narrowRight(call)) {
     const out = transposedProduct(call);
     if (out) return out;
@@ -285,6 +304,9 @@ function ownBatchedGemm(call: MatMulCall): TensorInfo | null {
       batch,
       scratch + 16 + 4 * thread * perThread,
       scratch,
+      call.causal?.mode ?? 0,
+      call.causal?.t ?? 1,
+      call.causal?.past ?? 0,
     ]);
   });
   ownGemmCount++;
@@ -1030,6 +1052,39 @@ function swiGluKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of causal attention's products (see {@link installWasmKernels}; model/attention). */
+export const CAUSAL_PRODUCT = 'CausalProduct';
+
+/**
+ * The kernel {@link CAUSAL_PRODUCT}: `BatchMatMul` of inputs `a` and `b` (attrs `transposeA`, `transposeB`) that may
+ * skip, a block of 32 rows at a time, what causal attention's mask makes zero or unused (kernels/gemm.ts): attrs
+ * `mode` (1: scores, the keys a row cannot see set to 0; 2: P·V, A lower-triangular; 3: Aᵀ·B with A
+ * lower-triangular), `t` (query rows per group) and `past` (cached keys). Batches the own GEMM does not take, and
+ * `TRACT_WASM_OFF=gemm`, compute the whole product, which is as valid: the skipped part is 0, or unused.
+ */
+function causalProductKernel(args: KernelArgs): TensorInfo {
+  const call = matMulCall(args);
+  const { mode, t, past } = args.attrs as unknown as CausalSkip;
+  if (!(mode === 1 || mode === 2 || mode === 3) || !(t >= 1) || !(past >= 0)) {
+    throw new Error(`${CAUSAL_PRODUCT}: mode ${mode}, t ${t}, past ${past} (mode 1, 2 or 3, t ≥ 1, past ≥ 0)`);
+  }
+  if (call && ownGemmOn && call.batchA === call.batchB && largeBatch(call)) {
+    const out = ownBatchedGemm({ ...call, causal: { mode, t, past } });
+    if (out) {
+      causalProductCount++;
+      return out;
+    }
+  }
+  return tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc(args) as TensorInfo; // the whole product
+}
+
+let causalProductCount = 0;
+
+/** How many products {@link causalProductKernel} computed with skipping (for tests). */
+export function causalProductCalls(): number {
+  return causalProductCount;
+}
+
 /** The name of the one-pass AdamW update (see {@link installWasmKernels}; training/optimizer `AdamW.apply`). */
 export const ADAMW = 'AdamW';
 
@@ -1205,6 +1260,7 @@ export type OwnKernelName =
   | typeof ROPE_APPEND
   | typeof SWIGLU
   | typeof ADAMW
+  | typeof CAUSAL_PRODUCT
   | typeof CAUSAL_SOFTMAX
   | typeof CAUSAL_ATTENTION_BACKWARD;
 
@@ -1403,7 +1459,9 @@ export const WASM_KERNELS = {
   matmul: 'BatchMatMul: engine/wasmKernels (transposed operands, batches, shared weights)',
   transposed: 'Aᵀ·B with a narrow B: kernels/transposedProduct.ts',
   rows: 'products with few rows (decoding steps) on the calling thread: kernels/rowsProduct.ts',
-  gemm: 'large products (linear layers and their gradients), operands read in place: kernels/gemm.ts',
+  gemm:
+    "large products (linear layers and their gradients), operands read in place, and causal attention's products " +
+    'without the masked part: kernels/gemm.ts',
   transpose: 'Transpose of two adjacent axis groups in cache-sized tiles: kernels/swapAxes.ts',
   exp: 'Exp (float32) four lanes at a time: kernels/exp.ts',
   gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
@@ -1495,6 +1553,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: ROPE_APPEND, backendName: 'wasm', kernelFunc: ropeAppendKernel });
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
   }
+  tf.registerKernel({ kernelName: CAUSAL_PRODUCT, backendName: 'wasm', kernelFunc: causalProductKernel });
   if (!offBecause.has('adamw')) tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel });
   if (!offBecause.has('causal')) {
     tf.registerKernel({ kernelName: CAUSAL_SOFTMAX, backendName: 'wasm', kernelFunc: causalSoftmaxKernel });
@@ -1525,6 +1584,7 @@ export function uninstallWasmKernels(): void {
     ROPE_APPEND,
     SWIGLU,
     ADAMW,
+    CAUSAL_PRODUCT,
     CAUSAL_SOFTMAX,
     CAUSAL_ATTENTION_BACKWARD,
   ]) {

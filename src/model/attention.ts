@@ -11,8 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
+import { SOFTMAX_BACKWARD } from '../engine/wasmKernels';
 import {
   CAUSAL_ATTENTION_BACKWARD,
+  CAUSAL_PRODUCT,
   CAUSAL_SOFTMAX,
   DECODE_ATTENTION,
   ownKernelAvailable,
@@ -109,7 +111,8 @@ export function attentionBias(causalBias: tf.Tensor4D, keyBias: tf.Tensor4D | nu
  * and the softmax's gradient is one fused kernel on wasm (engine/ops `softmaxLastAxis`): the [G·T, Tk] tensors are
  * the large ones at a small head dimension. Given `causal` (what the bias is made of), on wasm and at a head dimension
  * of at most {@link FUSED_CAUSAL_MAX_HEAD_DIM}, the own causal kernels compute only the keys each row sees, forward
- * and backward (`fusedCausalAttention`).
+ * and backward (`fusedCausalAttention`); at larger head dimensions the products leave out the masked part
+ * (`skippingCausalAttention`).
  * @param qg [B, KV, G·T, hd]; kt, vt [B, KV, Tk, hd]; bias broadcastable to [B, KV, G·T, Tk]
  * @returns [B, KV, G·T, hd]
  */
@@ -125,6 +128,9 @@ export function causalAttention(
   const fused = hd <= FUSED_CAUSAL_MAX_HEAD_DIM && ownKernelAvailable(CAUSAL_SOFTMAX);
   if (causal && fused && ownKernelAvailable(CAUSAL_ATTENTION_BACKWARD)) {
     return fusedCausalAttention(qs, kt, vt, causal); // [B, KV, G·T, hd]
+  }
+  if (causal && !fused && ownKernelAvailable(CAUSAL_PRODUCT) && ownKernelAvailable(SOFTMAX_BACKWARD)) {
+    return skippingCausalAttention(qs, kt, vt, bias, causal); // [B, KV, G·T, hd]
   }
   const scores = tf.add(tf.matMul(qs, kt, false, true), bias); // [B, KV, G·T, Tk]
   const probs = softmaxLastAxis(scores); // [B, KV, G·T, Tk]
@@ -176,6 +182,51 @@ function fusedCausalAttention(qs: tf.Tensor4D, kt: tf.Tensor4D, vt: tf.Tensor4D,
         const grads = tf.engine().runKernel(CAUSAL_ATTENTION_BACKWARD, inputs, attrs) as tf.Tensor[];
         vT.dispose();
         return grads;
+      },
+    };
+  });
+  return op(qs, kt, vt) as tf.Tensor4D;
+}
+
+/**
+ * {@link causalAttention}'s composed form, P·v with P = softmax(qs·kᵀ + bias), with every product (forward and
+ * backward) by the wasm kernel `CausalProduct`, which leaves out, 32 query rows at a time, the keys those rows cannot
+ * see: about 44% of the products' work at T = 256. The probabilities and gradients have the bits of the composed form
+ * (the scores that are left out are removed by the bias; the products left out are exact zeros), except on a query
+ * row whose visible keys are all padded (a left-padded prompt's padding), which no other row and no loss reads.
+ * @param qs [B, KV, G·T, hd] scaled queries; kt, vt [B, KV, Tk, hd]; bias broadcastable to [B, KV, G·T, Tk]
+ * @returns [B, KV, G·T, hd]
+ */
+function skippingCausalAttention(
+  qs: tf.Tensor4D,
+  kt: tf.Tensor4D,
+  vt: tf.Tensor4D,
+  bias: tf.Tensor4D,
+  causal: CausalLayout,
+): tf.Tensor4D {
+  const { t, past } = causal;
+  // mode 1: scores (keys a row cannot see are 0); 2: a lower-triangular left operand; 3: its transpose
+  const product = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean, mode: number) =>
+    tf.engine().runKernel(CAUSAL_PRODUCT, { a, b }, { transposeA, transposeB, mode, t, past }) as tf.Tensor4D;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [q, k, v, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    const scores = product(q, k, false, true, 1); // [B, KV, G·T, Tk]
+    const biased = tf.add(scores, bias);
+    const p = tf.softmax(biased) as tf.Tensor4D; // [B, KV, G·T, Tk]
+    tf.dispose([scores, biased]);
+    save([q, k, v, p]);
+    return {
+      value: product(p, v, false, false, 2), // [B, KV, G·T, hd]
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // the products of BatchMatMul's gradients, as TF.js takes them, and softmaxLastAxis's gradient kernel
+        const [sq, sk, sv, sp] = saved as tf.Tensor4D[];
+        const dp = product(dy, sv, false, true, 1); // [B, KV, G·T, Tk]
+        const ds = tf.engine().runKernel(SOFTMAX_BACKWARD, { dy: dp, y: sp }) as tf.Tensor4D; // [B, KV, G·T, Tk]
+        const dq = product(ds, sk, false, false, 2); // [B, KV, G·T, hd]
+        const dk = product(ds, sq, true, false, 3); // [B, KV, Tk, hd]
+        const dv = product(sp, dy, true, false, 3); // [B, KV, Tk, hd]
+        tf.dispose([dp, ds]);
+        return [dq, dk, dv];
       },
     };
   });

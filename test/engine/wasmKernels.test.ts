@@ -8,6 +8,7 @@ import {
   fastWasmMatMulInstalled,
   installFastWasmMatMul,
   CAUSAL_SOFTMAX,
+  causalProductCalls,
   DECODE_ATTENTION,
   installWasmKernels,
   ownGemmCalls,
@@ -518,6 +519,56 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
         assertClose(fused[i], composed[i], { atol: 1e-5, rtol: 1e-4, message });
       });
       tf.dispose([q, k, v, w, keep, bias, ...fused, ...composed]);
+      if (keyBias) keyBias.dispose();
+    }
+  });
+
+  it('causal attention at a larger head dimension skips the masked part with the bits of the composed form', () => {
+    const zeros = (x: tf.Tensor) => Array.from(x.dataSync(), (y) => (y === 0 ? 0 : y)); // -0 and +0 alike
+    for (const [b, kvh, g, t, past, hd, padding] of [
+      [6, 2, 2, 112, 0, 64, 'none'], // blocks of 32 query rows that reach into the next group
+      [6, 2, 1, 100, 60, 96, 'right'], // after 60 cached keys, right-padded rows (training batches)
+      [6, 2, 2, 112, 0, 64, 'left'], // left-padded rows (prompts)
+    ] as [number, number, number, number, number, number, string][]) {
+      const tk = past + t;
+      const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 35) as tf.Tensor4D;
+      const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 36) as tf.Tensor4D;
+      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 37) as tf.Tensor4D;
+      // row i pads 5·i tokens at its start (left) or end (right)
+      const real = (i: number, j: number) =>
+        padding === 'left' ? j >= 5 * i : padding === 'right' ? j < t - 5 * i : true;
+      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (real(i, j) ? 1 : 0)));
+      // a query whose visible keys are all padded (left padding, no cache) differs, and is read by nothing
+      const seen = (i: number, j: number) => (past === 0 && !real(i, j) && padding === 'left' ? 0 : 1);
+      const rows = Array.from({ length: b }, (_, i) =>
+        Array.from({ length: kvh }, () => Array.from({ length: g * t }, (_, r) => seen(i, r % t))),
+      );
+      const keep = tf.tensor4d(rows.flat(3), [b, kvh, g * t, 1]);
+      const w = tf.mul(tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 38), keep);
+      const cache = past
+        ? { k: [], v: [], valid: Array.from({ length: b }, () => new Array(past).fill(1)), nextPosition: [] }
+        : null;
+      const keyBias = padding === 'none' ? null : keyPaddingBias(b, t, past, mask, cache);
+      const bias = attentionBias(causalAttentionBias(g, t, past), keyBias);
+      const run = (skipping: boolean) =>
+        tf.tidy(() => {
+          const layout = skipping ? { t, past, keyBias } : undefined;
+          const attend = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
+            causalAttention(qq as tf.Tensor4D, kk as tf.Tensor4D, vv as tf.Tensor4D, bias, layout);
+          const [dq, dk, dv] = tf.grads((qq, kk, vv) => tf.sum(tf.mul(attend(qq, kk, vv), w)))([q, k, v]);
+          return [tf.mul(attend(q, k, v), keep), tf.mul(dq, keep), dk, dv];
+        });
+      const calls = causalProductCalls();
+      const before = tf.memory().numTensors;
+      const skipping = run(true);
+      assert.equal(tf.memory().numTensors, before + 4, 'the output and three gradients, nothing else');
+      assert.ok(causalProductCalls() >= calls + 6, 'the two products forward and four backward skipped');
+      const composed = run(false);
+      ['output', 'dq', 'dk', 'dv'].forEach((name, i) => {
+        const message = `${name} [${b}, ${kvh}, ${g}, ${t}, ${past}, ${hd}], ${padding} padding: the same bits`;
+        assert.deepEqual(zeros(skipping[i]), zeros(composed[i]), message);
+      });
+      tf.dispose([q, k, v, w, keep, bias, ...skipping, ...composed]);
       if (keyBias) keyBias.dispose();
     }
   });
