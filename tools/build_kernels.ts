@@ -31,6 +31,7 @@ const SOURCES = [
   'kernels/gemm.ts',
   'kernels/gatherSum.ts',
   'kernels/adamw.ts',
+  'kernels/rotateHalf.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

@@ -496,6 +496,7 @@ interface OwnKernels {
   gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   adamw(...args: number[]): void;
+  rotateHalf(x: number, out: number, rows: number, d: number, halfSplit: number, sign: number): void;
   causalSoftmax(
     q: number,
     kT: number,
@@ -1052,6 +1053,30 @@ function swiGluKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the rotary embedding's rotation (see {@link installWasmKernels}; model/rope `applyRope`). */
+export const ROTATE_HALF = 'RotateHalf';
+
+/**
+ * The kernel {@link ROTATE_HALF} (kernels/rotateHalf.ts): input `x` [..., d] float32, d even; attrs `halfSplit` (the
+ * layout) and `sign` (1: rot(x) = x·R, −1: the gradient dy·Rᵀ = −rot(dy)). The bits of the product by R.
+ */
+function rotateHalfKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const x = args.inputs.x;
+  const { halfSplit, sign } = args.attrs as { halfSplit: boolean; sign: number };
+  const d = x?.shape[x.shape.length - 1] ?? 0;
+  if (!x || x.dtype !== 'float32' || x.shape.length === 0 || d % 2 !== 0) {
+    throw new Error(`${ROTATE_HALF}: x [..., d] float32 with d even is required, got [${x?.shape}] ${x?.dtype}`);
+  }
+  if (sign !== 1 && sign !== -1) throw new Error(`${ROTATE_HALF}: sign ${sign} (1 or -1)`);
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${ROTATE_HALF}: the wasm backend's memory was not found`);
+  const out = backend.makeOutput(x.shape, 'float32');
+  const rows = d === 0 ? 0 : size(x.shape) / d;
+  if (rows > 0) kernels.rotateHalf(offsetOf(backend, x), offsetOf(backend, out), rows, d, halfSplit ? 1 : 0, sign);
+  return out;
+}
+
 /** The name of causal attention's products (see {@link installWasmKernels}; model/attention). */
 export const CAUSAL_PRODUCT = 'CausalProduct';
 
@@ -1260,6 +1285,7 @@ export type OwnKernelName =
   | typeof ROPE_APPEND
   | typeof SWIGLU
   | typeof ADAMW
+  | typeof ROTATE_HALF
   | typeof CAUSAL_PRODUCT
   | typeof CAUSAL_SOFTMAX
   | typeof CAUSAL_ATTENTION_BACKWARD;
@@ -1446,6 +1472,16 @@ export function swapAxesCalls(): number {
   return swapAxesCount;
 }
 
+/**
+ * A `Cast` to the input's own dtype (TF.js's gradients cast float32 to float32) that shares the input's buffer like
+ * {@link sharedIdentity}, where the stock kernel copies it; other casts run the stock kernel.
+ */
+function sharedCast(args: KernelArgs): TensorInfo {
+  const x = args.inputs.x!;
+  if (x.dtype !== (args.attrs as { dtype: string }).dtype) return runStock('Cast', args);
+  return sharedIdentity(args);
+}
+
 /** An `Identity` that shares the input's buffer (a reference count more) instead of copying it. */
 function sharedIdentity(args: KernelArgs): TensorInfo {
   const x = args.inputs.x!;
@@ -1467,6 +1503,7 @@ export const WASM_KERNELS = {
   gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
+  rope: "the rotary embedding's rotation as moves, not a product: kernels/rotateHalf.ts (model/rope)",
   helper:
     'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums, AdamW): ' +
     'engine/kernelHelper',
@@ -1474,7 +1511,7 @@ export const WASM_KERNELS = {
     'causal attention, masked keys skipped: probabilities (kernels/causalSoftmax.ts) and the backward pass ' +
     '(kernels/causalAttentionBackward.ts)',
   softmax: 'softmax gradient: kernels/softmaxBackward.ts (engine/ops softmaxLastAxis)',
-  identity: 'Identity: shared buffer instead of a copy',
+  identity: 'Identity, and Cast to the same dtype: shared buffer instead of a copy',
   decode: 'decoding-step attention in one call: kernels/decodeAttention.ts',
   step:
     'decoding step: RMSNorm, rotary embedding with the cache append, SwiGLU gate, one call each (with decode): ' +
@@ -1526,6 +1563,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     'gather',
     'sum',
     'adamw',
+    'rope',
     'causal',
     'softmax',
     'decode',
@@ -1554,6 +1592,9 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
   }
   tf.registerKernel({ kernelName: CAUSAL_PRODUCT, backendName: 'wasm', kernelFunc: causalProductKernel });
+  if (!offBecause.has('rope')) {
+    tf.registerKernel({ kernelName: ROTATE_HALF, backendName: 'wasm', kernelFunc: rotateHalfKernel });
+  }
   if (!offBecause.has('adamw')) tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel });
   if (!offBecause.has('causal')) {
     tf.registerKernel({ kernelName: CAUSAL_SOFTMAX, backendName: 'wasm', kernelFunc: causalSoftmaxKernel });
@@ -1567,7 +1608,10 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   if (!offBecause.has('gather')) replaceStock('GatherV2', sliceGather);
   if (!offBecause.has('sum')) replaceStock('Sum', leadingSum);
   if (!offBecause.has('transpose')) replaceStock('Transpose', swapAxesTranspose);
-  if (!off.has('identity')) replaceStock('Identity', sharedIdentity);
+  if (!off.has('identity')) {
+    replaceStock('Identity', sharedIdentity);
+    replaceStock('Cast', sharedCast);
+  }
   return (Object.keys(WASM_KERNELS) as WasmKernelName[]).map((n) => {
     const why = offBecause.get(n);
     return `${WASM_KERNELS[n]}${why ? ` [off (${why}): stock TF.js]` : ''}`;
@@ -1584,6 +1628,7 @@ export function uninstallWasmKernels(): void {
     ROPE_APPEND,
     SWIGLU,
     ADAMW,
+    ROTATE_HALF,
     CAUSAL_PRODUCT,
     CAUSAL_SOFTMAX,
     CAUSAL_ATTENTION_BACKWARD,

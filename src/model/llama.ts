@@ -299,8 +299,8 @@ export class LlamaModel {
     let q = tf.reshape(this.linear(xn, l, 'q_proj', training), [b, t, h, hd]) as tf.Tensor4D; // [B, T, H, hd]
     let k = tf.reshape(this.linear(xn, l, 'k_proj', training), [b, t, kvh, hd]) as tf.Tensor4D; // [B, T, KV, hd]
     const v = tf.reshape(this.linear(xn, l, 'v_proj', training), [b, t, kvh, hd]) as tf.Tensor4D;
-    q = applyRope(q, fwd.cos, fwd.sin, this.rope.rot);
-    k = applyRope(k, fwd.cos, fwd.sin, this.rope.rot);
+    q = applyRope(q, fwd.cos, fwd.sin, this.rope.rot, this.rope.halfSplit);
+    k = applyRope(k, fwd.cos, fwd.sin, this.rope.rot, this.rope.halfSplit);
     // grouped-query layout without repeating K/V: query heads h = kv·G + g
     const qByGroup = tf.transpose(tf.reshape(q, [b, t, kvh, g, hd]), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
     const qg = tf.reshape(qByGroup, [b, kvh, g * t, hd]) as tf.Tensor4D; // [B, KV, G·T, hd]

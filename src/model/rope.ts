@@ -11,6 +11,7 @@
  * @module model/rope
  */
 import * as tf from '@tensorflow/tfjs';
+import { ownKernelAvailable, ROTATE_HALF } from '../engine/wasmKernels';
 import type { Llama3RopeScaling, LlamaConfig } from './config';
 
 /** Inverse frequencies θ_i = base^(−2i/d), i < d/2, with Llama 3.1's rescaling when configured. */
@@ -42,6 +43,8 @@ export interface RopeTables {
   sin: tf.Tensor2D;
   /** [headDim, headDim] the signed permutation with rot(x) = x @ R. */
   rot: tf.Tensor2D;
+  /** The layout of `rot`: halves (config `ropeStyle` 'halfSplit') or interleaved pairs. */
+  halfSplit: boolean;
 }
 
 /** Builds the tables for a config; the caller owns (and disposes) them. */
@@ -69,7 +72,8 @@ export function ropeTables(config: LlamaConfig): RopeTables {
     } else if (j % 2 === 0) rot[(j + 1) * d + j] = -1;
     else rot[(j - 1) * d + j] = 1;
   }
-  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]), rot: tf.tensor2d(rot, [d, d]) };
+  const halfSplit = config.ropeStyle === 'halfSplit';
+  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]), rot: tf.tensor2d(rot, [d, d]), halfSplit };
 }
 
 /**
@@ -77,11 +81,37 @@ export function ropeTables(config: LlamaConfig): RopeTables {
  * @param x    [B, T, H, d]
  * @param cos  [B, T, 1, d] rows of the cos table at each token's position
  * @param sin  [B, T, 1, d]
- * @param rot  [d, d]
+ * @param rot  [d, d] (the product by it where the wasm kernel `RotateHalf` is not installed)
+ * @param halfSplit the layout of `rot` (config `ropeStyle` 'halfSplit'), for the kernel
  * @returns [B, T, H, d]; the caller owns it (call inside a tidy).
  */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rot: tf.Tensor2D): tf.Tensor4D {
+export function applyRope(
+  x: tf.Tensor4D,
+  cos: tf.Tensor4D,
+  sin: tf.Tensor4D,
+  rot: tf.Tensor2D,
+  halfSplit: boolean,
+): tf.Tensor4D {
   const [b, t, h, d] = x.shape;
-  const rotated = tf.reshape(tf.matMul(tf.reshape(x, [b * t * h, d]), rot), [b, t, h, d]); // [B, T, H, d]
+  const rotated = ownKernelAvailable(ROTATE_HALF)
+    ? rotateHalf(x, halfSplit) // [B, T, H, d]
+    : (tf.reshape(tf.matMul(tf.reshape(x, [b * t * h, d]), rot), [b, t, h, d]) as tf.Tensor4D);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}
+
+/**
+ * x·R as the wasm kernel `RotateHalf` (moves instead of a product over the head; the product's bits), with its
+ * gradient dy·Rᵀ = −rot(dy) the same kernel.
+ * @param x [..., d]
+ * @returns [..., d]
+ */
+function rotateHalf(x: tf.Tensor4D, halfSplit: boolean): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor4D;
+    return {
+      value: tf.engine().runKernel(ROTATE_HALF, { x: input }, { halfSplit, sign: 1 }) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(ROTATE_HALF, { x: dy }, { halfSplit, sign: -1 }) as tf.Tensor,
+    };
+  });
+  return op(x) as tf.Tensor4D;
 }

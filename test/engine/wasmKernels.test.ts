@@ -15,6 +15,7 @@ import {
   ownKernelAvailable,
   RMS_NORM,
   ROPE_APPEND,
+  ROTATE_HALF,
   rowsProductCalls,
   SOFTMAX_BACKWARD,
   swapAxesCalls,
@@ -573,6 +574,35 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     }
   });
 
+  it("RotateHalf has the bits of the product by the rotary embedding's R, forward and backward", () => {
+    assert.ok(ownKernelAvailable(ROTATE_HALF));
+    const zeros = (x: tf.Tensor) => Array.from(x.dataSync(), (y) => (Object.is(y, -0) ? 'minus zero' : y));
+    for (const ropeStyle of ['halfSplit', 'interleaved'] as const) {
+      const config = makeConfig({ dim: 48, nLayers: 1, nHeads: 3, vocabSize: 16, maxSeqLen: 8, ropeStyle });
+      const rope = ropeTables(config);
+      // [B, T, H, d] with exact zeros of both signs among the values
+      const values = tf
+        .randomNormal([2, 5, 3, 16], 0, 1, 'float32', 41)
+        .dataSync()
+        .map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -0 : v));
+      const x = tf.tensor4d(values, [2, 5, 3, 16]);
+      const dy = tf.randomNormal([2, 5, 3, 16], 0, 1, 'float32', 42);
+      const byProduct = (v: tf.Tensor) => tf.reshape(tf.matMul(tf.reshape(v, [-1, 16]), rope.rot), v.shape);
+      const [own, grad] = [1, -1].map((sign) =>
+        tf.engine().runKernel(ROTATE_HALF, { x: sign === 1 ? x : dy }, { halfSplit: rope.halfSplit, sign }),
+      ) as tf.Tensor[];
+      const product = byProduct(x);
+      const productGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(byProduct(v), dy)))(x);
+      assert.deepEqual(zeros(own), zeros(product), `${ropeStyle}: x·R, the same bits`);
+      assert.deepEqual(zeros(grad), zeros(productGrad), `${ropeStyle}: dy·Rᵀ, the same bits`);
+      tf.dispose([x, dy, own, grad, product, productGrad, rope.cos, rope.sin, rope.rot]);
+    }
+    assert.throws(
+      () => tf.engine().runKernel(ROTATE_HALF, { x: tf.zeros([2, 3]) }, { halfSplit: true, sign: 1 }),
+      /RotateHalf: x \[\.\.\., d\] float32 with d even is required, got \[2,3\]/,
+    );
+  });
+
   it('RmsNorm equals the six kernels it replaces (within float32 rounding)', () => {
     for (const [n, d] of [
       [3, 64],
@@ -639,8 +669,9 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       const composed = tf.tidy(() => {
         const c4 = tf.reshape(cos, [b, 1, 1, hd]) as tf.Tensor4D;
         const s4 = tf.reshape(sin, [b, 1, 1, hd]) as tf.Tensor4D;
-        const qr = applyRope(tf.reshape(q, [b, 1, h, hd]) as tf.Tensor4D, c4, s4, rope.rot); // [B, 1, H, hd]
-        const kr = applyRope(tf.reshape(k, [b, 1, kvh, hd]) as tf.Tensor4D, c4, s4, rope.rot);
+        const [q4, k4] = [tf.reshape(q, [b, 1, h, hd]), tf.reshape(k, [b, 1, kvh, hd])] as tf.Tensor4D[];
+        const qr = applyRope(q4, c4, s4, rope.rot, rope.halfSplit); // [B, 1, H, hd]
+        const kr = applyRope(k4, c4, s4, rope.rot, rope.halfSplit);
         return {
           q: tf.reshape(qr, [b, kvh, h / kvh, hd]),
           k: tf.concat([pastK, tf.transpose(kr, [0, 2, 1, 3])], 2),
@@ -834,11 +865,23 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     t.dispose();
   });
 
+  it('Cast to the same dtype shares the buffer; other casts convert', () => {
+    const x = tf.tensor([1.75, -2.5, 3]);
+    const same = tf.engine().runKernel('Cast', { x }, { dtype: 'float32' }) as tf.Tensor;
+    assert.equal(same.dataId, x.dataId, 'the same buffer');
+    const ints = tf.cast(x, 'int32');
+    assert.notEqual(ints.dataId, x.dataId);
+    assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3]);
+    x.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.75, -2.5, 3]);
+    tf.dispose([same, ints]);
+  });
+
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 15);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 15);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 16);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 16);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,fft' }), /TRACT_WASM_OFF: unknown kernel 'fft'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
