@@ -32,6 +32,7 @@ const SOURCES = [
   'kernels/gatherSum.ts',
   'kernels/adamw.ts',
   'kernels/rotateHalf.ts',
+  'kernels/crossEntropy.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';
 

@@ -497,6 +497,8 @@ interface OwnKernels {
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   adamw(...args: number[]): void;
   rotateHalf(x: number, out: number, rows: number, d: number, halfSplit: number, sign: number): void;
+  logSumExpParts(z: number, mx: number, se: number, r0: number, r1: number, v: number, vecEnd: number): void;
+  nllGrad(...args: number[]): void;
   causalSoftmax(
     q: number,
     kT: number,
@@ -558,6 +560,8 @@ const HELPER_KERNELS = [
   'gemmBatchShared',
   'columnSum',
   'adamw',
+  'logSumExpParts',
+  'nllGrad',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1053,6 +1057,79 @@ function swiGluKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the log-sum-exp parts kernel (see {@link installWasmKernels}; losses/crossEntropy `weightedNll`). */
+export const LOG_SUM_EXP_PARTS = 'LogSumExpParts';
+/** The name of the token cross-entropy's gradient kernel (losses/crossEntropy `weightedNll`). */
+export const NLL_GRAD = 'NllGrad';
+
+/** The [N, V] float32 logits of the cross-entropy kernels, checked, with N and V. */
+function logitsOf(name: string, z: TensorInfo | undefined): { z: TensorInfo; n: number; v: number } {
+  if (!z || z.shape.length !== 2 || z.dtype !== 'float32' || z.shape[1]! < 1) {
+    throw new Error(`${name}: z [N, V] float32 with V ≥ 1 is required, got [${z?.shape}] ${z?.dtype}`);
+  }
+  return { z, n: z.shape[0]!, v: z.shape[1]! };
+}
+
+/**
+ * The kernel {@link LOG_SUM_EXP_PARTS} (kernels/crossEntropy.ts): input `z` [N, V]; outputs the row maxima m [N] and
+ * Σ_j e^(z − m) [N], the bits of TF.js's `logSumExp` before its log and add (Max, Sub, the own Exp, Sum). Rows split
+ * between the threads.
+ */
+function logSumExpPartsKernel(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendInternals;
+  const { z, n, v } = logitsOf(LOG_SUM_EXP_PARTS, args.inputs.z);
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${LOG_SUM_EXP_PARTS}: the wasm backend's memory was not found`);
+  const [mx, se] = [backend.makeOutput([n], 'float32'), backend.makeOutput([n], 'float32')];
+  if (n > 0) {
+    const at = [z, mx, se].map((t) => offsetOf(backend, t));
+    const vecEnd = (n * v) & ~3;
+    splitRun(backend, kernels, 'logSumExpParts', n, n * v, (start, count) => [...at, start, start + count, v, vecEnd]);
+  }
+  return [mx, se];
+}
+
+/**
+ * The kernel {@link NLL_GRAD} (kernels/crossEntropy.ts): inputs `z` [N, V], `lse` [N] (its log-sum-exp), `targets`
+ * [N] int32, `w` [N] (per-token weights) and `dy` (a scalar); output ((softmax(z) − onehot(targets)) · w) · dy [N, V]
+ * with the bits of those ops (the own Exp). Rows split between the threads.
+ */
+function nllGradKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals & { readSync(dataId: object): ArrayLike<number> };
+  const { z, n, v } = logitsOf(NLL_GRAD, args.inputs.z);
+  const { lse, targets, w, dy } = args.inputs as Record<string, TensorInfo | undefined>;
+  for (const [k, t, dtype] of [
+    ['lse', lse, 'float32'],
+    ['targets', targets, 'int32'],
+    ['w', w, 'float32'],
+  ] as const) {
+    if (!t || t.dtype !== dtype || t.shape.join() !== String(n)) {
+      throw new Error(`${NLL_GRAD}: ${k} [${n}] ${dtype} is required, got [${t?.shape}] ${t?.dtype}`);
+    }
+  }
+  if (!dy || dy.dtype !== 'float32' || size(dy.shape) !== 1)
+    throw new Error(`${NLL_GRAD}: dy must be a float32 scalar`);
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${NLL_GRAD}: the wasm backend's memory was not found`);
+  const g = backend.makeOutput([n, v], 'float32');
+  if (n > 0) {
+    const at = [z, lse!, targets!, w!].map((t) => offsetOf(backend, t));
+    const scale = backend.readSync(dy.dataId)[0]!;
+    const gAt = offsetOf(backend, g);
+    const vecEnd = (n * v) & ~3;
+    splitRun(backend, kernels, 'nllGrad', n, n * v, (start, count) => [
+      ...at,
+      scale,
+      gAt,
+      start,
+      start + count,
+      v,
+      vecEnd,
+    ]);
+  }
+  return g;
+}
+
 /** The name of the rotary embedding's rotation (see {@link installWasmKernels}; model/rope `applyRope`). */
 export const ROTATE_HALF = 'RotateHalf';
 
@@ -1285,6 +1362,8 @@ export type OwnKernelName =
   | typeof ROPE_APPEND
   | typeof SWIGLU
   | typeof ADAMW
+  | typeof LOG_SUM_EXP_PARTS
+  | typeof NLL_GRAD
   | typeof ROTATE_HALF
   | typeof CAUSAL_PRODUCT
   | typeof CAUSAL_SOFTMAX
@@ -1504,6 +1583,7 @@ export const WASM_KERNELS = {
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
   rope: "the rotary embedding's rotation as moves, not a product: kernels/rotateHalf.ts (model/rope)",
+  ce: 'the cross-entropy over the logits, one pass forward and one back (with exp): kernels/crossEntropy.ts',
   helper:
     'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums, AdamW): ' +
     'engine/kernelHelper',
@@ -1564,6 +1644,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     'sum',
     'adamw',
     'rope',
+    'ce',
     'causal',
     'softmax',
     'decode',
@@ -1594,6 +1675,12 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   tf.registerKernel({ kernelName: CAUSAL_PRODUCT, backendName: 'wasm', kernelFunc: causalProductKernel });
   if (!offBecause.has('rope')) {
     tf.registerKernel({ kernelName: ROTATE_HALF, backendName: 'wasm', kernelFunc: rotateHalfKernel });
+  }
+  // the cross-entropy kernels compute e^x as the own Exp does, so they stand or fall with it
+  if (offBecause.has('exp') && !offBecause.has('ce')) offBecause.set('ce', 'Exp is off (TRACT_WASM_OFF=exp)');
+  if (!offBecause.has('ce')) {
+    tf.registerKernel({ kernelName: LOG_SUM_EXP_PARTS, backendName: 'wasm', kernelFunc: logSumExpPartsKernel });
+    tf.registerKernel({ kernelName: NLL_GRAD, backendName: 'wasm', kernelFunc: nllGradKernel });
   }
   if (!offBecause.has('adamw')) tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel });
   if (!offBecause.has('causal')) {
@@ -1628,6 +1715,8 @@ export function uninstallWasmKernels(): void {
     ROPE_APPEND,
     SWIGLU,
     ADAMW,
+    LOG_SUM_EXP_PARTS,
+    NLL_GRAD,
     ROTATE_HALF,
     CAUSAL_PRODUCT,
     CAUSAL_SOFTMAX,

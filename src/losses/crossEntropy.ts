@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertShape } from '../engine/asserts';
 import { oneHotFloat } from '../engine/ops';
+import { LOG_SUM_EXP_PARTS, NLL_GRAD, ownKernelAvailable } from '../engine/wasmKernels';
 
 /** A [B, T] tensor, or nested JS arrays of the same shape. */
 export type TokenGrid = tf.Tensor2D | readonly (readonly number[])[];
@@ -40,10 +41,17 @@ export function gridTensor(
  */
 export function weightedNll(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
   const [n, v] = logits.shape;
+  // on wasm, one pass over the logits each way (engine/wasmKernels LogSumExpParts, NllGrad): the bits of the ops below
+  const fused = logits.dtype === 'float32' && ownKernelAvailable(LOG_SUM_EXP_PARTS) && ownKernelAvailable(NLL_GRAD);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const z2 = z;
-    const lse = tf.logSumExp(z2, 1); // [N]
+    let lse: tf.Tensor1D; // [N]
+    if (fused) {
+      const [mx, se] = tf.engine().runKernel(LOG_SUM_EXP_PARTS, { z: z2 }) as tf.Tensor1D[]; // [N], [N]
+      lse = tf.add(mx, tf.log(se)); // logSumExp's last two ops
+      tf.dispose([mx, se]);
+    } else lse = tf.logSumExp(z2, 1);
     const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), targets); // [N] index into z.flat
     const picked = tf.gather(tf.reshape(z2, [n * v]), flatIdx); // [N]
     const value = tf.sum(tf.mul(tf.sub(lse, picked), weights)); // scalar
@@ -52,6 +60,7 @@ export function weightedNll(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: 
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [zs, lses, tgt, w] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        if (fused) return tf.engine().runKernel(NLL_GRAD, { z: zs, lse: lses, targets: tgt, w, dy }) as tf.Tensor2D;
         const probs = tf.exp(tf.sub(zs, tf.expandDims(lses, 1))); // [N, V]
         const onehot = oneHotFloat(tgt, v); // [N, V]
         return tf.mul(tf.mul(tf.sub(probs, onehot), tf.expandDims(w, 1)), dy); // [N, V]

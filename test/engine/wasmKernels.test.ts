@@ -11,6 +11,7 @@ import {
   causalProductCalls,
   DECODE_ATTENTION,
   installWasmKernels,
+  NLL_GRAD,
   ownGemmCalls,
   ownKernelAvailable,
   RMS_NORM,
@@ -880,8 +881,8 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
   it('TRACT_WASM_OFF leaves the named kernels off (tract info says which), and names an unknown one', () => {
     assert.deepEqual([...wasmKernelsOff({})], []);
     assert.deepEqual([...wasmKernelsOff({ TRACT_WASM_OFF: 'softmax, identity' })], ['softmax', 'identity']);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 16);
-    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 16);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_OFF: 'all' }).size, 17);
+    assert.equal(wasmKernelsOff({ TRACT_WASM_STOCK_MATMUL: '1' }).size, 17);
     assert.throws(() => wasmKernelsOff({ TRACT_WASM_OFF: 'softmax,fft' }), /TRACT_WASM_OFF: unknown kernel 'fft'/);
     try {
       const lines = installWasmKernels(new Set(['softmax']));
@@ -890,10 +891,20 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
         lines.some((l) => l.startsWith('softmax gradient') && l.endsWith('[off (TRACT_WASM_OFF): stock TF.js]')),
       );
       assert.ok(lines.some((l) => l.startsWith('BatchMatMul') && !l.includes('[off')));
+      // the cross-entropy kernels compute e^x as the own Exp does: without it they are off too
+      const withoutExp = installWasmKernels(new Set(['exp']));
+      assert.ok(
+        withoutExp.some(
+          (l) =>
+            l.startsWith('the cross-entropy') && l.endsWith('[off (Exp is off (TRACT_WASM_OFF=exp)): stock TF.js]'),
+        ),
+      );
+      assert.ok(!ownKernelAvailable(NLL_GRAD));
     } finally {
       installWasmKernels();
     }
     assert.ok(ownKernelAvailable(SOFTMAX_BACKWARD));
+    assert.ok(ownKernelAvailable(NLL_GRAD));
   });
 
   it('the committed kernel binaries are a fresh build of kernels/*.ts', function () {

@@ -4,6 +4,7 @@ import fixture from '../fixtures/torch-losses.json';
 import { assertClose } from '../../src/engine/asserts';
 import { cotRaftLoss, findScorePositions, type CotRaftOptions } from '../../src/losses/cotRaft';
 import { tokenCrossEntropy } from '../../src/losses/crossEntropy';
+import { installWasmKernels, LOG_SUM_EXP_PARTS, NLL_GRAD } from '../../src/engine/wasmKernels';
 import { TEST_BACKENDS, tensorsAfter, useBackend } from '../helpers/backends';
 import { checkGradient } from '../helpers/gradcheck';
 
@@ -215,3 +216,63 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+describe('losses/crossEntropy: the one-pass kernels on wasm (kernels/crossEntropy.ts)', () => {
+  before(() => useBackend('wasm'));
+  after(() => useBackend('wasm'));
+
+  /** The loss and its gradient for logits [B, T, V] from a seed, as arrays. */
+  function lossAndGrad(b: number, t: number, v: number, seed: number): { loss: number; grad: number[] } {
+    return tf.tidy(() => {
+      const logits = tf.randomNormal([b, t, v], 0, 3, 'float32', seed) as tf.Tensor3D;
+      // targets anywhere in the vocabulary, one supervised token out of range (masked: it must not matter), some
+      // positions not supervised
+      const targets = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (i * 7 + j * 13) % v));
+      targets[0][0] = v + 3;
+      const mask = targets.map((row, i) => row.map((_, j) => (i === 0 && j === 0 ? 0 : (i + j) % 5 === 0 ? 0 : 1)));
+      const f = (z: tf.Tensor) => tokenCrossEntropy(z as tf.Tensor3D, targets, mask);
+      const { value, grad } = tf.valueAndGrad(f)(logits);
+      return { loss: value.dataSync()[0], grad: Array.from(grad.dataSync()) };
+    });
+  }
+
+  // V a multiple of 4, V not (rows straddle Exp's groups of four), N·V not (a scalar tail), and one large enough for
+  // two threads
+  const shapes = [
+    [2, 5, 8],
+    [3, 7, 13],
+    [1, 3, 5],
+    [4, 64, 301],
+  ];
+
+  it('has the bits of the composed ops, forward and backward', () => {
+    const calls = (name: string, f: () => void) =>
+      tf.profile(f).then((p) => p.kernels.filter((k) => k.name === name).length);
+    const fused = shapes.map(([b, t, v], i) => lossAndGrad(b, t, v, 60 + i));
+    installWasmKernels(new Set(['ce']));
+    let composed: typeof fused;
+    try {
+      assert.equal(tf.getKernel(NLL_GRAD, 'wasm'), undefined, 'TRACT_WASM_OFF=ce leaves it out');
+      composed = shapes.map(([b, t, v], i) => lossAndGrad(b, t, v, 60 + i));
+    } finally {
+      installWasmKernels();
+    }
+    shapes.forEach((s, i) => {
+      assert.equal(fused[i].loss, composed[i].loss, `[${s}]: the loss`);
+      assert.deepEqual(fused[i].grad, composed[i].grad, `[${s}]: the gradient, the same bits`);
+    });
+    return calls(NLL_GRAD, () => lossAndGrad(2, 5, 8, 1)).then((n) => assert.equal(n, 1, 'the fused backward ran'));
+  });
+
+  it('leaves no tensor behind, and names what is wrong', () => {
+    lossAndGrad(2, 5, 8, 1);
+    const before = tf.memory().numTensors;
+    lossAndGrad(2, 5, 8, 1);
+    assert.equal(tf.memory().numTensors, before);
+    const z = tf.zeros([3, 4]);
+    const bad = { z, lse: tf.zeros([3]), targets: tf.zeros([2], 'int32'), w: tf.zeros([3]), dy: tf.scalar(1) };
+    assert.throws(() => tf.engine().runKernel(NLL_GRAD, bad), /NllGrad: targets \[3\] int32 is required, got \[2\]/);
+    assert.throws(() => tf.engine().runKernel(LOG_SUM_EXP_PARTS, { z: tf.zeros([3]) }), /LogSumExpParts: z \[N, V\]/);
+    tf.dispose([z, ...Object.values(bad)]);
+  });
+});
