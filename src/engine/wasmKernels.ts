@@ -484,6 +484,7 @@ interface OwnKernels {
     halfSplit: number,
   ): void;
   swiGlu(gate: number, up: number, out: number, n: number): void;
+  swiGluGrad(...args: number[]): void;
   rowsProduct(x: number, w: number, c: number, m: number, k: number, n: number): void;
   rowsProductT(x: number, w: number, c: number, xT: number, m: number, k: number, n: number): void;
   swapAxes(src: number, dst: number, outer: number, a: number, b: number, inner: number): void;
@@ -562,6 +563,7 @@ const HELPER_KERNELS = [
   'adamw',
   'logSumExpParts',
   'nllGrad',
+  'swiGluGrad',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1233,6 +1235,36 @@ function adamwKernel(args: KernelArgs): TensorInfo[] {
   return outs;
 }
 
+/** The name of the SwiGLU gate's gradient kernel (see {@link installWasmKernels}; model/llama's MLP in training). */
+export const SWIGLU_GRAD = 'SwiGluGrad';
+
+/**
+ * The kernel {@link SWIGLU_GRAD} (kernels/swiGlu.ts `swiGluGrad`): inputs `dy`, `gate`, `up` and `s` = σ(gate) (TF.js's
+ * Sigmoid), float32 of one shape; outputs [dGate, dUp], the gradients of (gate · s) · up with the bits of TF.js's
+ * gradients of the two products and the sigmoid. Split between the threads.
+ */
+function swiGluGradKernel(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendInternals;
+  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+  const [dy, gate, up, s] = (['dy', 'gate', 'up', 's'] as const).map((k) => {
+    const x = inputs[k];
+    if (!x || x.dtype !== 'float32') throw new Error(`${SWIGLU_GRAD}: ${k} float32 is required, got ${x?.dtype}`);
+    if (x.shape.join() !== inputs.dy?.shape.join()) {
+      throw new Error(`${SWIGLU_GRAD}: ${k} is [${x.shape}], dy is [${inputs.dy?.shape}]`);
+    }
+    return x;
+  }) as TensorInfo[];
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${SWIGLU_GRAD}: the wasm backend's memory was not found`);
+  const outs = [backend.makeOutput(dy.shape, 'float32'), backend.makeOutput(dy.shape, 'float32')];
+  const n = size(dy.shape);
+  if (n > 0) {
+    const at = [dy, gate, up, s, ...outs].map((x) => offsetOf(backend, x));
+    splitRun(backend, kernels, 'swiGluGrad', n, n, (start, count) => [...at, start, start + count]);
+  }
+  return outs;
+}
+
 /** The name of the causal attention-probabilities kernel (registered on wasm by {@link installWasmKernels}). */
 export const CAUSAL_SOFTMAX = 'CausalSoftmax';
 
@@ -1361,6 +1393,7 @@ export type OwnKernelName =
   | typeof RMS_NORM
   | typeof ROPE_APPEND
   | typeof SWIGLU
+  | typeof SWIGLU_GRAD
   | typeof ADAMW
   | typeof LOG_SUM_EXP_PARTS
   | typeof NLL_GRAD
@@ -1583,6 +1616,7 @@ export const WASM_KERNELS = {
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
   rope: "the rotary embedding's rotation as moves, not a product: kernels/rotateHalf.ts (model/rope)",
+  mlp: "the SwiGLU gate's gradient in one pass: kernels/swiGlu.ts (model/llama, training)",
   ce: 'the cross-entropy over the logits, one pass forward and one back (with exp): kernels/crossEntropy.ts',
   helper:
     'a second thread for the own kernels (half of causal attention, transposes, Exp, GEMMs, sums, AdamW): ' +
@@ -1644,6 +1678,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     'sum',
     'adamw',
     'rope',
+    'mlp',
     'ce',
     'causal',
     'softmax',
@@ -1673,6 +1708,9 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: SWIGLU, backendName: 'wasm', kernelFunc: swiGluKernel });
   }
   tf.registerKernel({ kernelName: CAUSAL_PRODUCT, backendName: 'wasm', kernelFunc: causalProductKernel });
+  if (!offBecause.has('mlp')) {
+    tf.registerKernel({ kernelName: SWIGLU_GRAD, backendName: 'wasm', kernelFunc: swiGluGradKernel });
+  }
   if (!offBecause.has('rope')) {
     tf.registerKernel({ kernelName: ROTATE_HALF, backendName: 'wasm', kernelFunc: rotateHalfKernel });
   }
@@ -1714,6 +1752,7 @@ export function uninstallWasmKernels(): void {
     RMS_NORM,
     ROPE_APPEND,
     SWIGLU,
+    SWIGLU_GRAD,
     ADAMW,
     LOG_SUM_EXP_PARTS,
     NLL_GRAD,

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/rng';
-import { RMS_NORM, SWIGLU } from '../engine/wasmKernels';
+import { ownKernelAvailable, RMS_NORM, SWIGLU, SWIGLU_GRAD } from '../engine/wasmKernels';
 import { gatherRows } from '../engine/ops';
 import { validateConfig, type LlamaConfig } from './config';
 import {
@@ -330,7 +330,7 @@ export class LlamaModel {
     const up = this.linear(xm, l, 'up_proj', training); // [N, hidden]
     const act: tf.Tensor2D = fused
       ? (tf.engine().runKernel(SWIGLU, { gate, up }) as tf.Tensor2D) // one call on a fused decoding step
-      : tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up
+      : swiGlu(gate, up); // silu(gate) ⊙ up
     return tf.add(x, this.linear(act, l, 'down_proj', training));
   }
 
@@ -381,4 +381,28 @@ function toIdRows(ids: IdGrid): number[][] {
     if (r.length !== t) throw new Error(`forward: inputIds row ${i} has ${r.length} tokens, row 0 has ${t}`);
   });
   return rows;
+}
+
+/**
+ * silu(gate) ⊙ up = (gate · σ(gate)) · up, TF.js's ops; on wasm its gradient is one pass (engine/wasmKernels
+ * `SwiGluGrad`, the bits of TF.js's gradients of these ops) instead of eight.
+ * @param gate [N, H]; up [N, H]
+ * @returns [N, H]
+ */
+function swiGlu(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
+  if (!ownKernelAvailable(SWIGLU_GRAD)) return tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [g, u, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const s = tf.sigmoid(g); // [N, H]
+    const value = tf.mul(tf.mul(g, s), u); // [N, H]
+    save([g, u, s]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sg, su, ss] = saved;
+        return tf.engine().runKernel(SWIGLU_GRAD, { dy, gate: sg, up: su, s: ss }) as tf.Tensor[]; // [N, H] each
+      },
+    };
+  });
+  return op(gate, up) as tf.Tensor2D;
 }

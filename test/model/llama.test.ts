@@ -4,6 +4,8 @@ import { assertClose } from '../../src/engine/asserts';
 import { makeConfig } from '../../src/model/config';
 import { LlamaModel, disposeCache } from '../../src/model/llama';
 import { cotRaftLoss, findScorePositions } from '../../src/losses/cotRaft';
+import { tokenCrossEntropy } from '../../src/losses/crossEntropy';
+import { installWasmKernels } from '../../src/engine/wasmKernels';
 import { TEST_BACKENDS, tensorsAfter, useBackend } from '../helpers/backends';
 import { checkVariableGradient } from '../helpers/gradcheck';
 
@@ -181,3 +183,52 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+describe('model/llama: a training step with the own one-pass kernels on wasm', () => {
+  before(() => useBackend('wasm'));
+  after(() => useBackend('wasm'));
+
+  /** Loss and gradients of every variable after one forward and backward, as arrays. */
+  function step(config: ReturnType<typeof makeConfig>): number[][] {
+    const model = LlamaModel.init(config, 7);
+    try {
+      const ids = Array.from({ length: 3 }, (_, i) => Array.from({ length: 40 }, (_, j) => (i * 31 + j * 7) % 64));
+      // right padding in the last row, as training batches have
+      const mask = ids.map((row, i) => row.map((_, j) => (i === 2 && j >= 30 ? 0 : 1)));
+      const targets = ids.map((row) => [...row.slice(1), 0]);
+      const vars = model.trainableVariables();
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tokenCrossEntropy(model.forward(ids, { training: true, attentionMask: mask }), targets, mask),
+          vars,
+        );
+        return [[value.dataSync()[0]], ...vars.map((v) => Array.from(grads[v.name].dataSync()))];
+      });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  // head dimension 8 (the fused causal kernels) and 16 (products without the masked part), both rotary layouts
+  for (const [hd, ropeStyle] of [
+    [8, 'interleaved'],
+    [16, 'halfSplit'],
+  ] as const) {
+    it(`has the bits of the composed ops (head dimension ${hd}, ${ropeStyle} rotary)`, () => {
+      const config = makeConfig({ dim: 4 * hd, nLayers: 2, nHeads: 4, vocabSize: 64, maxSeqLen: 64, ropeStyle });
+      const before = tf.memory().numTensors;
+      const own = step(config);
+      assert.equal(tf.memory().numTensors, before, 'a step leaves no tensor behind');
+      installWasmKernels(new Set(['mlp', 'rope', 'ce']));
+      let composed: number[][];
+      try {
+        composed = step(config);
+      } finally {
+        installWasmKernels();
+      }
+      own.forEach((g, i) =>
+        assert.deepEqual(g, composed[i], i === 0 ? 'the loss' : `the gradient of variable ${i - 1}`),
+      );
+    });
+  }
+});
