@@ -10,15 +10,27 @@
 // @ts-nocheck
 
 /**
- * out = sign · rot(x) + 0 for `rows` rows of `d` floats (byte offsets in the imported memory), `sign` ±1, `halfSplit`
- * 1 for the half-split layout, 0 for the interleaved one.
+ * out = sign · rot(x) + 0 for rows r0..r1−1 of `d` floats (byte offsets in the imported memory), `sign` ±1,
+ * `halfSplit` 1 for the half-split layout (four lanes at a time when the half is a multiple of 4), 0 for the
+ * interleaved one.
  */
-export function rotateHalf(x: usize, out: usize, rows: i32, d: i32, halfSplit: i32, sign: f32): void {
+export function rotateHalf(x: usize, out: usize, r0: i32, r1: i32, d: i32, halfSplit: i32, sign: f32): void {
   const half = d >> 1;
   const neg: f32 = -sign;
-  for (let r = 0; r < rows; r++) {
+  const zero = f32x4.splat(0);
+  const pos4 = f32x4.splat(sign);
+  const neg4 = f32x4.splat(neg);
+  for (let r = r0; r < r1; r++) {
     const xr = x + ((<usize>r * <usize>d) << 2);
     const or = out + ((<usize>r * <usize>d) << 2);
+    if (halfSplit && (half & 3) === 0) {
+      const hb = (<usize>half) << 2;
+      for (let j: usize = 0; j < hb; j += 16) {
+        v128.store(or + j, f32x4.add(zero, f32x4.mul(v128.load(xr + hb + j), neg4)));
+        v128.store(or + hb + j, f32x4.add(zero, f32x4.mul(v128.load(xr + j), pos4)));
+      }
+      continue;
+    }
     for (let j = 0; j < d; j++) {
       let src = 0;
       let c: f32 = sign;

@@ -497,7 +497,7 @@ interface OwnKernels {
   gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   adamw(...args: number[]): void;
-  rotateHalf(x: number, out: number, rows: number, d: number, halfSplit: number, sign: number): void;
+  rotateHalf(x: number, out: number, r0: number, r1: number, d: number, halfSplit: number, sign: number): void;
   logSumExpParts(z: number, mx: number, se: number, r0: number, r1: number, v: number, vecEnd: number): void;
   nllGrad(...args: number[]): void;
   causalSoftmax(
@@ -564,6 +564,7 @@ const HELPER_KERNELS = [
   'logSumExpParts',
   'nllGrad',
   'swiGluGrad',
+  'rotateHalf',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1066,7 +1067,7 @@ export const NLL_GRAD = 'NllGrad';
 
 /** The [N, V] float32 logits of the cross-entropy kernels, checked, with N and V. */
 function logitsOf(name: string, z: TensorInfo | undefined): { z: TensorInfo; n: number; v: number } {
-  if (!z || z.shape.length !== 2 || z.dtype !== 'float32' || z.shape[1]! < 1) {
+  if (z?.shape.length !== 2 || z.dtype !== 'float32' || z.shape[1]! < 1) {
     throw new Error(`${name}: z [N, V] float32 with V ≥ 1 is required, got [${z?.shape}] ${z?.dtype}`);
   }
   return { z, n: z.shape[0]!, v: z.shape[1]! };
@@ -1109,8 +1110,7 @@ function nllGradKernel(args: KernelArgs): TensorInfo {
       throw new Error(`${NLL_GRAD}: ${k} [${n}] ${dtype} is required, got [${t?.shape}] ${t?.dtype}`);
     }
   }
-  if (!dy || dy.dtype !== 'float32' || size(dy.shape) !== 1)
-    throw new Error(`${NLL_GRAD}: dy must be a float32 scalar`);
+  if (dy?.dtype !== 'float32' || size(dy.shape) !== 1) throw new Error(`${NLL_GRAD}: dy must be a float32 scalar`);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${NLL_GRAD}: the wasm backend's memory was not found`);
   const g = backend.makeOutput([n, v], 'float32');
@@ -1137,14 +1137,15 @@ export const ROTATE_HALF = 'RotateHalf';
 
 /**
  * The kernel {@link ROTATE_HALF} (kernels/rotateHalf.ts): input `x` [..., d] float32, d even; attrs `halfSplit` (the
- * layout) and `sign` (1: rot(x) = x·R, −1: the gradient dy·Rᵀ = −rot(dy)). The bits of the product by R.
+ * layout) and `sign` (1: rot(x) = x·R, −1: the gradient dy·Rᵀ = −rot(dy)). The bits of the product by R. Rows split
+ * between the threads.
  */
 function rotateHalfKernel(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendInternals;
   const x = args.inputs.x;
   const { halfSplit, sign } = args.attrs as { halfSplit: boolean; sign: number };
   const d = x?.shape[x.shape.length - 1] ?? 0;
-  if (!x || x.dtype !== 'float32' || x.shape.length === 0 || d % 2 !== 0) {
+  if (x?.dtype !== 'float32' || x.shape.length === 0 || d % 2 !== 0) {
     throw new Error(`${ROTATE_HALF}: x [..., d] float32 with d even is required, got [${x?.shape}] ${x?.dtype}`);
   }
   if (sign !== 1 && sign !== -1) throw new Error(`${ROTATE_HALF}: sign ${sign} (1 or -1)`);
@@ -1152,7 +1153,11 @@ function rotateHalfKernel(args: KernelArgs): TensorInfo {
   if (!kernels) throw new Error(`${ROTATE_HALF}: the wasm backend's memory was not found`);
   const out = backend.makeOutput(x.shape, 'float32');
   const rows = d === 0 ? 0 : size(x.shape) / d;
-  if (rows > 0) kernels.rotateHalf(offsetOf(backend, x), offsetOf(backend, out), rows, d, halfSplit ? 1 : 0, sign);
+  if (rows > 0) {
+    const [xAt, outAt] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const split = halfSplit ? 1 : 0;
+    splitRun(backend, kernels, 'rotateHalf', rows, rows * d, (r0, n) => [xAt, outAt, r0, r0 + n, d, split, sign]);
+  }
   return out;
 }
 
@@ -1248,7 +1253,7 @@ function swiGluGradKernel(args: KernelArgs): TensorInfo[] {
   const inputs = args.inputs as Record<string, TensorInfo | undefined>;
   const [dy, gate, up, s] = (['dy', 'gate', 'up', 's'] as const).map((k) => {
     const x = inputs[k];
-    if (!x || x.dtype !== 'float32') throw new Error(`${SWIGLU_GRAD}: ${k} float32 is required, got ${x?.dtype}`);
+    if (x?.dtype !== 'float32') throw new Error(`${SWIGLU_GRAD}: ${k} float32 is required, got ${x?.dtype}`);
     if (x.shape.join() !== inputs.dy?.shape.join()) {
       throw new Error(`${SWIGLU_GRAD}: ${k} is [${x.shape}], dy is [${inputs.dy?.shape}]`);
     }

@@ -226,9 +226,9 @@ describe('model/llama: a training step with the own one-pass kernels on wasm', (
       } finally {
         installWasmKernels();
       }
-      own.forEach((g, i) =>
-        assert.deepEqual(g, composed[i], i === 0 ? 'the loss' : `the gradient of variable ${i - 1}`),
-      );
+      for (const [i, g] of own.entries()) {
+        assert.deepEqual(g, composed[i], i === 0 ? 'the loss' : `the gradient of variable ${i - 1}`);
+      }
     });
   }
 });

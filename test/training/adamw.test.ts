@@ -132,7 +132,7 @@ describe('training/optimizer: the one-pass AdamW kernel on wasm (kernels/adamw.t
         installWasmKernels();
       }
       for (const k of ['w', 'm', 'v'] as const) {
-        fused[k].forEach((x, i) => assert.deepEqual(x, composed[k][i], `${k} ${i}: the same bits`));
+        for (const [i, x] of fused[k].entries()) assert.deepEqual(x, composed[k][i], `${k} ${i}: the same bits`);
       }
     });
   }
