@@ -498,6 +498,7 @@ interface OwnKernels {
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   adamw(...args: number[]): void;
   rotateHalf(x: number, out: number, r0: number, r1: number, d: number, halfSplit: number, sign: number): void;
+  rope(...args: number[]): void;
   logSumExpParts(z: number, mx: number, se: number, r0: number, r1: number, v: number, vecEnd: number): void;
   nllGrad(...args: number[]): void;
   causalSoftmax(
@@ -565,6 +566,7 @@ const HELPER_KERNELS = [
   'nllGrad',
   'swiGluGrad',
   'rotateHalf',
+  'rope',
 ] as const;
 
 /** The helper thread per shared memory (the threaded build's), or null where there is none. */
@@ -1161,6 +1163,44 @@ function rotateHalfKernel(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** The name of the rotary embedding's kernel in training and prompt forwards (model/rope `applyRope`). */
+export const ROPE = 'Rope';
+
+/**
+ * The kernel {@link ROPE} (kernels/rotateHalf.ts `rope`): inputs `x` [B, T, H, d] float32 (d even), `cos` and `sin`
+ * [B, T, 1, d]; attrs `halfSplit` (the layout) and `backward`. Forward: x·cos + rot(x)·sin; backward (x = dy):
+ * dy·cos − rot(dy·sin), the gradient. The bits of TF.js's Mul and Add around {@link ROTATE_HALF}. Rows split between
+ * the threads.
+ */
+function ropeKernel(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendInternals;
+  const { x, cos, sin } = args.inputs as Record<string, TensorInfo | undefined>;
+  const { halfSplit, backward } = args.attrs as { halfSplit: boolean; backward: boolean };
+  const [b, t, h, d] = x?.shape ?? [];
+  const table = [b, t, 1, d].join();
+  if (x?.dtype !== 'float32' || x.shape.length !== 4 || d! % 2 !== 0) {
+    throw new Error(`${ROPE}: x [B, T, H, d] float32 with d even is required, got [${x?.shape}] ${x?.dtype}`);
+  }
+  for (const [k, c] of [
+    ['cos', cos],
+    ['sin', sin],
+  ] as const) {
+    if (c?.dtype !== 'float32' || c.shape.join() !== table) {
+      throw new Error(`${ROPE}: ${k} [${table}] float32 is required, got [${c?.shape}] ${c?.dtype}`);
+    }
+  }
+  const kernels = ownKernels(backend);
+  if (!kernels) throw new Error(`${ROPE}: the wasm backend's memory was not found`);
+  const out = backend.makeOutput(x.shape, 'float32');
+  const rows = b! * t! * h!;
+  if (rows > 0 && d! > 0) {
+    const at = [x, cos!, sin!, out].map((y) => offsetOf(backend, y));
+    const flags = [halfSplit ? 1 : 0, backward ? 1 : 0];
+    splitRun(backend, kernels, 'rope', rows, rows * d!, (r0, n) => [...at, r0, r0 + n, h!, d!, ...flags]);
+  }
+  return out;
+}
+
 /** The name of causal attention's products (see {@link installWasmKernels}; model/attention). */
 export const CAUSAL_PRODUCT = 'CausalProduct';
 
@@ -1403,6 +1443,7 @@ export type OwnKernelName =
   | typeof LOG_SUM_EXP_PARTS
   | typeof NLL_GRAD
   | typeof ROTATE_HALF
+  | typeof ROPE
   | typeof CAUSAL_PRODUCT
   | typeof CAUSAL_SOFTMAX
   | typeof CAUSAL_ATTENTION_BACKWARD;
@@ -1620,7 +1661,7 @@ export const WASM_KERNELS = {
   gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
-  rope: "the rotary embedding's rotation as moves, not a product: kernels/rotateHalf.ts (model/rope)",
+  rope: 'the rotary embedding in one pass each way, its rotation as moves: kernels/rotateHalf.ts (model/rope)',
   mlp: "the SwiGLU gate's gradient in one pass: kernels/swiGlu.ts (model/llama, training)",
   ce: 'the cross-entropy over the logits, one pass forward and one back (with exp): kernels/crossEntropy.ts',
   helper:
@@ -1718,6 +1759,7 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
   }
   if (!offBecause.has('rope')) {
     tf.registerKernel({ kernelName: ROTATE_HALF, backendName: 'wasm', kernelFunc: rotateHalfKernel });
+    tf.registerKernel({ kernelName: ROPE, backendName: 'wasm', kernelFunc: ropeKernel });
   }
   // the cross-entropy kernels compute e^x as the own Exp does, so they stand or fall with it
   if (offBecause.has('exp') && !offBecause.has('ce')) offBecause.set('ce', 'Exp is off (TRACT_WASM_OFF=exp)');
@@ -1762,6 +1804,7 @@ export function uninstallWasmKernels(): void {
     LOG_SUM_EXP_PARTS,
     NLL_GRAD,
     ROTATE_HALF,
+    ROPE,
     CAUSAL_PRODUCT,
     CAUSAL_SOFTMAX,
     CAUSAL_ATTENTION_BACKWARD,

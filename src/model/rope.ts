@@ -11,7 +11,7 @@
  * @module model/rope
  */
 import * as tf from '@tensorflow/tfjs';
-import { ownKernelAvailable, ROTATE_HALF } from '../engine/wasmKernels';
+import { ownKernelAvailable, ROPE, ROTATE_HALF } from '../engine/wasmKernels';
 import type { Llama3RopeScaling, LlamaConfig } from './config';
 
 /** Inverse frequencies θ_i = base^(−2i/d), i < d/2, with Llama 3.1's rescaling when configured. */
@@ -93,6 +93,9 @@ export function applyRope(
   halfSplit: boolean,
 ): tf.Tensor4D {
   const [b, t, h, d] = x.shape;
+  if (ownKernelAvailable(ROPE) && cos.shape.join() === [b, t, 1, d].join() && sin.shape.join() === cos.shape.join()) {
+    return fusedRope(x, cos, sin, halfSplit); // [B, T, H, d]
+  }
   const rotated = ownKernelAvailable(ROTATE_HALF)
     ? rotateHalf(x, halfSplit) // [B, T, H, d]
     : (tf.reshape(tf.matMul(tf.reshape(x, [b * t * h, d]), rot), [b, t, h, d]) as tf.Tensor4D);
@@ -111,6 +114,26 @@ function rotateHalf(x: tf.Tensor4D, halfSplit: boolean): tf.Tensor4D {
     return {
       value: tf.engine().runKernel(ROTATE_HALF, { x: input }, { halfSplit, sign: 1 }) as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(ROTATE_HALF, { x: dy }, { halfSplit, sign: -1 }) as tf.Tensor,
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * {@link applyRope} as the wasm kernel `Rope`, one pass forward and one backward (the bits of the ops above).
+ * @param x [B, T, H, d]; cos, sin [B, T, 1, d]
+ * @returns [B, T, H, d]
+ */
+function fusedRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, halfSplit: boolean): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([cos, sin]); // kept by the engine until backward, even when the caller's tidy has disposed them
+    return {
+      value: tf.engine().runKernel(ROPE, { x: input, cos, sin }, { halfSplit, backward: false }) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(ROPE, { x: dy, cos: saved[0], sin: saved[1] }, { halfSplit, backward: true }) as tf.Tensor,
     };
   });
   return op(x) as tf.Tensor4D;

@@ -604,6 +604,46 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     );
   });
 
+  it('Rope has the bits of the composed rotary embedding (Mul, Add, the product by R), forward and backward', () => {
+    const zeros = (x: tf.Tensor) => Array.from(x.dataSync(), (y) => (Object.is(y, -0) ? 'minus zero' : y));
+    for (const ropeStyle of ['halfSplit', 'interleaved'] as const) {
+      const config = makeConfig({ dim: 48, nLayers: 1, nHeads: 3, vocabSize: 16, maxSeqLen: 8, ropeStyle });
+      const rope = ropeTables(config);
+      const signed = (seed: number) =>
+        tf.tensor4d(
+          tf
+            .randomNormal([2, 5, 3, 16], 0, 1, 'float32', seed)
+            .dataSync()
+            .map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -0 : v)),
+          [2, 5, 3, 16],
+        );
+      const [x, dy] = [signed(43), signed(44)];
+      const positions = tf.tensor1d([0, 1, 2, 3, 4, 0, 2, 4, 6, 7], 'int32');
+      const [cos, sin] = [rope.cos, rope.sin].map((t) => tf.reshape(tf.gather(t, positions), [2, 5, 1, 16]));
+      const run = () => {
+        const f = (v: tf.Tensor) =>
+          applyRope(v as tf.Tensor4D, cos as tf.Tensor4D, sin as tf.Tensor4D, rope.rot, rope.halfSplit);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(xv), dy)) as tf.Scalar, [xv]);
+        const out = f(x);
+        const res = [zeros(out), zeros(grads[xv.name])];
+        tf.dispose([value, out, ...Object.values(grads)]);
+        return res;
+      };
+      const xv = tf.variable(x, true);
+      const fused = run();
+      installWasmKernels(new Set(['rope']));
+      let composed: typeof fused;
+      try {
+        composed = run();
+      } finally {
+        installWasmKernels();
+      }
+      assert.deepEqual(fused[0], composed[0], `${ropeStyle}: forward, the same bits`);
+      assert.deepEqual(fused[1], composed[1], `${ropeStyle}: gradient, the same bits`);
+      tf.dispose([x, dy, xv, positions, cos, sin, rope.cos, rope.sin, rope.rot]);
+    }
+  });
+
   it('RmsNorm equals the six kernels it replaces (within float32 rounding)', () => {
     for (const [n, d] of [
       [3, 64],
