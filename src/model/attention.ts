@@ -11,7 +11,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxLastAxis } from '../engine/ops';
-import { SOFTMAX_BACKWARD } from '../engine/wasmKernels';
 import {
   CAUSAL_ATTENTION_BACKWARD,
   CAUSAL_PRODUCT,
@@ -20,6 +19,7 @@ import {
   ownKernelAvailable,
   RMS_NORM,
   ROPE_APPEND,
+  SOFTMAX_BACKWARD,
   SWIGLU,
 } from '../engine/wasmKernels';
 
