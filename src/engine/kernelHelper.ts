@@ -27,8 +27,18 @@ const ARG_COUNT = 3;
 const FAILED = 4;
 const STOP = -1;
 const ARGS_BYTE_OFFSET = 64;
-/** How long the main thread waits for the helper's half of one kernel before giving the helper up. */
-const HELPER_TIMEOUT_MS = 60_000;
+/**
+ * How long the main thread waits for the helper's part of one kernel before giving the helper up: 60 s, or
+ * `TRACT_HELPER_TIMEOUT_MS` (for tests of a helper that is given up while it still computes).
+ */
+const HELPER_TIMEOUT_MS = helperTimeout(process.env.TRACT_HELPER_TIMEOUT_MS);
+
+function helperTimeout(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 60_000;
+  const ms = Number(text);
+  if (!(ms >= 0)) throw new Error(`TRACT_HELPER_TIMEOUT_MS: '${text}' is not a number of milliseconds ≥ 0`);
+  return ms;
+}
 
 /** The worker: instantiates the kernels on the shared memory and serves requests until told to stop. */
 const WORKER_SOURCE = `
@@ -117,7 +127,7 @@ export class KernelHelper {
   private waitFor(request: number, name: string): void {
     const start = Date.now();
     while (Atomics.load(this.ctl, DONE) !== request) {
-      Atomics.wait(this.ctl, DONE, request - 1, 1000);
+      Atomics.wait(this.ctl, DONE, request - 1, Math.min(1000, HELPER_TIMEOUT_MS));
       if (Atomics.load(this.ctl, DONE) !== request && Date.now() - start > HELPER_TIMEOUT_MS) {
         this.dead = `the kernel helper thread did not finish ${name} within ${HELPER_TIMEOUT_MS / 1000} s`;
         throw new Error(this.dead);

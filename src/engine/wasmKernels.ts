@@ -599,6 +599,8 @@ function helperFor(backend: WasmBackendInternals): KernelHelper | null {
  * Runs a kernel over `n` independent parts (batch rows): with the helper thread and at least `minWork` work, the
  * first half here and the rest there (`call(start, count)` computes parts start..start+count-1 on the given
  * kernels), else all here.
+ * @throws {@link HelperLost} when the helper died or timed out during the call: it may still be writing to the
+ *   outputs, so the caller ({@link splitOutputs}) leaves them and computes afresh without it.
  */
 function splitRun(
   backend: WasmBackendInternals,
@@ -615,17 +617,12 @@ function splitRun(
     return;
   }
   const half = Math.floor(n / 2);
-  let mineDone = false;
   try {
-    helper.run(name, args(half, n - half), () => {
-      run(0, half);
-      mineDone = true;
-    });
+    helper.run(name, args(half, n - half), () => run(0, half));
   } catch (err) {
-    // the helper died: compute its half (and this one, if it did not run) here; other failures are rethrown
-    if (!helper.failure()) throw err;
-    if (!mineDone) run(0, half);
-    run(half, n - half);
+    const lost = helper.failure();
+    if (lost) throw new HelperLost(lost);
+    throw err;
   }
   helperSplits++;
 }
@@ -667,10 +664,32 @@ function shareRun(
 class HelperLost extends Error {}
 
 /**
+ * Float32 outputs of `shapes` filled by `fill` (which may share the work with the helper thread: {@link splitRun},
+ * {@link shareRun}). If the helper is lost during `fill` ({@link HelperLost}), the outputs are left allocated (a
+ * timed-out helper may still write to them) and `fill` runs again on fresh ones, without the helper. On any other
+ * error they are freed and the error rethrown.
+ */
+function splitOutputs(
+  backend: WasmBackendInternals,
+  shapes: number[][],
+  fill: (outs: TensorInfo[]) => void,
+): TensorInfo[] {
+  for (;;) {
+    const outs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+    try {
+      fill(outs);
+    } catch (err) {
+      if (err instanceof HelperLost) continue; // the helper is off now (helperFor), so this loop runs once more
+      for (const o of outs) backend.disposeData(o.dataId);
+      throw err;
+    }
+    return outs;
+  }
+}
+
+/**
  * A float32 output of `shape` computed by `fill(outputOffset, scratchOffset)` with `scratchFloats` floats of scratch,
- * which is freed afterwards. If the helper thread is lost during `fill` ({@link HelperLost}), the output and scratch
- * are left allocated (a timed-out helper may still write to them) and `fill` runs again on fresh ones, without the
- * helper. On any other error both are freed and the error rethrown.
+ * which is freed afterwards ({@link splitOutputs}: both are left allocated if the helper is lost).
  */
 function sharedOutput(
   backend: WasmBackendInternals,
@@ -678,20 +697,11 @@ function sharedOutput(
   scratchFloats: number,
   fill: (outAt: number, scratchAt: number) => void,
 ): TensorInfo {
-  for (;;) {
-    const out = backend.makeOutput(shape, 'float32');
-    const scratch = backend.makeOutput([scratchFloats], 'float32');
-    try {
-      fill(offsetOf(backend, out), offsetOf(backend, scratch));
-    } catch (err) {
-      if (err instanceof HelperLost) continue; // the helper is off now (helperFor), so this loop runs once more
-      backend.disposeData(out.dataId);
-      backend.disposeData(scratch.dataId);
-      throw err;
-    }
-    backend.disposeData(scratch.dataId);
-    return out;
-  }
+  const [out, scratch] = splitOutputs(backend, [shape, [scratchFloats]], ([o, sc]) =>
+    fill(offsetOf(backend, o!), offsetOf(backend, sc!)),
+  );
+  backend.disposeData(scratch!.dataId);
+  return out!;
 }
 
 /** The least work (floats or score pairs) worth a call to the helper thread (a wake-up of some microseconds). */
@@ -702,6 +712,13 @@ let helperSplits = 0;
 /** How many kernels ran half on the helper thread in this process (for tests and profiles). */
 export function helperCalls(): number {
   return helperSplits;
+}
+
+/** Why the active backend's helper thread was given up (it died, or a kernel's part timed out), or null. */
+export function helperFailure(): string | null {
+  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
+  const helper = memory instanceof WebAssemblyApi.Memory ? helpersByMemory.get(memory) : undefined;
+  return helper?.failure() ?? null;
 }
 
 /** Turns the helper thread on or off (on by default). Returns the previous setting. */
@@ -1085,13 +1102,12 @@ function logSumExpPartsKernel(args: KernelArgs): TensorInfo[] {
   const { z, n, v } = logitsOf(LOG_SUM_EXP_PARTS, args.inputs.z);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${LOG_SUM_EXP_PARTS}: the wasm backend's memory was not found`);
-  const [mx, se] = [backend.makeOutput([n], 'float32'), backend.makeOutput([n], 'float32')];
-  if (n > 0) {
-    const at = [z, mx, se].map((t) => offsetOf(backend, t));
+  return splitOutputs(backend, [[n], [n]], ([mx, se]) => {
+    if (n === 0) return;
+    const at = [z, mx!, se!].map((t) => offsetOf(backend, t));
     const vecEnd = (n * v) & ~3;
     splitRun(backend, kernels, 'logSumExpParts', n, n * v, (start, count) => [...at, start, start + count, v, vecEnd]);
-  }
-  return [mx, se];
+  });
 }
 
 /**
@@ -1115,11 +1131,11 @@ function nllGradKernel(args: KernelArgs): TensorInfo {
   if (dy?.dtype !== 'float32' || size(dy.shape) !== 1) throw new Error(`${NLL_GRAD}: dy must be a float32 scalar`);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${NLL_GRAD}: the wasm backend's memory was not found`);
-  const g = backend.makeOutput([n, v], 'float32');
-  if (n > 0) {
+  const [g] = splitOutputs(backend, [[n, v]], ([out]) => {
+    if (n === 0) return;
     const at = [z, lse!, targets!, w!].map((t) => offsetOf(backend, t));
     const scale = backend.readSync(dy.dataId)[0]!;
-    const gAt = offsetOf(backend, g);
+    const gAt = offsetOf(backend, out!);
     const vecEnd = (n * v) & ~3;
     splitRun(backend, kernels, 'nllGrad', n, n * v, (start, count) => [
       ...at,
@@ -1130,8 +1146,8 @@ function nllGradKernel(args: KernelArgs): TensorInfo {
       v,
       vecEnd,
     ]);
-  }
-  return g;
+  });
+  return g!;
 }
 
 /** The name of the rotary embedding's rotation (see {@link installWasmKernels}; model/rope `applyRope`). */
@@ -1153,14 +1169,14 @@ function rotateHalfKernel(args: KernelArgs): TensorInfo {
   if (sign !== 1 && sign !== -1) throw new Error(`${ROTATE_HALF}: sign ${sign} (1 or -1)`);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${ROTATE_HALF}: the wasm backend's memory was not found`);
-  const out = backend.makeOutput(x.shape, 'float32');
   const rows = d === 0 ? 0 : size(x.shape) / d;
-  if (rows > 0) {
-    const [xAt, outAt] = [offsetOf(backend, x), offsetOf(backend, out)];
+  const [out] = splitOutputs(backend, [x.shape], ([o]) => {
+    if (rows === 0) return;
+    const [xAt, outAt] = [offsetOf(backend, x), offsetOf(backend, o!)];
     const split = halfSplit ? 1 : 0;
     splitRun(backend, kernels, 'rotateHalf', rows, rows * d, (r0, n) => [xAt, outAt, r0, r0 + n, d, split, sign]);
-  }
-  return out;
+  });
+  return out!;
 }
 
 /** The name of the rotary embedding's kernel in training and prompt forwards (model/rope `applyRope`). */
@@ -1191,14 +1207,14 @@ function ropeKernel(args: KernelArgs): TensorInfo {
   }
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${ROPE}: the wasm backend's memory was not found`);
-  const out = backend.makeOutput(x.shape, 'float32');
   const rows = b! * t! * h!;
-  if (rows > 0 && d! > 0) {
-    const at = [x, cos!, sin!, out].map((y) => offsetOf(backend, y));
+  const [out] = splitOutputs(backend, [x.shape], ([o]) => {
+    if (rows === 0 || d === 0) return;
+    const at = [x, cos!, sin!, o!].map((y) => offsetOf(backend, y));
     const flags = [halfSplit ? 1 : 0, backward ? 1 : 0];
     splitRun(backend, kernels, 'rope', rows, rows * d!, (r0, n) => [...at, r0, r0 + n, h!, d!, ...flags]);
-  }
-  return out;
+  });
+  return out!;
 }
 
 /** The name of causal attention's products (see {@link installWasmKernels}; model/attention). */
@@ -1263,9 +1279,9 @@ function adamwKernel(args: KernelArgs): TensorInfo[] {
   if (!kernels) throw new Error(`${ADAMW}: the wasm backend's memory was not found`);
   type Attrs = { beta1: number; beta2: number; c1: number; c2: number; epsilon: number; decay: number; lr: number };
   const a = args.attrs as Attrs;
-  const outs = [w, m, v].map(() => backend.makeOutput(w.shape, 'float32'));
   const n = size(w.shape);
-  if (n > 0) {
+  return splitOutputs(backend, [w.shape, w.shape, w.shape], (outs) => {
+    if (n === 0) return;
     const at = [w, m, v, g, ...outs].map((x) => offsetOf(backend, x));
     const decay = [a.decay, a.decay > 0 ? 1 : 0];
     const scalars = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.c1, a.c2, a.epsilon, ...decay, a.lr];
@@ -1276,8 +1292,7 @@ function adamwKernel(args: KernelArgs): TensorInfo[] {
       Math.min(4 * count, n - 4 * start),
       ...scalars,
     ]);
-  }
-  return outs;
+  });
 }
 
 /** The name of the SwiGLU gate's gradient kernel (see {@link installWasmKernels}; model/llama's MLP in training). */
@@ -1301,13 +1316,12 @@ function swiGluGradKernel(args: KernelArgs): TensorInfo[] {
   }) as TensorInfo[];
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${SWIGLU_GRAD}: the wasm backend's memory was not found`);
-  const outs = [backend.makeOutput(dy.shape, 'float32'), backend.makeOutput(dy.shape, 'float32')];
   const n = size(dy.shape);
-  if (n > 0) {
+  return splitOutputs(backend, [dy.shape, dy.shape], (outs) => {
+    if (n === 0) return;
     const at = [dy, gate, up, s, ...outs].map((x) => offsetOf(backend, x));
     splitRun(backend, kernels, 'swiGluGrad', n, n, (start, count) => [...at, start, start + count]);
-  }
-  return outs;
+  });
 }
 
 /** The name of the causal attention-probabilities kernel (registered on wasm by {@link installWasmKernels}). */
@@ -1340,15 +1354,16 @@ function causalSoftmaxKernel(args: KernelArgs): TensorInfo {
   }
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${CAUSAL_SOFTMAX}: the wasm backend's memory was not found`);
-  const out = backend.makeOutput([b, kvh, rows, tk], 'float32'); // [B, KV, R, Tk]
-  if (size(out.shape) > 0) {
+  const [out] = splitOutputs(backend, [[b, kvh, rows, tk]], ([o]) => {
+    // [B, KV, R, Tk]
+    if (size(o!.shape) === 0) return;
     const at = (x: TensorInfo) => offsetOf(backend, x);
     // batch rows [start, start + count): the byte offsets of their first row
     splitRun(backend, kernels, 'causalSoftmax', b, b * kvh * rows * tk, (start, count) => [
       at(q) + 4 * start * kvh * rows * hd,
       at(kT) + 4 * start * kvh * hd * tk,
       bias ? at(bias) + 4 * start * tk : 0,
-      at(out) + 4 * start * kvh * rows * tk,
+      at(o!) + 4 * start * kvh * rows * tk,
       count,
       kvh,
       rows,
@@ -1357,8 +1372,8 @@ function causalSoftmaxKernel(args: KernelArgs): TensorInfo {
       tk,
       hd,
     ]);
-  }
-  return out;
+  });
+  return out!;
 }
 
 /** The name of the causal attention backward kernel (registered on wasm by {@link installWasmKernels}). */
@@ -1398,11 +1413,10 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
   }
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${CAUSAL_ATTENTION_BACKWARD}: the wasm backend's memory was not found`);
-  const dq = backend.makeOutput(q.shape, 'float32'); // [B, KV, R, hd]
-  const dk = backend.makeOutput(k.shape, 'float32'); // [B, KV, Tk, hd]
-  const dv = backend.makeOutput(k.shape, 'float32');
-  // scratch: one row of dP per thread
-  withScratch(backend, 2 * Math.max(tk, 1), (scratch) => {
+  // dq [B, KV, R, hd], dk and dv [B, KV, Tk, hd], and scratch: one row of dP per thread
+  const shapes = [q.shape, k.shape, k.shape, [2 * Math.max(tk, 1)]];
+  const [dq, dk, dv, scratchRows] = splitOutputs(backend, shapes, ([gq, gk, gv, rowsOfDp]) => {
+    const scratch = offsetOf(backend, rowsOfDp!);
     if (size(q.shape) > 0 && tk > 0) {
       const at = (x: TensorInfo) => offsetOf(backend, x);
       // batch rows [start, start + count), each half with its own scratch row
@@ -1414,9 +1428,9 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
         keysOf(vT, start),
         at(p) + 4 * start * kvh * rows * tk,
         rowsOf(dy, start),
-        rowsOf(dq, start),
-        keysOf(dk, start),
-        keysOf(dv, start),
+        rowsOf(gq!, start),
+        keysOf(gk!, start),
+        keysOf(gv!, start),
         scratch + (start === 0 ? 0 : 4 * tk),
         count,
         kvh,
@@ -1428,7 +1442,8 @@ function causalAttentionBackwardKernel(args: KernelArgs): TensorInfo[] {
       ]);
     }
   });
-  return [dq, dk, dv];
+  backend.disposeData(scratchRows!.dataId);
+  return [dq!, dk!, dv!];
 }
 
 /** The own kernels that a caller picks by name (the others replace stock kernels). */
@@ -1502,13 +1517,10 @@ function swapAxesTranspose(args: KernelArgs): TensorInfo {
   const swap = x.dtype === 'float32' ? swapOfAxisGroups(x.shape, perm) : null;
   const kernels = swap && !swap.identity ? ownKernels(backend) : null;
   if (!swap || swap.identity || !kernels) return runStock('Transpose', args);
-  const out = backend.makeOutput(
-    perm.map((p) => x.shape[p]),
-    'float32',
-  );
-  if (size(x.shape) > 0) {
+  const [out] = splitOutputs(backend, [perm.map((p) => x.shape[p]!)], ([o]) => {
+    if (size(x.shape) === 0) return;
     const block = 4 * swap.a * swap.b * swap.inner; // bytes per outer index
-    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, o!)];
     splitRun(backend, kernels, 'swapAxes', swap.outer, size(x.shape), (start, count) => [
       src + start * block,
       dst + start * block,
@@ -1517,9 +1529,9 @@ function swapAxesTranspose(args: KernelArgs): TensorInfo {
       swap.b,
       swap.inner,
     ]);
-  }
+  });
   swapAxesCount++;
-  return out;
+  return out!;
 }
 
 /**
@@ -1531,19 +1543,19 @@ function simdExp(args: KernelArgs): TensorInfo {
   const x = args.inputs.x!;
   const kernels = x.dtype === 'float32' ? ownKernels(backend) : null;
   if (!kernels) return runStock('Exp', args);
-  const out = backend.makeOutput(x.shape, 'float32');
   const n = size(x.shape);
-  if (n > 0) {
+  const [out] = splitOutputs(backend, [x.shape], ([o]) => {
+    if (n === 0) return;
     // in blocks of 4 floats, so that the SIMD lanes and the tail fall where they would in one call
-    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
+    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, o!)];
     const blocks = Math.ceil(n / 4);
     splitRun(backend, kernels, 'exp', blocks, n, (start, count) => [
       src + 16 * start,
       dst + 16 * start,
       Math.min(4 * count, n - 4 * start),
     ]);
-  }
-  return out;
+  });
+  return out!;
 }
 
 /**
@@ -1593,20 +1605,21 @@ function leadingSum(args: KernelArgs): TensorInfo {
   const rows = size(x.shape.slice(0, axes.length));
   const rest = x.shape.slice(axes.length);
   const cols = size(rest);
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
-  if (cols === 0) return out;
-  const [src, dst] = [offsetOf(backend, x), offsetOf(backend, out)];
-  // columns go to the threads in blocks of 16 (the kernel's widest step), so each falls where it would in one call
-  const blocks = Math.ceil(cols / 16);
-  splitRun(backend, kernels, 'columnSum', blocks, rows * cols, (start, count) => [
-    src,
-    dst,
-    rows,
-    cols,
-    16 * start,
-    Math.min(cols, 16 * (start + count)),
-  ]);
-  return out;
+  const [out] = splitOutputs(backend, [keepDims ? [...axes.map(() => 1), ...rest] : rest], ([o]) => {
+    if (cols === 0) return;
+    const [src, dst] = [offsetOf(backend, x), offsetOf(backend, o!)];
+    // columns go to the threads in blocks of 16 (the kernel's widest step), so each falls where it would in one call
+    const blocks = Math.ceil(cols / 16);
+    splitRun(backend, kernels, 'columnSum', blocks, rows * cols, (start, count) => [
+      src,
+      dst,
+      rows,
+      cols,
+      16 * start,
+      Math.min(cols, 16 * (start + count)),
+    ]);
+  });
+  return out!;
 }
 
 /** The stock wasm kernels that {@link installWasmKernels} replaced, by name (restored by uninstall). */

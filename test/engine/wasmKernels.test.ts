@@ -399,6 +399,48 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
     assert.ok(out.same, 'the same bits with and without the helper');
   });
 
+  it('a helper given up while it computes: its outputs are left to it, the kernels compute afresh alone', function () {
+    this.timeout(120000);
+    // TRACT_HELPER_TIMEOUT_MS=0: the first kernel split with the helper gives it up at once, while it computes
+    const script = [
+      "const tf = require('@tensorflow/tfjs');",
+      "const { initBackend } = require('./src/engine/backend.ts');",
+      "const { helperCalls, helperFailure } = require('./src/engine/wasmKernels.ts');",
+      '(async () => {',
+      '  await initBackend();',
+      '  const big = tf.randomNormal([64, 256, 256], 0, 1, "float32", 9);',
+      '  const adam = { beta1: 0.9, beta2: 0.999, c1: 0.19, c2: 0.002, epsilon: 1e-8, decay: 0, lr: 1e-3 };',
+      '  const outs = [tf.exp(big), tf.transpose(big, [0, 2, 1]), tf.sum(big, 0),',
+      '    ...tf.engine().runKernel("AdamW", { w: big, m: big, v: big, g: big }, adam)];',
+      '  const results = outs.map((r) => Array.from(r.dataSync()));',
+      '  tf.dispose([big, ...outs]);',
+      '  const digest = require("node:crypto").createHash("sha256").update(JSON.stringify(results)).digest("hex");',
+      '  const left = tf.backend().numDataIds() - tf.memory().numTensors; // buffers no tensor holds',
+      '  console.log(JSON.stringify({ digest, calls: helperCalls(), failure: helperFailure(), left }));',
+      '  process.exit(0);',
+      '})();',
+    ].join('\n');
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, TRACT_THREADS: '2', ...env },
+        timeout: 90000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      type Out = { digest: string; calls: number; failure: string; left: number };
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as Out;
+    };
+    const lost = run({ TRACT_HELPER_TIMEOUT_MS: '0' });
+    const alone = run({ TRACT_WASM_OFF: 'helper' });
+    assert.match(lost.failure, /did not finish exp within 0 s/, 'the first split gave the helper up');
+    assert.equal(lost.calls, 0, 'no kernel counted a part done on the helper');
+    assert.equal(alone.failure, null);
+    assert.equal(lost.digest, alone.digest, 'the same bits as without a helper');
+    // the output of the kernel that gave the helper up stays allocated (the helper may still write to it)
+    assert.equal(lost.left - alone.left, 1, 'one buffer left to the helper');
+  });
+
   it('softmaxLastAxis: the fused gradient equals TF.js softmax gradient (rows with and without a SIMD tail)', () => {
     assert.ok(ownKernelAvailable(SOFTMAX_BACKWARD));
     for (const shape of [
