@@ -8,8 +8,9 @@
  * The two threads talk through a small shared control block with `Atomics.wait` / `Atomics.notify` (a request number,
  * the kernel's name as an index, its numeric arguments, a done number and a failure flag), so a call costs a wake-up
  * of some microseconds: callers split only kernels with enough work. If the worker dies, `run` throws and
- * `failure()` says why; the caller (engine/wasmKernels `splitRun`, `shareRun`) then computes the helper's part itself
- * and stops using the helper. A dead worker cannot say so while the main thread waits, so that is noticed only after
+ * `failure()` says why; the caller (engine/wasmKernels `splitRun`, `shareRun`) then stops using the helper and
+ * computes the kernel afresh alone, into new outputs: the old ones stay allocated, since a helper given up for being
+ * late may still write to them. A dead worker cannot say so while the main thread waits, so that is noticed only after
  * {@link HELPER_TIMEOUT_MS}.
  *
  * @module engine/kernelHelper
