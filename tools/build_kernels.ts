@@ -31,7 +31,7 @@ const SOURCES = [
   'kernels/gemm.ts',
   'kernels/gatherSum.ts',
   'kernels/adamw.ts',
-  'kernels/rotateHalf.ts',
+  'kernels/rope.ts',
   'kernels/crossEntropy.ts',
 ];
 const TARGET = 'src/engine/kernelsWasm.ts';

@@ -497,7 +497,6 @@ interface OwnKernels {
   gatherSlices(x: number, idx: number, out: number, outer: number, dim: number, n: number, slice: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, c0: number, c1: number): void;
   adamw(...args: number[]): void;
-  rotateHalf(x: number, out: number, r0: number, r1: number, d: number, halfSplit: number, sign: number): void;
   rope(...args: number[]): void;
   logSumExpParts(z: number, mx: number, se: number, r0: number, r1: number, v: number, vecEnd: number): void;
   nllGrad(...args: number[]): void;
@@ -565,7 +564,6 @@ const HELPER_KERNELS = [
   'logSumExpParts',
   'nllGrad',
   'swiGluGrad',
-  'rotateHalf',
   'rope',
 ] as const;
 
@@ -1150,43 +1148,14 @@ function nllGradKernel(args: KernelArgs): TensorInfo {
   return g!;
 }
 
-/** The name of the rotary embedding's rotation (see {@link installWasmKernels}; model/rope `applyRope`). */
-export const ROTATE_HALF = 'RotateHalf';
-
-/**
- * The kernel {@link ROTATE_HALF} (kernels/rotateHalf.ts): input `x` [..., d] float32, d even; attrs `halfSplit` (the
- * layout) and `sign` (1: rot(x) = x·R, −1: the gradient dy·Rᵀ = −rot(dy)). The bits of the product by R. Rows split
- * between the threads.
- */
-function rotateHalfKernel(args: KernelArgs): TensorInfo {
-  const backend = args.backend as WasmBackendInternals;
-  const x = args.inputs.x;
-  const { halfSplit, sign } = args.attrs as { halfSplit: boolean; sign: number };
-  const d = x?.shape[x.shape.length - 1] ?? 0;
-  if (x?.dtype !== 'float32' || x.shape.length === 0 || d % 2 !== 0) {
-    throw new Error(`${ROTATE_HALF}: x [..., d] float32 with d even is required, got [${x?.shape}] ${x?.dtype}`);
-  }
-  if (sign !== 1 && sign !== -1) throw new Error(`${ROTATE_HALF}: sign ${sign} (1 or -1)`);
-  const kernels = ownKernels(backend);
-  if (!kernels) throw new Error(`${ROTATE_HALF}: the wasm backend's memory was not found`);
-  const rows = d === 0 ? 0 : size(x.shape) / d;
-  const [out] = splitOutputs(backend, [x.shape], ([o]) => {
-    if (rows === 0) return;
-    const [xAt, outAt] = [offsetOf(backend, x), offsetOf(backend, o!)];
-    const split = halfSplit ? 1 : 0;
-    splitRun(backend, kernels, 'rotateHalf', rows, rows * d, (r0, n) => [xAt, outAt, r0, r0 + n, d, split, sign]);
-  });
-  return out!;
-}
-
 /** The name of the rotary embedding's kernel in training and prompt forwards (model/rope `applyRope`). */
 export const ROPE = 'Rope';
 
 /**
- * The kernel {@link ROPE} (kernels/rotateHalf.ts `rope`): inputs `x` [B, T, H, d] float32 (d even), `cos` and `sin`
+ * The kernel {@link ROPE} (kernels/rope.ts): inputs `x` [B, T, H, d] float32 (d even), `cos` and `sin`
  * [B, T, 1, d]; attrs `halfSplit` (the layout) and `backward`. Forward: x·cos + rot(x)·sin; backward (x = dy):
- * dy·cos − rot(dy·sin), the gradient. The bits of TF.js's Mul and Add around {@link ROTATE_HALF}. Rows split between
- * the threads.
+ * dy·cos − rot(dy·sin), the gradient. The bits of TF.js's Mul and Add around the product by R (model/rope). Rows
+ * split between the threads.
  */
 function ropeKernel(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendInternals;
@@ -1457,7 +1426,6 @@ export type OwnKernelName =
   | typeof ADAMW
   | typeof LOG_SUM_EXP_PARTS
   | typeof NLL_GRAD
-  | typeof ROTATE_HALF
   | typeof ROPE
   | typeof CAUSAL_PRODUCT
   | typeof CAUSAL_SOFTMAX
@@ -1674,7 +1642,7 @@ export const WASM_KERNELS = {
   gather: 'GatherV2 along one axis, a slice at a time: kernels/gatherSum.ts',
   sum: 'Sum over leading axes, columns where they lie: kernels/gatherSum.ts',
   adamw: 'AdamW update of a variable in one pass: kernels/adamw.ts (training/optimizer)',
-  rope: 'the rotary embedding in one pass each way, its rotation as moves: kernels/rotateHalf.ts (model/rope)',
+  rope: 'the rotary embedding in one pass each way, its rotation as moves: kernels/rope.ts (model/rope)',
   mlp: "the SwiGLU gate's gradient in one pass: kernels/swiGlu.ts (model/llama, training)",
   ce: 'the cross-entropy over the logits, one pass forward and one back (with exp): kernels/crossEntropy.ts',
   helper:
@@ -1771,7 +1739,6 @@ export function installWasmKernels(off: ReadonlySet<WasmKernelName> = new Set())
     tf.registerKernel({ kernelName: SWIGLU_GRAD, backendName: 'wasm', kernelFunc: swiGluGradKernel });
   }
   if (!offBecause.has('rope')) {
-    tf.registerKernel({ kernelName: ROTATE_HALF, backendName: 'wasm', kernelFunc: rotateHalfKernel });
     tf.registerKernel({ kernelName: ROPE, backendName: 'wasm', kernelFunc: ropeKernel });
   }
   // the cross-entropy kernels compute e^x as the own Exp does, so they stand or fall with it
@@ -1816,7 +1783,6 @@ export function uninstallWasmKernels(): void {
     ADAMW,
     LOG_SUM_EXP_PARTS,
     NLL_GRAD,
-    ROTATE_HALF,
     ROPE,
     CAUSAL_PRODUCT,
     CAUSAL_SOFTMAX,

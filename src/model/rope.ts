@@ -11,7 +11,7 @@
  * @module model/rope
  */
 import * as tf from '@tensorflow/tfjs';
-import { ownKernelAvailable, ROPE, ROTATE_HALF } from '../engine/wasmKernels';
+import { ownKernelAvailable, ROPE } from '../engine/wasmKernels';
 import type { Llama3RopeScaling, LlamaConfig } from './config';
 
 /** Inverse frequencies θ_i = base^(−2i/d), i < d/2, with Llama 3.1's rescaling when configured. */
@@ -81,7 +81,7 @@ export function ropeTables(config: LlamaConfig): RopeTables {
  * @param x    [B, T, H, d]
  * @param cos  [B, T, 1, d] rows of the cos table at each token's position
  * @param sin  [B, T, 1, d]
- * @param rot  [d, d] (the product by it where the wasm kernel `RotateHalf` is not installed)
+ * @param rot  [d, d] (the product by it where the wasm kernel `Rope` is not installed)
  * @param halfSplit the layout of `rot` (config `ropeStyle` 'halfSplit'), for the kernel
  * @returns [B, T, H, d]; the caller owns it (call inside a tidy).
  */
@@ -96,27 +96,8 @@ export function applyRope(
   if (ownKernelAvailable(ROPE) && cos.shape.join() === [b, t, 1, d].join() && sin.shape.join() === cos.shape.join()) {
     return fusedRope(x, cos, sin, halfSplit); // [B, T, H, d]
   }
-  const rotated = ownKernelAvailable(ROTATE_HALF)
-    ? rotateHalf(x, halfSplit) // [B, T, H, d]
-    : (tf.reshape(tf.matMul(tf.reshape(x, [b * t * h, d]), rot), [b, t, h, d]) as tf.Tensor4D);
+  const rotated = tf.reshape(tf.matMul(tf.reshape(x, [b * t * h, d]), rot), [b, t, h, d]); // [B, T, H, d]
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
-}
-
-/**
- * x·R as the wasm kernel `RotateHalf` (moves instead of a product over the head; the product's bits), with its
- * gradient dy·Rᵀ = −rot(dy) the same kernel.
- * @param x [..., d]
- * @returns [..., d]
- */
-function rotateHalf(x: tf.Tensor4D, halfSplit: boolean): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor4D;
-    return {
-      value: tf.engine().runKernel(ROTATE_HALF, { x: input }, { halfSplit, sign: 1 }) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(ROTATE_HALF, { x: dy }, { halfSplit, sign: -1 }) as tf.Tensor,
-    };
-  });
-  return op(x) as tf.Tensor4D;
 }
 
 /**

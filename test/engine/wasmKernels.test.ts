@@ -16,7 +16,6 @@ import {
   ownKernelAvailable,
   RMS_NORM,
   ROPE_APPEND,
-  ROTATE_HALF,
   rowsProductCalls,
   SOFTMAX_BACKWARD,
   swapAxesCalls,
@@ -615,35 +614,6 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       tf.dispose([q, k, v, w, keep, bias, ...skipping, ...composed]);
       if (keyBias) keyBias.dispose();
     }
-  });
-
-  it("RotateHalf has the bits of the product by the rotary embedding's R, forward and backward", () => {
-    assert.ok(ownKernelAvailable(ROTATE_HALF));
-    const zeros = (x: tf.Tensor) => Array.from(x.dataSync(), (y) => (Object.is(y, -0) ? 'minus zero' : y));
-    for (const ropeStyle of ['halfSplit', 'interleaved'] as const) {
-      const config = makeConfig({ dim: 48, nLayers: 1, nHeads: 3, vocabSize: 16, maxSeqLen: 8, ropeStyle });
-      const rope = ropeTables(config);
-      // [B, T, H, d] with exact zeros of both signs among the values
-      const values = tf
-        .randomNormal([2, 5, 3, 16], 0, 1, 'float32', 41)
-        .dataSync()
-        .map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -0 : v));
-      const x = tf.tensor4d(values, [2, 5, 3, 16]);
-      const dy = tf.randomNormal([2, 5, 3, 16], 0, 1, 'float32', 42);
-      const byProduct = (v: tf.Tensor) => tf.reshape(tf.matMul(tf.reshape(v, [-1, 16]), rope.rot), v.shape);
-      const [own, grad] = [1, -1].map((sign) =>
-        tf.engine().runKernel(ROTATE_HALF, { x: sign === 1 ? x : dy }, { halfSplit: rope.halfSplit, sign }),
-      ) as tf.Tensor[];
-      const product = byProduct(x);
-      const productGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(byProduct(v), dy)))(x);
-      assert.deepEqual(zeros(own), zeros(product), `${ropeStyle}: x·R, the same bits`);
-      assert.deepEqual(zeros(grad), zeros(productGrad), `${ropeStyle}: dy·Rᵀ, the same bits`);
-      tf.dispose([x, dy, own, grad, product, productGrad, rope.cos, rope.sin, rope.rot]);
-    }
-    assert.throws(
-      () => tf.engine().runKernel(ROTATE_HALF, { x: tf.zeros([2, 3]) }, { halfSplit: true, sign: 1 }),
-      /RotateHalf: x \[\.\.\., d\] float32 with d even is required, got \[2,3\]/,
-    );
   });
 
   it('Rope has the bits of the composed rotary embedding (Mul, Add, the product by R), forward and backward', () => {
