@@ -1219,6 +1219,24 @@ export function causalProductCalls(): number {
   return causalProductCount;
 }
 
+/**
+ * The inputs `names` of an elementwise kernel, checked: present, float32, and of the first one's shape.
+ * @throws naming the kernel and the input
+ */
+function float32OfOneShape(kernel: string, args: KernelArgs, names: readonly string[]): TensorInfo[] {
+  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+  return names.map((k) => {
+    const x = inputs[k];
+    if (!x) throw new Error(`${kernel}: input ${k} is missing`);
+    if (x.dtype !== 'float32') throw new Error(`${kernel}: ${k} is ${x.dtype}, float32 only`);
+    const first = inputs[names[0]!]!;
+    if (x.shape.join() !== first.shape.join()) {
+      throw new Error(`${kernel}: ${k} is [${x.shape}], ${names[0]} is [${first.shape}]`);
+    }
+    return x;
+  });
+}
+
 /** The name of the one-pass AdamW update (see {@link installWasmKernels}; training/optimizer `AdamW.apply`). */
 export const ADAMW = 'AdamW';
 
@@ -1230,20 +1248,7 @@ export const ADAMW = 'AdamW';
  */
 function adamwKernel(args: KernelArgs): TensorInfo[] {
   const backend = args.backend as WasmBackendInternals;
-  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
-  const [w, m, v, g] = (['w', 'm', 'v', 'g'] as const).map((k) => {
-    const x = inputs[k];
-    if (!x) throw new Error(`${ADAMW}: input ${k} is missing`);
-    if (x.dtype !== 'float32') throw new Error(`${ADAMW}: ${k} is ${x.dtype}, float32 only`);
-    return x;
-  }) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-  for (const [k, x] of [
-    ['m', m],
-    ['v', v],
-    ['g', g],
-  ] as const) {
-    if (x.shape.join() !== w.shape.join()) throw new Error(`${ADAMW}: ${k} is [${x.shape}], w is [${w.shape}]`);
-  }
+  const [w, m, v, g] = float32OfOneShape(ADAMW, args, ['w', 'm', 'v', 'g']);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${ADAMW}: the wasm backend's memory was not found`);
   type Attrs = { beta1: number; beta2: number; c1: number; c2: number; epsilon: number; decay: number; lr: number };
@@ -1274,15 +1279,7 @@ export const SWIGLU_GRAD = 'SwiGluGrad';
  */
 function swiGluGradKernel(args: KernelArgs): TensorInfo[] {
   const backend = args.backend as WasmBackendInternals;
-  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
-  const [dy, gate, up, s] = (['dy', 'gate', 'up', 's'] as const).map((k) => {
-    const x = inputs[k];
-    if (x?.dtype !== 'float32') throw new Error(`${SWIGLU_GRAD}: ${k} float32 is required, got ${x?.dtype}`);
-    if (x.shape.join() !== inputs.dy?.shape.join()) {
-      throw new Error(`${SWIGLU_GRAD}: ${k} is [${x.shape}], dy is [${inputs.dy?.shape}]`);
-    }
-    return x;
-  }) as TensorInfo[];
+  const [dy, gate, up, s] = float32OfOneShape(SWIGLU_GRAD, args, ['dy', 'gate', 'up', 's']);
   const kernels = ownKernels(backend);
   if (!kernels) throw new Error(`${SWIGLU_GRAD}: the wasm backend's memory was not found`);
   const n = size(dy.shape);
