@@ -69,6 +69,36 @@ function switchedOff<T>(use: (on: boolean) => boolean, fn: () => T): T {
   }
 }
 
+/**
+ * The tensors of a causal attention check at [B, KV, G, T, past, hd]: q, k, v and the output weights w from `seed`
+ * on; the key padding from `real(i, j)` (whether row i's new token j is real; null: no padding) with a cache of `past`
+ * real keys; `keep` [B, KV, G·T, 1] 0 on the queries that see only padded keys (no real key at or before them: their
+ * output is garbage either way, read by nothing, and the kernels may differ there), 1 elsewhere; w is 0 there too.
+ */
+function causalCase(
+  [b, kvh, g, t, past, hd]: number[],
+  real: ((i: number, j: number) => boolean) | null,
+  seed: number,
+) {
+  const tk = past + t;
+  const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+  const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', seed + 2) as tf.Tensor4D;
+  const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (real && !real(i, j) ? 0 : 1)));
+  const lonely = (i: number, j: number) => past === 0 && mask[i]!.slice(0, j + 1).every((m) => m === 0);
+  const rows = Array.from({ length: b }, (_, i) =>
+    Array.from({ length: kvh }, () => Array.from({ length: g * t }, (_, r) => (lonely(i, r % t) ? 0 : 1))),
+  );
+  const keep = tf.tensor4d(rows.flat(3), [b, kvh, g * t, 1]);
+  const w = tf.mul(tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', seed + 3), keep);
+  const cache = past
+    ? { k: [], v: [], valid: Array.from({ length: b }, () => new Array(past).fill(1)), nextPosition: [] }
+    : null;
+  const keyBias = real ? keyPaddingBias(b, t, past, mask, cache) : null;
+  const bias = attentionBias(causalAttentionBias(g, t, past), keyBias);
+  return { q, k, v, w, keep, keyBias, bias };
+}
+
 describe('engine/wasmKernels: fast BatchMatMul', () => {
   before(() => useBackend('wasm'));
   after(() => useBackend('wasm'));
@@ -525,25 +555,9 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       [3, 1, 3, 6, 4, 4, true], // after a cache of 4 keys
       [1, 2, 1, 13, 0, 6, false], // a head dimension with a scalar tail, 13 keys (a vector tail)
     ] as [number, number, number, number, number, number, boolean][]) {
-      const tk = past + t;
-      const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 25) as tf.Tensor4D;
-      const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 26) as tf.Tensor4D;
-      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 27) as tf.Tensor4D;
       // row i pads its first i new tokens (left padding)
-      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (j < i ? 0 : 1)));
-      // a padded query that sees only padded keys (no cache before it) is garbage either way, masked downstream:
-      // the composed softmax averages all keys there, the fused one its visible keys; such rows are left out
-      const seen = (i: number, j: number) => (padded && past === 0 && mask[i][j] === 0 ? 0 : 1);
-      const rowWeights = Array.from({ length: b }, (_, i) =>
-        Array.from({ length: kvh }, () => Array.from({ length: g * t }, (_, r) => seen(i, r % t))),
-      );
-      const keep = tf.tensor4d(rowWeights.flat(3), [b, kvh, g * t, 1]);
-      const w = tf.mul(tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 28), keep);
-      const cache = past
-        ? { k: [], v: [], valid: Array.from({ length: b }, () => new Array(past).fill(1)), nextPosition: [] }
-        : null;
-      const keyBias = padded ? keyPaddingBias(b, t, past, mask, cache) : null;
-      const bias = attentionBias(causalAttentionBias(g, t, past), keyBias);
+      const real = padded ? (i: number, j: number) => j >= i : null;
+      const { q, k, v, w, keep, keyBias, bias } = causalCase([b, kvh, g, t, past, hd], real, 25);
       const layout = { t, past, keyBias };
       const run = (fused: boolean) =>
         tf.tidy(() => {
@@ -572,27 +586,14 @@ describe('engine/wasmKernels: fast BatchMatMul', () => {
       [6, 2, 2, 112, 0, 64, 'none'], // blocks of 32 query rows that reach into the next group
       [6, 2, 1, 100, 60, 96, 'right'], // after 60 cached keys, right-padded rows (training batches)
       [6, 2, 2, 112, 0, 64, 'left'], // left-padded rows (prompts)
-    ] as [number, number, number, number, number, number, string][]) {
-      const tk = past + t;
-      const q = tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 35) as tf.Tensor4D;
-      const k = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 36) as tf.Tensor4D;
-      const v = tf.randomNormal([b, kvh, tk, hd], 0, 1, 'float32', 37) as tf.Tensor4D;
+    ] as [number, number, number, number, number, number, 'none' | 'left' | 'right'][]) {
       // row i pads 5·i tokens at its start (left) or end (right)
-      const real = (i: number, j: number) =>
-        padding === 'left' ? j >= 5 * i : padding === 'right' ? j < t - 5 * i : true;
-      const mask = Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => (real(i, j) ? 1 : 0)));
-      // a query whose visible keys are all padded (left padding, no cache) differs, and is read by nothing
-      const seen = (i: number, j: number) => (past === 0 && !real(i, j) && padding === 'left' ? 0 : 1);
-      const rows = Array.from({ length: b }, (_, i) =>
-        Array.from({ length: kvh }, () => Array.from({ length: g * t }, (_, r) => seen(i, r % t))),
-      );
-      const keep = tf.tensor4d(rows.flat(3), [b, kvh, g * t, 1]);
-      const w = tf.mul(tf.randomNormal([b, kvh, g * t, hd], 0, 1, 'float32', 38), keep);
-      const cache = past
-        ? { k: [], v: [], valid: Array.from({ length: b }, () => new Array(past).fill(1)), nextPosition: [] }
-        : null;
-      const keyBias = padding === 'none' ? null : keyPaddingBias(b, t, past, mask, cache);
-      const bias = attentionBias(causalAttentionBias(g, t, past), keyBias);
+      const pads = {
+        none: null,
+        left: (i: number, j: number) => j >= 5 * i,
+        right: (i: number, j: number) => j < t - 5 * i,
+      };
+      const { q, k, v, w, keep, keyBias, bias } = causalCase([b, kvh, g, t, past, hd], pads[padding], 35);
       const run = (skipping: boolean) =>
         tf.tidy(() => {
           const layout = skipping ? { t, past, keyBias } : undefined;
