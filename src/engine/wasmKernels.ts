@@ -536,9 +536,14 @@ interface OwnKernels {
 /** The own kernels' module, instantiated per wasm memory (one backend has one memory). */
 const ownKernelsByMemory = new WeakMap<WasmMemory, OwnKernels>();
 
+/** The wasm backend's memory (where its module keeps it in either build). */
+function backendMemory(backend: WasmBackendInternals): WasmMemory | undefined {
+  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+}
+
 /** The own kernels bound to the backend's memory, or null where its memory is not found. */
 function ownKernels(backend: WasmBackendInternals): OwnKernels | null {
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  const memory = backendMemory(backend);
   if (!(memory instanceof WebAssemblyApi.Memory)) return null;
   let kernels = ownKernelsByMemory.get(memory);
   if (!kernels) {
@@ -577,7 +582,7 @@ let helperOn = true;
  */
 function helperFor(backend: WasmBackendInternals): KernelHelper | null {
   if (!helperOn) return null;
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  const memory = backendMemory(backend);
   if (!(memory instanceof WebAssemblyApi.Memory)) return null;
   if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
   let helper = helpersByMemory.get(memory);
@@ -714,7 +719,8 @@ export function helperCalls(): number {
 
 /** Why the active backend's helper thread was given up (it died, or a kernel's part timed out), or null. */
 export function helperFailure(): string | null {
-  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.wasmMemory;
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = backendMemory(tf.backend() as unknown as WasmBackendInternals);
   const helper = memory instanceof WebAssemblyApi.Memory ? helpersByMemory.get(memory) : undefined;
   return helper?.failure() ?? null;
 }
